@@ -1,0 +1,71 @@
+package io.linkly.iii.protocol;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The one JSON configuration every module shares. The mapper is configured once here and never
+ * changed afterwards, so sharing it is safe.
+ */
+public final class Json {
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .build();
+
+  private Json() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  /** Converts any Jackson-mappable value (record, map, list, primitive) into a tree. */
+  public static JsonNode toTree(Object value) {
+    if (value instanceof JsonNode node) {
+      return node;
+    }
+    return MAPPER.valueToTree(value);
+  }
+
+  /** Converts a tree into the given type; mapping errors surface as IllegalArgumentException. */
+  public static <T> T fromTree(JsonNode node, Class<T> type) {
+    if (type == JsonNode.class) {
+      return type.cast(node);
+    }
+    try {
+      return MAPPER.treeToValue(node, type);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Compact JSON text of a tree. */
+  public static String write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Two-space indented JSON text, as the {@code iii trigger} command prints it. */
+  public static String writePretty(JsonNode node) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
