@@ -1,0 +1,116 @@
+package io.linkly.iii.engine;
+
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.net.Transport;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.BuiltinWorkers;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.manager.WorkerManager;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running engine: the core, its event loops and the built-in workers of one configuration.
+ * {@link #start} returns once every listener is bound; {@link #close} stops everything it started.
+ */
+public final class IiiEngine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(IiiEngine.class);
+
+  private final Engine engine;
+  private final Transport transport;
+  private final ExecutorService blocking;
+  private final List<BuiltinWorker> started = new ArrayList<>();
+
+  private IiiEngine(Engine engine, Transport transport, ExecutorService blocking) {
+    this.engine = engine;
+    this.transport = transport;
+    this.blocking = blocking;
+  }
+
+  public static IiiEngine start(EngineConfig config) throws ConfigException {
+    return start(config, BuiltinWorkers.standard(), Clock.systemUTC());
+  }
+
+  public static IiiEngine start(EngineConfig config, BuiltinWorkers catalogue, Clock clock) throws ConfigException {
+    long began = System.nanoTime();
+    List<BuiltinWorker> workers = catalogue.create(config); // validates everything before binding
+    Engine engine = new Engine(clock);
+    Transport transport = new Transport(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    ExecutorService blocking =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
+    IiiEngine running = new IiiEngine(engine, transport, blocking);
+    EngineContext context = new EngineContext(engine, transport, blocking, clock);
+    try {
+      for (BuiltinWorker worker : workers) {
+        worker.start(context);
+        running.started.add(worker);
+      }
+    } catch (Exception e) {
+      running.close();
+      throw new IllegalStateException("could not start " + describe(e), e);
+    }
+    log.info("engine ready in {} ms", (System.nanoTime() - began) / 1_000_000);
+    return running;
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  public Engine core() {
+    return engine;
+  }
+
+  /** The bound port of the first worker listener. */
+  public int workerPort() {
+    return workerManager().map(WorkerManager::port).orElseThrow();
+  }
+
+  /** The URL SDK workers connect to, e.g. {@code ws://127.0.0.1:49134}. */
+  public String workerUrl() {
+    WorkerManager manager = workerManager().orElseThrow();
+    return "ws://" + manager.host() + ":" + manager.port();
+  }
+
+  /** The bound port of the named built-in worker, if it listens. */
+  public Optional<Integer> port(String workerName) {
+    return started.stream().filter(w -> w.name().equals(workerName) && w.port() > 0).map(BuiltinWorker::port).findFirst();
+  }
+
+  private Optional<WorkerManager> workerManager() {
+    return started.stream().filter(WorkerManager.class::isInstance).map(WorkerManager.class::cast).findFirst();
+  }
+
+  public long droppedFrames() {
+    return engine.droppedFrames();
+  }
+
+  @Override
+  public void close() {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (RuntimeException e) {
+        log.warn("stopping {} failed", started.get(i).name(), e);
+      }
+    }
+    started.clear();
+    for (var worker : engine.workers()) {
+      if (!worker.isBuiltin()) {
+        worker.connection().close("engine shutting down");
+        engine.disconnected(worker);
+      }
+    }
+    transport.close();
+    blocking.shutdownNow();
+  }
+}

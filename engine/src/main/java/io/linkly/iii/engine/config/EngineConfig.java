@@ -1,0 +1,160 @@
+package io.linkly.iii.engine.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.linkly.iii.engine.core.EngineVersion;
+import io.linkly.iii.protocol.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The engine's configuration: the list of built-in workers to run, each with its config block
+ * (BUILTINS.md §1). With no config file the engine runs {@link #defaults()}.
+ */
+public record EngineConfig(List<WorkerEntry> workers) {
+
+  public static final String WORKER_MANAGER = "iii-worker-manager";
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /**
+   * Workers that run when no config file exists. Mandatory workers are added on top of any
+   * configuration by the engine itself.
+   */
+  private static final List<String> DEFAULT_ON = List.of();
+
+  public EngineConfig {
+    workers = List.copyOf(workers);
+  }
+
+  public static EngineConfig defaults() {
+    List<WorkerEntry> entries = new ArrayList<>();
+    for (String name : DEFAULT_ON) {
+      entries.add(new WorkerEntry(name, Json.object(), "defaults." + name));
+    }
+    return new EngineConfig(entries);
+  }
+
+  /** The defaults with every listener on an ephemeral port, for tests and embedded use. */
+  public static EngineConfig ephemeral() {
+    return defaults().withPort(WORKER_MANAGER, 0);
+  }
+
+  /** Sets {@code port} in the first entry of {@code worker}, adding the entry if absent. */
+  public EngineConfig withPort(String worker, int port) {
+    return withSetting(worker, "port", Json.mapper().getNodeFactory().numberNode(port));
+  }
+
+  public EngineConfig withWorkerPort(int port) {
+    return withPort(WORKER_MANAGER, port);
+  }
+
+  /** Sets one key in the first entry of {@code worker}'s config block, adding the entry if absent. */
+  public EngineConfig withSetting(String worker, String key, JsonNode value) {
+    List<WorkerEntry> entries = new ArrayList<>(workers);
+    for (int i = 0; i < entries.size(); i++) {
+      WorkerEntry entry = entries.get(i);
+      if (entry.name().equals(worker)) {
+        ObjectNode config =
+            entry.config() instanceof ObjectNode object ? object.deepCopy() : Json.object();
+        config.set(key, value);
+        entries.set(i, new WorkerEntry(worker, config, entry.path()));
+        return new EngineConfig(entries);
+      }
+    }
+    ObjectNode config = Json.object();
+    config.set(key, value);
+    entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
+    return new EngineConfig(entries);
+  }
+
+  /** Adds a worker entry with the given config block. */
+  public EngineConfig with(String worker, JsonNode config) {
+    List<WorkerEntry> entries = new ArrayList<>(workers);
+    entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
+    return new EngineConfig(entries);
+  }
+
+  public List<WorkerEntry> entries(String name) {
+    return workers.stream().filter(w -> w.name().equals(name)).toList();
+  }
+
+  /** Reads a config file; a missing file yields {@link #defaults()}. */
+  public static EngineConfig load(Path path, Function<String, String> env) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      return defaults();
+    } catch (IOException e) {
+      throw new ConfigException(path + ": cannot be read: " + e.getMessage());
+    }
+    return parse(text, env);
+  }
+
+  public static EngineConfig parse(String text, Function<String, String> env) throws ConfigException {
+    String expanded = EnvSubstitution.apply(text, env, EngineVersion.VERSION);
+    JsonNode root;
+    try {
+      root = YAML.readTree(expanded);
+    } catch (IOException e) {
+      throw new ConfigException("invalid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return new EngineConfig(List.of());
+    }
+    if (!root.isObject()) {
+      throw new ConfigException("top level: must be a mapping with a 'workers' list");
+    }
+    for (Iterator<String> keys = root.fieldNames(); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!key.equals("workers") && !key.equals("modules")) {
+        throw new ConfigException(key + ": unknown top-level key (expected workers)");
+      }
+    }
+    List<WorkerEntry> entries = new ArrayList<>();
+    readList(root, "workers", entries);
+    readList(root, "modules", entries);
+    return new EngineConfig(entries);
+  }
+
+  private static void readList(JsonNode root, String key, List<WorkerEntry> into) throws ConfigException {
+    if (!root.has(key)) {
+      return;
+    }
+    JsonNode list = root.get(key);
+    if (!list.isArray()) {
+      throw new ConfigException(key + ": must be a list (write '" + key + ": []' for none)");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String path = key + "[" + i + "]";
+      JsonNode item = list.get(i);
+      if (!item.isObject()) {
+        throw new ConfigException(path + ": must be a mapping with a name");
+      }
+      for (Iterator<String> fields = item.fieldNames(); fields.hasNext(); ) {
+        String field = fields.next();
+        if (!field.equals("name") && !field.equals("config") && !field.equals("image")) {
+          throw new ConfigException(path + "." + field + ": unknown key (expected name, config)");
+        }
+      }
+      JsonNode name = item.get("name");
+      if (name == null || !name.isTextual() || name.textValue().isBlank()) {
+        throw new ConfigException(path + ".name: required, must be a string");
+      }
+      if (item.hasNonNull("image")) {
+        throw new ConfigException(
+            path + ".image: external worker images are not supported; run the worker yourself and point it at the engine");
+      }
+      into.add(new WorkerEntry(name.textValue(), item.get("config"), path));
+    }
+  }
+}

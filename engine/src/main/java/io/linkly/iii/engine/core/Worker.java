@@ -1,0 +1,84 @@
+package io.linkly.iii.engine.core;
+
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The engine's record of one worker: a remote socket connection, or a built-in module living
+ * in-process (then {@link #connection()} is {@code null}). Identity is the per-connection UUID.
+ */
+public final class Worker {
+
+  private final String id;
+  private final String reattachToken;
+  private final Connection connection;
+  private final long connectedAtMs;
+  private final String builtinName;
+  private volatile WorkerMetadata metadata = WorkerMetadata.UNKNOWN;
+  private final AtomicBoolean gone = new AtomicBoolean();
+
+  /** Invocations this worker is executing, so they can be halted when it leaves. */
+  final Set<UUID> executing = ConcurrentHashMap.newKeySet();
+
+  /** Calls this worker made that still await a result, keyed by the caller's invocation id. */
+  final Set<UUID> callsInFlight = ConcurrentHashMap.newKeySet();
+
+  Worker(String id, String reattachToken, Connection connection, long connectedAtMs, String builtinName) {
+    this.id = id;
+    this.reattachToken = reattachToken;
+    this.connection = connection;
+    this.connectedAtMs = connectedAtMs;
+    this.builtinName = builtinName;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String reattachToken() {
+    return reattachToken;
+  }
+
+  public Connection connection() {
+    return connection;
+  }
+
+  public long connectedAtMs() {
+    return connectedAtMs;
+  }
+
+  public boolean isBuiltin() {
+    return connection == null;
+  }
+
+  public WorkerMetadata metadata() {
+    return metadata;
+  }
+
+  void metadata(WorkerMetadata metadata) {
+    this.metadata = metadata;
+  }
+
+  /** The name introspection shows: the reported name, else the module name. */
+  public String displayName() {
+    if (builtinName != null) {
+      return builtinName;
+    }
+    return metadata.name();
+  }
+
+  public int activeInvocations() {
+    return executing.size();
+  }
+
+  public boolean isGone() {
+    return gone.get();
+  }
+
+  /** True exactly once: for the caller that runs the disconnect cleanup. */
+  boolean markGone() {
+    return gone.compareAndSet(false, true);
+  }
+}

@@ -1,0 +1,54 @@
+package io.linkly.iii.engine.net;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The event loops every listener of one engine shares: native epoll where available, NIO
+ * elsewhere. One loop per core; the loops only do I/O.
+ */
+public final class Transport implements AutoCloseable {
+
+  private final EventLoopGroup group;
+  private final Class<? extends ServerChannel> serverChannel;
+
+  public Transport(int threads) {
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.group = new MultiThreadIoEventLoopGroup(threads, new LoopThreads(), factory);
+    this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  public EventLoopGroup group() {
+    return group;
+  }
+
+  public Class<? extends ServerChannel> serverChannel() {
+    return serverChannel;
+  }
+
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private static final class LoopThreads implements java.util.concurrent.ThreadFactory {
+    private final java.util.concurrent.atomic.AtomicInteger count =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new io.netty.util.concurrent.FastThreadLocalThread(r, "iii-io-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.linkly.iii.engine.net;
+
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.protocol.MessageCodec;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code iii-worker-manager} listener (PROTOCOL.md §1.1): routes {@code /} to the worker
+ * protocol, {@code /otel} to the telemetry sink, and answers anything else with 404. A client that
+ * does not complete its upgrade request within the handshake deadline is disconnected.
+ */
+public final class WorkerListener implements AutoCloseable {
+
+  private final Listener listener;
+
+  private WorkerListener(Listener listener) {
+    this.listener = listener;
+  }
+
+  public static WorkerListener start(
+      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs) {
+    MessageCodec codec = new MessageCodec();
+    Listener listener =
+        Listener.bind(
+            transport,
+            host,
+            port,
+            ch ->
+                ch.pipeline()
+                    .addLast("http", new HttpServerCodec())
+                    .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
+                    .addLast("router", new Router(engine, codec, handshakeTimeoutMs)));
+    return new WorkerListener(listener);
+  }
+
+  public int port() {
+    return listener.port();
+  }
+
+  public String host() {
+    return listener.host();
+  }
+
+  @Override
+  public void close() {
+    listener.close();
+  }
+
+  private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Engine engine;
+    private final MessageCodec codec;
+    private final long handshakeTimeoutMs;
+    private ScheduledFuture<?> deadline;
+
+    Router(Engine engine, MessageCodec codec, long handshakeTimeoutMs) {
+      this.engine = engine;
+      this.codec = codec;
+      this.handshakeTimeoutMs = handshakeTimeoutMs;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      deadline = ctx.executor().schedule(() -> ctx.close(), handshakeTimeoutMs, TimeUnit.MILLISECONDS);
+      super.channelActive(ctx);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      String path = new QueryStringDecoder(request.uri()).path();
+      if (!WebSockets.isUpgrade(request)) {
+        WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+        return;
+      }
+      boolean upgraded =
+          switch (path) {
+            case "/" -> WebSockets.upgrade(ctx, request, "worker", new WorkerSocketHandler(engine, codec));
+            case "/otel" -> WebSockets.upgrade(ctx, request, "telemetry", new Telemetry());
+            default -> {
+              WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+              yield false;
+            }
+          };
+      if (upgraded) {
+        deadline.cancel(false);
+        ctx.pipeline().remove(this);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}

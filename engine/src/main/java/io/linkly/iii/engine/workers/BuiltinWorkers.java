@@ -1,0 +1,66 @@
+package io.linkly.iii.engine.workers;
+
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
+import io.linkly.iii.engine.workers.manager.WorkerManager;
+import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The catalogue of built-in workers by config name, and the rule that turns a configuration into
+ * the list of workers to start: configured entries first, then every mandatory worker missing.
+ */
+public final class BuiltinWorkers {
+
+  /** Creates a worker from its config entry, validating the block strictly. */
+  @FunctionalInterface
+  public interface Factory {
+    BuiltinWorker create(WorkerEntry entry) throws ConfigException;
+  }
+
+  private final Map<String, Factory> factories = new LinkedHashMap<>();
+  private final List<String> mandatory = new ArrayList<>();
+
+  public static BuiltinWorkers standard() {
+    BuiltinWorkers catalogue = new BuiltinWorkers();
+    catalogue.register(EngineConfig.WORKER_MANAGER, WorkerManager::fromConfig, true);
+    catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
+    catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
+    return catalogue;
+  }
+
+  public BuiltinWorkers register(String name, Factory factory, boolean isMandatory) {
+    factories.put(name, factory);
+    if (isMandatory) {
+      mandatory.add(name);
+    }
+    return this;
+  }
+
+  /** Builds every worker the configuration asks for; nothing is started yet. */
+  public List<BuiltinWorker> create(EngineConfig config) throws ConfigException {
+    List<BuiltinWorker> workers = new ArrayList<>();
+    List<String> seen = new ArrayList<>();
+    for (WorkerEntry entry : config.workers()) {
+      Factory factory = factories.get(entry.name());
+      if (factory == null) {
+        throw new ConfigException(
+            entry.path() + ".name: unknown worker '" + entry.name() + "' (built-in workers: "
+                + String.join(", ", factories.keySet()) + ")");
+      }
+      workers.add(factory.create(entry));
+      seen.add(entry.name());
+    }
+    for (String name : mandatory) {
+      if (!seen.contains(name)) {
+        workers.add(factories.get(name).create(new WorkerEntry(name, null, "defaults." + name)));
+      }
+    }
+    return workers;
+  }
+}

@@ -1,0 +1,226 @@
+package io.linkly.iii.engine.workers.observability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.BuiltinFunction;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.EngineVersion;
+import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.protocol.Json;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-observability}, the part workers rely on today: {@code engine::log::*} (printed and
+ * kept in a bounded in-memory store), {@code engine::logs::list/clear} and
+ * {@code engine::health::check} (BUILTINS.md §11). Spans and metrics are not stored yet.
+ */
+public final class ObservabilityWorker implements BuiltinWorker {
+
+  public static final String NAME = "iii-observability";
+  private static final Logger workerLog = LoggerFactory.getLogger("iii.worker");
+  private static final String[] LEVELS = {"trace", "debug", "info", "warn", "error"};
+
+  private final int maxLogs;
+  private final boolean consoleOutput;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Deque<ObjectNode> logs = new ArrayDeque<>();
+  private Engine engine;
+  private Clock clock;
+
+  ObservabilityWorker(int maxLogs, boolean consoleOutput) {
+    this.maxLogs = maxLogs;
+    this.consoleOutput = consoleOutput;
+  }
+
+  public static ObservabilityWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    ConfigBlock config =
+        ConfigBlock.of(entry)
+            .onlyKeys(
+                Set.of(
+                    "enabled", "service_name", "service_version", "exporter", "memory_max_spans",
+                    "metrics_enabled", "metrics_exporter", "logs_enabled", "logs_exporter",
+                    "logs_max_count", "logs_console_output", "level", "format"));
+    return new ObservabilityWorker(
+        (int) config.positive("logs_max_count", 1000), config.bool("logs_console_output", true));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void start(EngineContext context) {
+    engine = context.engine();
+    clock = context.clock();
+    Worker self = engine.registerBuiltinWorker(NAME);
+    for (String level : LEVELS) {
+      engine.registerFunction(
+          self,
+          FunctionDefinition.of("engine::log::" + level, "Record a log line at " + level + " level"),
+          BuiltinFunction.sync(call -> log(level, call)));
+    }
+    engine.registerFunction(
+        self, FunctionDefinition.of("engine::logs::list", "List stored log lines"), BuiltinFunction.sync(this::list));
+    engine.registerFunction(
+        self, FunctionDefinition.of("engine::logs::clear", "Delete stored log lines"), BuiltinFunction.sync(this::clear));
+    engine.registerFunction(
+        self, FunctionDefinition.of("engine::health::check", "Engine health"), BuiltinFunction.sync(this::health));
+  }
+
+  private JsonNode log(String level, Call call) {
+    Input in = Input.of(call);
+    String message = in.requiredString("message");
+    JsonNode data = in.optionalTree("data");
+    String service = in.optionalString("service_name");
+    long nowNanos = clock.millis() * 1_000_000L;
+    ObjectNode entry = Json.object();
+    entry.put("timestamp_unix_nano", nowNanos);
+    entry.put("observed_timestamp_unix_nano", nowNanos);
+    entry.put("severity_number", severityNumber(level));
+    entry.put("severity_text", level.toUpperCase(Locale.ROOT));
+    entry.put("body", message);
+    ObjectNode attributes = entry.putObject("attributes");
+    if (data != null) {
+      attributes.set("log.data", data);
+    }
+    putIfPresent(entry, "trace_id", in.optionalString("trace_id"));
+    putIfPresent(entry, "span_id", in.optionalString("span_id"));
+    entry.putObject("resource");
+    entry.put("service_name", service == null ? workerName(call) : service);
+    lock.lock();
+    try {
+      logs.addLast(entry);
+      while (logs.size() > maxLogs) {
+        logs.removeFirst();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (consoleOutput) {
+      print(level, entry.get("service_name").asText(), message, data);
+    }
+    return null;
+  }
+
+  private String workerName(Call call) {
+    return call.callerWorkerId() == null
+        ? "engine"
+        : engine.worker(call.callerWorkerId()).map(Worker::displayName).orElse(call.callerWorkerId());
+  }
+
+  private static void print(String level, String service, String message, JsonNode data) {
+    String text = data == null ? message : message + " " + Json.write(data);
+    switch (level) {
+      case "error" -> workerLog.error("[{}] {}", service, text);
+      case "warn" -> workerLog.warn("[{}] {}", service, text);
+      case "debug" -> workerLog.debug("[{}] {}", service, text);
+      case "trace" -> workerLog.trace("[{}] {}", service, text);
+      default -> workerLog.info("[{}] {}", service, text);
+    }
+  }
+
+  private static int severityNumber(String level) {
+    return switch (level) {
+      case "trace" -> 1;
+      case "debug" -> 5;
+      case "warn" -> 13;
+      case "error" -> 17;
+      default -> 9;
+    };
+  }
+
+  private JsonNode list(Call call) {
+    Input in = Input.of(call);
+    Long start = in.optionalLong("start_time");
+    Long end = in.optionalLong("end_time");
+    String traceId = in.optionalString("trace_id");
+    Long severityMin = in.optionalLong("severity_min");
+    String severityText = in.optionalString("severity_text");
+    long offset = orZero(in.optionalLong("offset"));
+    Long limit = in.optionalLong("limit");
+    ArrayNode matching = Json.mapper().createArrayNode();
+    lock.lock();
+    try {
+      for (ObjectNode entry : logs) {
+        long ts = entry.get("timestamp_unix_nano").asLong();
+        if ((start != null && ts < start) || (end != null && ts > end)) {
+          continue;
+        }
+        if (traceId != null && !traceId.equals(entry.path("trace_id").asText(null))) {
+          continue;
+        }
+        if (severityMin != null && entry.get("severity_number").asInt() < severityMin) {
+          continue;
+        }
+        if (severityText != null && !severityText.equalsIgnoreCase(entry.get("severity_text").asText())) {
+          continue;
+        }
+        matching.add(entry.deepCopy());
+      }
+    } finally {
+      lock.unlock();
+    }
+    ArrayNode page = Json.mapper().createArrayNode();
+    for (int i = (int) Math.min(offset, matching.size()); i < matching.size(); i++) {
+      if (limit != null && page.size() >= limit) {
+        break;
+      }
+      page.add(matching.get(i));
+    }
+    ObjectNode out = Json.object();
+    out.set("logs", page);
+    out.put("total", matching.size());
+    out.put("timestamp", clock.millis());
+    return out;
+  }
+
+  private JsonNode clear(Call call) {
+    lock.lock();
+    try {
+      logs.clear();
+    } finally {
+      lock.unlock();
+    }
+    return Json.object().put("success", true);
+  }
+
+  private JsonNode health(Call call) {
+    ObjectNode out = Json.object();
+    out.put("status", "healthy");
+    ObjectNode components = out.putObject("components");
+    components.put("otel", "disabled");
+    components.put("metrics", "disabled");
+    components.put("logs", "healthy");
+    components.put("spans", "disabled");
+    out.put("timestamp", clock.millis());
+    out.put("version", EngineVersion.VERSION);
+    return out;
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
+  }
+
+  private static void putIfPresent(ObjectNode node, String field, String value) {
+    if (value != null) {
+      node.put(field, value);
+    }
+  }
+}
