@@ -97,7 +97,11 @@ public final class RawWorker implements AutoCloseable {
   }
 
   public JsonNode next(String type) throws InterruptedException {
-    return next(m -> type.equals(m.path("type").asText()));
+    return next(type, Duration.ofSeconds(5));
+  }
+
+  public JsonNode next(String type, Duration timeout) throws InterruptedException {
+    return next(m -> type.equals(m.path("type").asText()), timeout);
   }
 
   /** Frames received so far that no {@link #next} call consumed, plus any within {@code wait}. */
