@@ -1,0 +1,42 @@
+package io.linkly.iii.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code iii} command: {@code iii [--config FILE]} runs the engine, {@code iii trigger ...}
+ * calls a function on a running one.
+ */
+@Command(
+    name = "iii",
+    mixinStandardHelpOptions = true,
+    version = "iii (Java) 0.1.0, protocol v0.22.1",
+    subcommands = {ServeCommand.class, TriggerCommand.class},
+    description = "Runs the iii engine, or calls a function on a running engine.")
+public final class Main {
+
+  public static void main(String[] args) {
+    boolean trigger = args.length > 0 && (args[0].equals("trigger") || args[0].equals("t"));
+    if (trigger && System.getProperty("iii.log.level") == null) {
+      System.setProperty("iii.log.level", "WARN"); // keep the terminal for the result
+    }
+    String[] effective = args;
+    if (args.length == 0 || args[0].startsWith("--config") || args[0].equals("-c")) {
+      effective = prepend("serve", args); // a bare `iii` starts the engine
+    }
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("iii: " + e.getMessage());
+          return 1;
+        });
+    System.exit(cli.execute(effective));
+  }
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] out = new String[rest.length + 1];
+    out[0] = first;
+    System.arraycopy(rest, 0, out, 1, rest.length);
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+package io.linkly.iii.cli;
+
+import io.linkly.iii.engine.IiiEngine;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.EngineConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Starts the engine from a config file, or from the embedded defaults when there is none. */
+@Command(name = "serve", description = "Run the engine (the default when no subcommand is given).")
+final class ServeCommand implements Callable<Integer> {
+
+  static final int CONFIG_ERROR = 2;
+
+  @Option(names = {"-c", "--config"}, description = "Config file (default: ./config.yaml, if present).")
+  Path config;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Path file = config != null ? config : Path.of("config.yaml");
+    if (config != null && !Files.exists(config)) {
+      System.err.println("iii: config error: " + config + ": no such file");
+      return CONFIG_ERROR;
+    }
+    IiiEngine engine;
+    try {
+      EngineConfig engineConfig = EngineConfig.load(file, System::getenv);
+      if (!Files.exists(file)) {
+        System.err.println("iii: no " + file + "; starting on embedded defaults");
+      }
+      engine = IiiEngine.start(engineConfig);
+    } catch (ConfigException e) {
+      System.err.println("iii: config error: " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  engine.close();
+                  stopped.countDown();
+                },
+                "iii-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}
