@@ -1,0 +1,231 @@
+package io.linkly.iii.sdk.impl;
+
+import io.linkly.iii.protocol.Message;
+import io.linkly.iii.sdk.IiiException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where every outbound message goes. While a connection is open, messages are encoded on the
+ * sending thread and written at once. While it is not, messages that must survive the gap (calls
+ * and binding removals) wait in a bounded queue; everything else is dropped because the replay on
+ * the next connection re-sends it.
+ *
+ * <p>The lock only orders "is there a connection?" against "the connection became open" (replay,
+ * flush of the queue, publish); writes never block, so it is held briefly.
+ */
+final class Outbox {
+
+  static final int DEFAULT_CAPACITY = 10_000;
+
+  private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+
+  /** A message waiting for a connection, and the call it belongs to (if any). */
+  private record Queued(Message message, PendingCall call) {}
+
+  private final Frames frames;
+  private final EventExecutor timers;
+  private final int capacity;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private volatile Channel channel;
+
+  /** {@code timers} runs the timeouts of calls that wait in the queue. */
+  Outbox(Frames frames, EventExecutor timers, int capacity) {
+    this.frames = frames;
+    this.timers = timers;
+    this.capacity = capacity;
+  }
+
+  boolean isOpen() {
+    return channel != null;
+  }
+
+  /** Sends if connected, else drops: for registrations (replayed) and replies (moot). */
+  void send(Message message) {
+    Channel ch = channel;
+    if (ch == null) {
+      lock.lock();
+      try {
+        ch = channel;
+      } finally {
+        lock.unlock();
+      }
+      if (ch == null) {
+        return;
+      }
+    }
+    write(ch, message);
+  }
+
+  /**
+   * Sends if connected, else queues until the next connection.
+   *
+   * @param call the pending call the message belongs to; a queued message whose call is already
+   *     done (timed out) is not sent
+   * @throws IiiException when the queue is full
+   */
+  void sendOrQueue(Message message, PendingCall call) {
+    Channel ch = channel;
+    if (ch == null) {
+      lock.lock();
+      try {
+        ch = channel;
+        if (ch == null) {
+          enqueue(message, call);
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (ch == null) {
+        if (call != null) {
+          call.arm(timers);
+        }
+        return;
+      }
+    }
+    writeKeeping(ch, message, call, true);
+  }
+
+  /**
+   * Publishes a freshly opened channel. {@code replay} writes (without flushing) what every
+   * connection starts with; then the queue is flushed, and only then may other threads write.
+   * Runs on the I/O thread.
+   */
+  void open(Channel ch, Consumer<Channel> replay, Consumer<Channel> afterQueue) {
+    lock.lock();
+    try {
+      replay.accept(ch);
+      Queued q;
+      while ((q = queue.poll()) != null) {
+        if (q.call() == null || !q.call().isDone()) {
+          writeKeeping(ch, q.message(), q.call(), false);
+        }
+      }
+      afterQueue.accept(ch);
+      ch.flush();
+      channel = ch;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Writes without flushing; only for {@link #open}'s callbacks. */
+  void writeDuringOpen(Channel ch, Message message) {
+    ch.write(frames.encode(ch.alloc(), message), ch.voidPromise());
+  }
+
+  void closed(Channel ch) {
+    lock.lock();
+    try {
+      if (channel == ch) {
+        channel = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops everything still waiting; used on shutdown. */
+  void clear() {
+    lock.lock();
+    try {
+      channel = null;
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int queued() {
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void enqueue(Message message, PendingCall call) {
+    if (queue.size() >= capacity) {
+      throw new IiiException(
+          IiiException.UNKNOWN,
+          "not connected to the engine and " + capacity + " messages are already waiting");
+    }
+    queue.add(new Queued(message, call));
+  }
+
+  private void write(Channel ch, Message message) {
+    ch.writeAndFlush(frames.encode(ch.alloc(), message), ch.voidPromise());
+  }
+
+  /**
+   * Writes a message that must not be lost: if the connection dies under it, it goes back to the
+   * queue for the next connection. A call's timeout is armed by the same I/O-thread task that
+   * writes it.
+   */
+  private void writeKeeping(Channel ch, Message message, PendingCall call, boolean flush) {
+    TextWebSocketFrame frame = frames.encode(ch.alloc(), message);
+    EventLoop loop = ch.eventLoop();
+    if (loop.inEventLoop()) {
+      write(ch, loop, frame, message, call, flush);
+      return;
+    }
+    try {
+      loop.execute(() -> write(ch, loop, frame, message, call, true));
+    } catch (RejectedExecutionException e) {
+      // the I/O thread is gone (shutdown), which fails every call anyway
+      frame.release();
+    }
+  }
+
+  private void write(
+      Channel ch,
+      EventLoop loop,
+      TextWebSocketFrame frame,
+      Message message,
+      PendingCall call,
+      boolean flush) {
+    if (call != null) {
+      call.arm(loop);
+    }
+    ChannelFuture written = flush ? ch.writeAndFlush(frame) : ch.write(frame);
+    written.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            requeue(ch, message, call);
+          }
+        });
+  }
+
+  private void requeue(Channel failed, Message message, PendingCall call) {
+    if (call != null && call.isDone()) {
+      return;
+    }
+    Channel ch;
+    lock.lock();
+    try {
+      ch = channel;
+      if (ch == null || ch == failed || !ch.isActive()) {
+        if (queue.size() < capacity) {
+          queue.add(new Queued(message, call));
+        } else {
+          log.warn("dropping a {} message: the outbound queue is full", message.type());
+        }
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    writeKeeping(ch, message, call, true);
+  }
+}

@@ -1,0 +1,16 @@
+package io.linkly.iii.sdk.impl;
+
+import io.linkly.iii.protocol.Message;
+import io.netty.channel.Channel;
+
+/** What the socket reports to the worker. Every call arrives on the I/O thread. */
+interface SocketListener {
+
+  /** The WebSocket handshake finished; the channel is ready for the replay. */
+  void onOpen(Channel channel);
+
+  void onMessage(Message message);
+
+  /** The channel is gone (never opened, closed, or timed out). */
+  void onClose(Channel channel);
+}

@@ -1,0 +1,233 @@
+package io.linkly.iii.sdk.impl;
+
+import io.linkly.iii.sdk.ReconnectPolicy;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's one WebSocket to the engine: connects, keeps it alive with pings, notices a dead
+ * peer, and reconnects with backoff until stopped. It knows nothing about the protocol beyond
+ * framing; {@link SocketListener} gets the messages.
+ */
+final class WorkerSocket {
+
+  static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration PING_INTERVAL = Duration.ofSeconds(20);
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerSocket.class);
+
+  private final URI uri;
+  private final String host;
+  private final int port;
+  private final SslContext ssl;
+  private final HttpHeaders headers;
+  private final ReconnectPolicy policy;
+  private final EventLoopGroup group;
+  private final Transport transport;
+  private final Frames frames;
+  private final SocketListener listener;
+
+  // Touched only on the I/O thread, except `stopped` and `current`, which stop() reads.
+  private volatile boolean stopped;
+  private volatile Channel current;
+  private int attempt;
+  private ScheduledFuture<?> reconnectTask;
+
+  WorkerSocket(
+      URI uri,
+      Map<String, String> headers,
+      ReconnectPolicy policy,
+      EventLoopGroup group,
+      Transport transport,
+      Frames frames,
+      SocketListener listener) {
+    this.uri = uri;
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+    if (!scheme.equals("ws") && !scheme.equals("wss")) {
+      throw new IllegalArgumentException("the engine URL must be ws:// or wss://, got " + uri);
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("the engine URL has no host: " + uri);
+    }
+    boolean secure = scheme.equals("wss");
+    this.host = uri.getHost();
+    this.port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
+    this.ssl = secure ? clientSsl() : null;
+    this.headers = new DefaultHttpHeaders();
+    headers.forEach(this.headers::add);
+    this.policy = policy;
+    this.group = group;
+    this.transport = transport;
+    this.frames = frames;
+    this.listener = listener;
+  }
+
+  private static SslContext clientSsl() {
+    try {
+      return SslContextBuilder.forClient().build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
+    }
+  }
+
+  void start() {
+    group.execute(this::connect);
+  }
+
+  /** Closes the connection and stops reconnecting; returns the channel being closed, if any. */
+  Channel stop() {
+    stopped = true;
+    try {
+      group.execute(
+          () -> {
+            if (reconnectTask != null) {
+              reconnectTask.cancel(false);
+            }
+          });
+    } catch (RuntimeException e) {
+      // the group is already shutting down, which cancels the task as well
+    }
+    Channel ch = current;
+    if (ch != null) {
+      ch.close();
+    }
+    return ch;
+  }
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(transport.channelClass())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) HANDSHAKE_TIMEOUT.toMillis())
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    configure(ch.pipeline(), ch);
+                  }
+                });
+    ChannelFuture connecting;
+    try {
+      connecting = bootstrap.connect(host, port);
+    } catch (RuntimeException e) {
+      log.debug("cannot connect to {}: {}", uri, e.toString());
+      scheduleReconnect();
+      return;
+    }
+    Channel ch = connecting.channel();
+    current = ch;
+    // One path to the reconnect: whatever happens, the channel ends up closed exactly once.
+    ch.closeFuture().addListener(f -> closed(ch));
+    connecting.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            log.debug("cannot connect to {}: {}", uri, String.valueOf(f.cause()));
+            ch.close();
+          }
+        });
+    if (stopped) {
+      ch.close();
+    }
+  }
+
+  private void configure(ChannelPipeline p, SocketChannel ch) {
+    if (ssl != null) {
+      p.addLast(ssl.newHandler(ch.alloc(), host, port));
+    }
+    // First in line, so any inbound byte (a frame, a ping, a pong) counts as a sign of life.
+    p.addLast(new IdleStateHandler(IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+    p.addLast(new HttpClientCodec());
+    p.addLast(new HttpObjectAggregator(64 * 1024));
+    p.addLast(
+        new WebSocketClientProtocolHandler(
+            WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .allowExtensions(false)
+                .customHeaders(headers)
+                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT.toMillis())
+                .dropPongFrames(true)
+                .withUTF8Validator(false)
+                .build()));
+    p.addLast(new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
+    p.addLast(new SocketHandler(this, frames, listener));
+  }
+
+  /** Called by the handler when the upgrade completed. */
+  void opened(Channel ch) {
+    attempt = 0;
+    ScheduledFuture<?> pinger =
+        ch.eventLoop()
+            .scheduleAtFixedRate(
+                () -> SocketHandler.ping(ch),
+                PING_INTERVAL.toMillis(),
+                PING_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    ch.closeFuture().addListener(f -> pinger.cancel(false));
+    listener.onOpen(ch);
+  }
+
+  private void closed(Channel ch) {
+    if (current == ch) {
+      current = null;
+    }
+    try {
+      listener.onClose(ch);
+    } finally {
+      scheduleReconnect();
+    }
+  }
+
+  private void scheduleReconnect() {
+    if (stopped) {
+      return;
+    }
+    if (!policy.allows(attempt)) {
+      log.error("giving up on {} after {} reconnect attempts", uri, attempt);
+      return;
+    }
+    Duration delay = policy.delayFor(attempt, ThreadLocalRandom.current().nextDouble());
+    attempt++;
+    log.debug("reconnecting to {} in {} ms (attempt {})", uri, delay.toMillis(), attempt);
+    try {
+      reconnectTask = group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // the group is shutting down: nothing left to reconnect for
+    }
+  }
+}
