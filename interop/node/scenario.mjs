@@ -1,0 +1,149 @@
+// One Node worker of an interop test, built on the unmodified npm iii-sdk@0.22.1:
+//   node scenario.mjs <serve|call|list-functions|trigger-provider|trigger-consumer>
+// See lib.mjs for the stdout/stdin contract with the Java tests.
+import { TriggerAction } from 'iii-sdk'
+import { connect, describeError, emit, env, fail, finish, guardLifetime, sleep, stdinClosed } from './lib.mjs'
+
+const scenarios = {
+  // Serves functions for other workers until stdin closes.
+  async serve() {
+    const iii = connect()
+    const slowMs = Number(env('SLOW_MS', '60000'))
+    iii.registerFunction('node::echo', async (data, metadata) => {
+      emit('called', { function_id: 'node::echo', data })
+      return { echo: data, metadata: metadata ?? null, runtime: 'node' }
+    })
+    iii.registerFunction('node::sink', async (data) => {
+      emit('called', { function_id: 'node::sink', data })
+      // A void caller must never see this.
+      return { returned_by: 'node::sink' }
+    })
+    iii.registerFunction('node::slow', async (data) => {
+      emit('called', { function_id: 'node::slow', data })
+      emit('slow-started', { pid: process.pid })
+      await sleep(slowMs)
+      return { finished: true }
+    })
+    iii.registerFunction('node::nothing', async (data) => {
+      emit('called', { function_id: 'node::nothing', data })
+      return undefined
+    })
+    iii.registerFunction('node::fail', async (data) => {
+      emit('called', { function_id: 'node::fail', data })
+      throw new Error('boom from node')
+    })
+    emit('started', { pid: process.pid })
+    await stdinClosed()
+    await finish(iii)
+  },
+
+  // Makes the calls in CALLS (a JSON array of {function_id, payload, action?: "void", timeoutMs?,
+  // metadata?}) one after the other, reports each outcome, and exits (with HOLD=true: once stdin
+  // closes).
+  async call() {
+    const calls = JSON.parse(env('CALLS'))
+    const iii = connect()
+    emit('started', { pid: process.pid })
+    for (const [index, call] of calls.entries()) {
+      const request = { function_id: call.function_id, payload: call.payload }
+      if (call.action === 'void') {
+        request.action = TriggerAction.Void()
+      }
+      if (call.timeoutMs !== undefined) {
+        request.timeoutMs = call.timeoutMs
+      }
+      if (call.metadata !== undefined) {
+        request.metadata = call.metadata
+      }
+      try {
+        const value = await iii.trigger(request)
+        emit('result', {
+          index,
+          function_id: call.function_id,
+          is_undefined: value === undefined,
+          is_null: value === null,
+          value: value === undefined ? null : value,
+        })
+      } catch (error) {
+        emit('error', { index, function_id: call.function_id, ...describeError(error) })
+      }
+    }
+    emit('done')
+    if (env('HOLD', 'false') === 'true') {
+      await stdinClosed()
+    }
+    await finish(iii)
+  },
+
+  // Registers two functions and lists the engine's functions from the same connection: once at
+  // once (the call is flushed after the registrations) and once more after the first answer, when
+  // the worker's metadata (its name) has reached the engine as well.
+  async 'list-functions'() {
+    const iii = connect()
+    iii.registerFunction('node::list-a', async () => 'a', { description: 'first listed function' })
+    iii.registerFunction('node::list-b', async () => 'b')
+    for (const round of ['first', 'second']) {
+      try {
+        const listed = await iii.trigger({ function_id: 'engine::functions::list', payload: {}, timeoutMs: 10000 })
+        emit('result', { round, value: listed })
+      } catch (error) {
+        emit('error', { round, ...describeError(error) })
+      }
+    }
+    await finish(iii)
+  },
+
+  // Provides trigger type TRIGGER_TYPE: reports every binding it is given and fires it once.
+  async 'trigger-provider'() {
+    const type = env('TRIGGER_TYPE')
+    const iii = connect()
+    iii.registerTriggerType(
+      { id: type, description: 'interop trigger type provided by Node' },
+      {
+        async registerTrigger({ id, function_id, config, metadata }) {
+          emit('registertrigger', { id, function_id, config: config ?? null, metadata: metadata ?? null })
+          await iii.trigger({
+            function_id,
+            payload: { fired_by: 'node', binding_id: id, config: config ?? null },
+            action: TriggerAction.Void(),
+          })
+          emit('fired', { id })
+        },
+        async unregisterTrigger({ id, function_id, config }) {
+          emit('unregistertrigger', { id, function_id: function_id ?? null, config: config ?? null })
+        },
+      },
+    )
+    emit('started', { pid: process.pid })
+    await stdinClosed()
+    await finish(iii)
+  },
+
+  // Binds FUNCTION_ID to trigger type TRIGGER_TYPE (provided by someone else) until stdin closes.
+  async 'trigger-consumer'() {
+    const type = env('TRIGGER_TYPE')
+    const functionId = env('FUNCTION_ID')
+    const iii = connect()
+    iii.registerFunction(functionId, async (data, metadata) => {
+      emit('called', { function_id: functionId, data, metadata: metadata ?? null })
+      return null
+    })
+    iii.registerTrigger({
+      type,
+      function_id: functionId,
+      config: { tag: 'from-node', n: 2 },
+      metadata: { bound_by: 'node' },
+    })
+    emit('started', { pid: process.pid })
+    await stdinClosed()
+    await finish(iii)
+  },
+}
+
+guardLifetime()
+const name = process.argv[2]
+const scenario = scenarios[name]
+if (!scenario) {
+  fail(`unknown scenario ${JSON.stringify(name)}; known: ${Object.keys(scenarios).join(', ')}`)
+}
+await scenario()
