@@ -217,6 +217,33 @@ class InvocationTest {
   }
 
   @Test
+  void enqueueWithoutAQueueWorkerFailsWithEnqueueError() {
+    IiiException e =
+        catchThrowableOfType(
+            IiiException.class,
+            () ->
+                caller.trigger(
+                    TriggerRequest.of("calc::add", Map.of("a", 1, "b", 1))
+                        .withAction(TriggerAction.Enqueue("jobs"))));
+    assertThat(e.code()).isEqualTo("enqueue_error");
+  }
+
+  @Test
+  void anUnregisteredFunctionIsNoLongerCallable() {
+    FunctionRef ref = worker.registerFunction("calc::temporary", (data, ctx) -> "here");
+    TestSupport.sync(worker);
+    assertThat(caller.trigger(TriggerRequest.of("calc::temporary", null)).asText()).isEqualTo("here");
+
+    ref.unregister();
+    TestSupport.sync(worker);
+
+    IiiException e =
+        catchThrowableOfType(
+            IiiException.class, () -> caller.trigger(TriggerRequest.of("calc::temporary", null)));
+    assertThat(e.code()).isEqualTo("function_not_found");
+  }
+
+  @Test
   void handlersCanCallOtherFunctions() {
     JsonNode result = caller.trigger(TriggerRequest.of("calc::nested", Map.of("n", 5)));
     assertThat(result.path("sum").asInt()).isEqualTo(105);

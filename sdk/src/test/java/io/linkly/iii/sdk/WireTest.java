@@ -180,6 +180,27 @@ class WireTest {
   }
 
   @Test
+  void enqueueCallsNameTheQueueAndWaitForTheReceipt() throws Exception {
+    engine = new FakeEngine();
+    iii = Iii.registerWorker(engine.url());
+    FakeEngine.Connection c = engine.accept();
+    c.next("invokefunction");
+
+    CompletableFuture<JsonNode> receipt =
+        iii.triggerAsync(
+            TriggerRequest.of("wire::job", Map.of("n", 1)).withAction(TriggerAction.Enqueue("jobs")));
+    JsonNode call = c.next("invokefunction");
+    assertThat(call.path("function_id").asText()).isEqualTo("wire::job");
+    assertThat(call.path("action").path("type").asText()).isEqualTo("enqueue");
+    assertThat(call.path("action").path("queue").asText()).isEqualTo("jobs");
+    assertThat(receipt).isNotDone();
+
+    UUID id = UUID.fromString(call.path("invocation_id").asText());
+    c.send(InvocationResult.success(id, "wire::job", Json.toTree(Map.of("messageReceiptId", "r-1"))));
+    assertThat(receipt.get(10, TimeUnit.SECONDS).path("messageReceiptId").asText()).isEqualTo("r-1");
+  }
+
+  @Test
   void servesInboundCallsAndAnswersLikeTheNodeSdk() throws Exception {
     engine = new FakeEngine();
     CountDownLatch noReplyCall = new CountDownLatch(1);

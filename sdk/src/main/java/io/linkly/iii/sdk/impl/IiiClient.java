@@ -8,7 +8,6 @@ import io.linkly.iii.protocol.InvocationResult;
 import io.linkly.iii.protocol.InvokeFunction;
 import io.linkly.iii.protocol.Json;
 import io.linkly.iii.protocol.Message;
-import io.linkly.iii.protocol.MessageCodec;
 import io.linkly.iii.protocol.Ping;
 import io.linkly.iii.protocol.Pong;
 import io.linkly.iii.protocol.Reattach;
@@ -99,7 +98,7 @@ public final class IiiClient implements Iii, SocketListener {
   private volatile String workerId;
   private volatile String reattachToken;
 
-  private IiiClient(URI uri, WorkerOptions options) {
+  private IiiClient(URI uri, WorkerOptions options, Heartbeat heartbeat) {
     this.options = options;
     this.workerName = WorkerInfo.resolveName(options.workerName());
     if (options.handlerExecutor() != null) {
@@ -110,23 +109,35 @@ public final class IiiClient implements Iii, SocketListener {
       this.handlers = ownedExecutor;
     }
     this.providerTasks = new OrderedTasks(handlers);
-    Frames frames = new Frames(new MessageCodec());
+    Frames frames = new Frames();
     Transport transport = Transport.best();
     this.group = transport.newGroup();
     this.outbox = new Outbox(frames, group.next(), Outbox.DEFAULT_CAPACITY);
     this.socket =
         new WorkerSocket(
-            uri, options.headers(), options.reconnect(), group, transport, frames, this);
+            uri,
+            options.headers(),
+            options.reconnect(),
+            heartbeat,
+            group,
+            transport,
+            frames,
+            this);
     this.defaultLogger = new WorkerLogger(workerName, workerName, this);
   }
 
   /** Creates the worker and starts connecting in the background. */
   public static IiiClient start(String url, WorkerOptions options) {
+    return start(url, options, Heartbeat.DEFAULT);
+  }
+
+  static IiiClient start(String url, WorkerOptions options, Heartbeat heartbeat) {
     if (url == null) {
       throw new IllegalArgumentException("the engine URL is required");
     }
     IiiClient client =
-        new IiiClient(URI.create(url), options == null ? WorkerOptions.defaults() : options);
+        new IiiClient(
+            URI.create(url), options == null ? WorkerOptions.defaults() : options, heartbeat);
     try {
       client.socket.start();
     } catch (RuntimeException e) {
@@ -140,7 +151,8 @@ public final class IiiClient implements Iii, SocketListener {
 
   @Override
   public CompletableFuture<Void> ready() {
-    return ready;
+    // a copy, so callers cannot complete the worker's own future
+    return ready.copy();
   }
 
   @Override
@@ -290,6 +302,11 @@ public final class IiiClient implements Iii, SocketListener {
       throw new IllegalArgumentException("a trigger request is required");
     }
     requireRunning();
+    if (group.next().inEventLoop()) {
+      // the answer would have to be read by this very thread
+      throw new IllegalStateException(
+          "trigger() blocks and cannot run on the SDK's I/O thread; use triggerAsync()");
+    }
     JsonNode data = payloadOf(request);
     JsonNode metadata = toTree(request.metadata(), "metadata");
     if (request.action() instanceof TriggerAction.FireAndForget) {
@@ -391,6 +408,11 @@ public final class IiiClient implements Iii, SocketListener {
             request.functionId(),
             timeout.toNanos(),
             () -> timeoutError(request.functionId(), timeout));
+    if (shutdown.get()) {
+      // shutdown() may have failed the pending calls just before this one was opened
+      pending.abandon(call, new IiiException(IiiException.UNKNOWN, SHUTTING_DOWN));
+      throw new IiiException(IiiException.UNKNOWN, SHUTTING_DOWN);
+    }
     try {
       outbox.sendOrQueue(
           new InvokeFunction(id, request.functionId(), data, request.action(), metadata, null, null),
@@ -509,9 +531,8 @@ public final class IiiClient implements Iii, SocketListener {
 
   @Override
   public void onClose(Channel ch) {
-    outbox.closed(ch);
-    if (!shutdown.get()) {
-      log.debug("disconnected from the engine");
+    if (outbox.closed(ch) && !shutdown.get()) {
+      log.info("disconnected from the engine; reconnecting");
     }
   }
 

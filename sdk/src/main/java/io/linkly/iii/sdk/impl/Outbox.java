@@ -124,12 +124,15 @@ final class Outbox {
     ch.write(frames.encode(ch.alloc(), message), ch.voidPromise());
   }
 
-  void closed(Channel ch) {
+  /** Returns true when {@code ch} was the open connection (false for a failed attempt). */
+  boolean closed(Channel ch) {
     lock.lock();
     try {
       if (channel == ch) {
         channel = null;
+        return true;
       }
+      return false;
     } finally {
       lock.unlock();
     }

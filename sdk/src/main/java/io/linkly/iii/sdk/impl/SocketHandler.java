@@ -5,6 +5,7 @@ import io.linkly.iii.protocol.Message;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -65,7 +66,7 @@ final class SocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       log.debug("WebSocket handshake timed out");
       ctx.close();
     } else if (event instanceof IdleStateEvent) {
-      log.warn("no frame from the engine for {} s; reconnecting", WorkerSocket.IDLE_TIMEOUT.toSeconds());
+      log.warn("no frame from the engine within the idle timeout; reconnecting");
       ctx.close();
     } else {
       super.userEventTriggered(ctx, event);
@@ -74,6 +75,11 @@ final class SocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      // the aggregator has already discarded the oversized message; the connection is fine
+      log.warn("dropping an inbound message larger than {} bytes", WorkerSocket.MAX_MESSAGE_BYTES);
+      return;
+    }
     log.debug("connection error: {}", cause.toString());
     ctx.close();
   }

@@ -39,8 +39,6 @@ final class WorkerSocket {
 
   static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-  static final Duration PING_INTERVAL = Duration.ofSeconds(20);
-  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Logger log = LoggerFactory.getLogger(WorkerSocket.class);
 
@@ -50,6 +48,7 @@ final class WorkerSocket {
   private final SslContext ssl;
   private final HttpHeaders headers;
   private final ReconnectPolicy policy;
+  private final Heartbeat heartbeat;
   private final EventLoopGroup group;
   private final Transport transport;
   private final Frames frames;
@@ -65,6 +64,7 @@ final class WorkerSocket {
       URI uri,
       Map<String, String> headers,
       ReconnectPolicy policy,
+      Heartbeat heartbeat,
       EventLoopGroup group,
       Transport transport,
       Frames frames,
@@ -84,6 +84,7 @@ final class WorkerSocket {
     this.headers = new DefaultHttpHeaders();
     headers.forEach(this.headers::add);
     this.policy = policy;
+    this.heartbeat = heartbeat;
     this.group = group;
     this.transport = transport;
     this.frames = frames;
@@ -169,7 +170,8 @@ final class WorkerSocket {
       p.addLast(ssl.newHandler(ch.alloc(), host, port));
     }
     // First in line, so any inbound byte (a frame, a ping, a pong) counts as a sign of life.
-    p.addLast(new IdleStateHandler(IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+    p.addLast(
+        new IdleStateHandler(heartbeat.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast(new HttpClientCodec());
     p.addLast(new HttpObjectAggregator(64 * 1024));
     p.addLast(
@@ -195,8 +197,8 @@ final class WorkerSocket {
         ch.eventLoop()
             .scheduleAtFixedRate(
                 () -> SocketHandler.ping(ch),
-                PING_INTERVAL.toMillis(),
-                PING_INTERVAL.toMillis(),
+                heartbeat.pingInterval().toMillis(),
+                heartbeat.pingInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
     ch.closeFuture().addListener(f -> pinger.cancel(false));
     listener.onOpen(ch);
