@@ -3,6 +3,7 @@ package io.linkly.iii.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.IiiEngine;
@@ -241,6 +242,29 @@ class InvocationTest {
         catchThrowableOfType(
             IiiException.class, () -> caller.trigger(TriggerRequest.of("calc::temporary", null)));
     assertThat(e.code()).isEqualTo("function_not_found");
+  }
+
+  @Test
+  void theEngineListsTheWorkerWithTheMetadataItReported() {
+    JsonNode list =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> caller.trigger(TriggerRequest.of("engine::workers::list", Map.of())),
+                l -> findWorker(l, "invocation-worker") != null);
+    JsonNode me = findWorker(list, "invocation-worker");
+    assertThat(me.path("runtime").asText()).isEqualTo("java");
+    assertThat(me.path("version").asText()).isEqualTo("0.1.0");
+    assertThat(me.path("id").asText()).isEqualTo(worker.workerId());
+  }
+
+  private static JsonNode findWorker(JsonNode list, String name) {
+    for (JsonNode w : list.path("workers")) {
+      if (w.path("name").asText().equals(name)) {
+        return w;
+      }
+    }
+    return null;
   }
 
   @Test

@@ -46,10 +46,6 @@ final class Outbox {
     this.capacity = capacity;
   }
 
-  boolean isOpen() {
-    return channel != null;
-  }
-
   /** Sends if connected, else drops: for registrations (replayed) and replies (moot). */
   void send(Message message) {
     Channel ch = channel;
@@ -144,15 +140,6 @@ final class Outbox {
     try {
       channel = null;
       queue.clear();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  int queued() {
-    lock.lock();
-    try {
-      return queue.size();
     } finally {
       lock.unlock();
     }

@@ -49,8 +49,4 @@ final class PendingCalls {
       abandon(call, reason.get());
     }
   }
-
-  int size() {
-    return calls.size();
-  }
 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -172,6 +173,9 @@ final class WorkerSocket {
     // First in line, so any inbound byte (a frame, a ping, a pong) counts as a sign of life.
     p.addLast(
         new IdleStateHandler(heartbeat.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+    // Many threads write concurrently (callers, handlers); one syscall per I/O-loop pass for all
+    // of them instead of one per message.
+    p.addLast(new FlushConsolidationHandler(256, true));
     p.addLast(new HttpClientCodec());
     p.addLast(new HttpObjectAggregator(64 * 1024));
     p.addLast(
