@@ -201,6 +201,56 @@ class WireTest {
   }
 
   @Test
+  void unregisteringWhileDisconnectedIsReflectedInTheReplayAndQueuesTheBindingRemoval()
+      throws Exception {
+    engine = new FakeEngine(true);
+    iii = Iii.registerWorker(engine.url(), WorkerOptions.builder().reconnect(FAST).build());
+    TriggerTypeRef type = iii.registerTriggerType("wire-gone", "withdrawn", new NoopProvider());
+    iii.registerTriggerType("wire-kept", "kept", new NoopProvider());
+    FunctionRef fn = iii.registerFunction("wire::gone", (data, ctx) -> null);
+    TriggerRef binding = iii.registerTrigger(TriggerBinding.of("cron", "wire::gone", null));
+    type.unregister();
+    fn.unregister();
+    binding.unregister();
+    engine.resume();
+
+    FakeEngine.Connection c = engine.accept();
+    JsonNode kept = c.next();
+    assertThat(kept.path("type").asText()).isEqualTo("registertriggertype");
+    assertThat(kept.path("id").asText()).isEqualTo("wire-kept");
+    JsonNode removal = c.next();
+    assertThat(removal.path("type").asText()).isEqualTo("unregistertrigger");
+    assertThat(removal.path("id").asText()).isEqualTo(binding.id());
+    assertThat(c.next().path("function_id").asText()).isEqualTo("engine::workers::register");
+
+    // a binding for the withdrawn type is refused like any type this worker does not provide
+    c.send(new RegisterTrigger("t-9", "wire-gone", "x::y", Json.object(), null));
+    JsonNode refused = c.next("triggerregistrationresult");
+    assertThat(refused.path("error").path("code").asText()).isEqualTo("trigger_type_not_found");
+
+    // while connected, withdrawing a type is announced at once
+    iii.registerTriggerType("wire-late", "late", new NoopProvider()).unregister();
+    assertThat(c.next().path("id").asText()).isEqualTo("wire-late");
+    JsonNode withdrawn = c.next();
+    assertThat(withdrawn.path("type").asText()).isEqualTo("unregistertriggertype");
+    assertThat(withdrawn.path("id").asText()).isEqualTo("wire-late");
+  }
+
+  @Test
+  void theDisconnectedQueueIsBoundedAndLoggingSurvivesAFullQueue() {
+    engine = new FakeEngine(true);
+    iii = Iii.registerWorker(engine.url());
+    TriggerRequest request = TriggerRequest.of("wire::flood", 1).withAction(TriggerAction.Void());
+    for (int i = 0; i < 10_000; i++) {
+      iii.trigger(request);
+    }
+    assertThatThrownBy(() -> iii.trigger(request)).isInstanceOf(IiiException.class);
+    assertThat(iii.triggerAsync(request)).isCompletedExceptionally();
+    iii.logger().info("still fine", Map.of("k", 1));
+    iii.logger().error("still fine");
+  }
+
+  @Test
   void servesInboundCallsAndAnswersLikeTheNodeSdk() throws Exception {
     engine = new FakeEngine();
     CountDownLatch noReplyCall = new CountDownLatch(1);
