@@ -425,6 +425,15 @@ class WireTest {
     iii.logger().info("after shutdown does not throw", Map.of("a", 1));
   }
 
+  @Test
+  void aBadUrlIsRejectedAtOnce() {
+    assertThatThrownBy(() -> Iii.registerWorker("http://127.0.0.1:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ws://");
+    assertThatThrownBy(() -> Iii.registerWorker("not a url"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   /** A provider that accepts everything. */
   private static final class NoopProvider implements TriggerTypeHandler {
     @Override

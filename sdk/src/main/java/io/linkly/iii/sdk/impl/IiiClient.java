@@ -113,16 +113,25 @@ public final class IiiClient implements Iii, SocketListener {
     Transport transport = Transport.best();
     this.group = transport.newGroup();
     this.outbox = new Outbox(frames, group.next(), Outbox.DEFAULT_CAPACITY);
-    this.socket =
-        new WorkerSocket(
-            uri,
-            options.headers(),
-            options.reconnect(),
-            heartbeat,
-            group,
-            transport,
-            frames,
-            this);
+    try {
+      this.socket =
+          new WorkerSocket(
+              uri,
+              options.headers(),
+              options.reconnect(),
+              heartbeat,
+              group,
+              transport,
+              frames,
+              this);
+    } catch (RuntimeException e) {
+      // a bad URL: release the threads made above before reporting it
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      if (ownedExecutor != null) {
+        ownedExecutor.shutdown();
+      }
+      throw e;
+    }
     this.defaultLogger = new WorkerLogger(workerName, workerName, this);
   }
 
