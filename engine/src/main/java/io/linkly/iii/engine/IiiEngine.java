@@ -44,7 +44,7 @@ public final class IiiEngine implements AutoCloseable {
     long began = System.nanoTime();
     List<BuiltinWorker> workers = catalogue.create(config); // validates everything before binding
     Engine engine = new Engine(clock);
-    Transport transport = new Transport(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    Transport transport = new Transport(Integer.getInteger("iii.io.threads", Math.max(2, Runtime.getRuntime().availableProcessors())));
     ExecutorService blocking =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
     IiiEngine running = new IiiEngine(engine, transport, blocking);
