@@ -29,7 +29,7 @@ public record EngineConfig(List<WorkerEntry> workers) {
    * Workers that run when no config file exists. Mandatory workers are added on top of any
    * configuration by the engine itself.
    */
-  private static final List<String> DEFAULT_ON = List.of();
+  private static final List<String> DEFAULT_ON = List.of("iii-http");
 
   public EngineConfig {
     workers = List.copyOf(workers);
@@ -45,7 +45,13 @@ public record EngineConfig(List<WorkerEntry> workers) {
 
   /** The defaults with every listener on an ephemeral port, for tests and embedded use. */
   public static EngineConfig ephemeral() {
-    return defaults().withPort(WORKER_MANAGER, 0);
+    EngineConfig config = defaults().withPort(WORKER_MANAGER, 0);
+    for (String listener : List.of("iii-http", "iii-stream")) {
+      if (!config.entries(listener).isEmpty()) {
+        config = config.withPort(listener, 0);
+      }
+    }
+    return config;
   }
 
   /** Sets {@code port} in the first entry of {@code worker}, adding the entry if absent. */

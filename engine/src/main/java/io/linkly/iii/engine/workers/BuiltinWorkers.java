@@ -4,6 +4,7 @@ import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
+import io.linkly.iii.engine.workers.http.HttpWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ public final class BuiltinWorkers {
     catalogue.register(EngineConfig.WORKER_MANAGER, WorkerManager::fromConfig, true);
     catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
+    catalogue.register(HttpWorker.NAME, HttpWorker::fromConfig, false);
     return catalogue;
   }
 

@@ -1,0 +1,93 @@
+package io.linkly.iii.engine.workers.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The {@code iii-http} config block (BUILTINS.md §9.1), with our body-size limit added. */
+record HttpConfig(
+    String host,
+    int port,
+    long defaultTimeoutMs,
+    int maxBodyBytes,
+    Cors cors,
+    List<GlobalMiddleware> middleware) {
+
+  static final int DEFAULT_PORT = 3111;
+
+  /** Allowed origins and methods; empty means any (upstream's permissive default). */
+  record Cors(List<String> allowedOrigins, List<String> allowedMethods) {
+    boolean anyOrigin() {
+      return allowedOrigins.isEmpty() || allowedOrigins.contains("*");
+    }
+  }
+
+  record GlobalMiddleware(String functionId, int priority) {}
+
+  static HttpConfig fromConfig(WorkerEntry entry) throws ConfigException {
+    ConfigBlock c =
+        ConfigBlock.of(entry)
+            .onlyKeys(Set.of("port", "host", "default_timeout", "concurrency_request_limit", "cors", "middleware", "max_body_bytes"));
+    c.positive("concurrency_request_limit", 1024); // accepted for compatibility; see HttpWorker
+    ConfigBlock cors = c.child("cors").onlyKeys(Set.of("allowed_origins", "allowed_methods"));
+    return new HttpConfig(
+        c.string("host", "127.0.0.1"),
+        c.port("port", DEFAULT_PORT),
+        c.positive("default_timeout", 30_000),
+        (int) Math.min(Integer.MAX_VALUE - 1, c.positive("max_body_bytes", 1024 * 1024)),
+        new Cors(strings(cors, "allowed_origins"), upper(strings(cors, "allowed_methods"))),
+        middleware(c));
+  }
+
+  private static List<String> strings(ConfigBlock block, String key) throws ConfigException {
+    JsonNode node = block.node().get(key);
+    List<String> out = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (!node.isArray()) {
+      throw new ConfigException(block.path() + "." + key + ": must be a list of strings");
+    }
+    for (JsonNode item : node) {
+      if (!item.isTextual()) {
+        throw new ConfigException(block.path() + "." + key + ": must be a list of strings");
+      }
+      out.add(item.textValue());
+    }
+    return out;
+  }
+
+  private static List<String> upper(List<String> values) {
+    return values.stream().map(v -> v.toUpperCase(Locale.ROOT)).toList();
+  }
+
+  private static List<GlobalMiddleware> middleware(ConfigBlock c) throws ConfigException {
+    JsonNode node = c.node().get("middleware");
+    List<GlobalMiddleware> out = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (!node.isArray()) {
+      throw new ConfigException(c.path() + ".middleware: must be a list");
+    }
+    for (int i = 0; i < node.size(); i++) {
+      ConfigBlock item = new ConfigBlock(c.path() + ".middleware[" + i + "]", node.get(i)).onlyKeys(Set.of("function_id", "phase", "priority"));
+      String function = item.string("function_id", null);
+      if (function == null) {
+        throw new ConfigException(item.path() + ".function_id: required");
+      }
+      String phase = item.string("phase", "preHandler");
+      if (phase.equals("preHandler")) {
+        out.add(new GlobalMiddleware(function, (int) item.integer("priority", 0)));
+      }
+    }
+    out.sort(Comparator.comparingInt(GlobalMiddleware::priority));
+    return List.copyOf(out);
+  }
+}

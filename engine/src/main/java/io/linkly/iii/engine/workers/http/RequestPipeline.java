@@ -1,0 +1,222 @@
+package io.linkly.iii.engine.workers.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.protocol.ErrorBody;
+import io.linkly.iii.protocol.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What happens to a routed request (BUILTINS.md §9.5): global middleware, the condition,
+ * per-route middleware, then the handler; and how the handler's result becomes a response
+ * (§9.4). Everything is asynchronous; nothing here touches Netty.
+ */
+final class RequestPipeline {
+
+  private final Engine engine;
+  private final RouteTable routes;
+  private final HttpConfig config;
+
+  RequestPipeline(Engine engine, RouteTable routes, HttpConfig config) {
+    this.engine = engine;
+    this.routes = routes;
+    this.config = config;
+  }
+
+  RouteTable routes() {
+    return routes;
+  }
+
+  /** A request as the handler sees it, minus the channel refs this engine does not create yet. */
+  record Incoming(String method, Map<String, String> query, Map<String, String> headers, byte[] body) {}
+
+  CompletableFuture<HttpReply> handle(RouteTable.Match match, Incoming in) {
+    HttpBinding binding = match.route().binding();
+    ObjectNode request = requestObject(match, in);
+    CompletableFuture<HttpReply> flow = middleware(globalIds(), 0, request);
+    return flow.thenCompose(
+        early -> {
+          if (early != null) {
+            return CompletableFuture.completedFuture(early);
+          }
+          return condition(binding, request)
+              .thenCompose(
+                  skip -> {
+                    if (skip != null) {
+                      return CompletableFuture.completedFuture(skip);
+                    }
+                    return middleware(binding.middlewareFunctionIds(), 0, request)
+                        .thenCompose(respond -> respond != null ? CompletableFuture.completedFuture(respond) : call(binding, request));
+                  });
+        });
+  }
+
+  private List<String> globalIds() {
+    List<String> ids = new ArrayList<>();
+    config.middleware().forEach(m -> ids.add(m.functionId()));
+    return ids;
+  }
+
+  private ObjectNode requestObject(RouteTable.Match match, Incoming in) {
+    ObjectNode request = Json.object();
+    ObjectNode query = request.putObject("query_params");
+    in.query().forEach(query::put);
+    ObjectNode params = request.putObject("path_params");
+    match.pathParams().forEach(params::put);
+    ObjectNode headers = request.putObject("headers");
+    in.headers().forEach(headers::put);
+    request.put("path", match.route().pattern());
+    request.put("method", in.method());
+    request.set("body", parseBody(in));
+    request.putObject("trigger").put("type", "http").put("path", match.route().pattern()).put("method", in.method());
+    return request;
+  }
+
+  /** The body is parsed only for JSON content types; empty or invalid JSON reads as null. */
+  private static JsonNode parseBody(Incoming in) {
+    String type = in.headers().getOrDefault("content-type", "");
+    if (in.body().length == 0 || !type.toLowerCase(Locale.ROOT).contains("application/json")) {
+      return Json.mapper().nullNode();
+    }
+    try {
+      JsonNode node = Json.mapper().readTree(in.body());
+      return node == null ? Json.mapper().nullNode() : node;
+    } catch (java.io.IOException e) {
+      return Json.mapper().nullNode();
+    }
+  }
+
+  /** Runs middleware in order; a {@code respond} action short-circuits with its response. */
+  private CompletableFuture<HttpReply> middleware(List<String> ids, int index, ObjectNode request) {
+    if (index >= ids.size()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ObjectNode input = Json.object();
+    input.put("phase", "preHandler");
+    ObjectNode view = input.putObject("request");
+    view.set("path_params", request.get("path_params"));
+    view.set("query_params", request.get("query_params"));
+    view.set("headers", request.get("headers"));
+    view.set("method", request.get("method"));
+    input.putObject("context");
+    return engine
+        .invoke(Call.of(ids.get(index), input))
+        .handle(
+            (result, failure) -> {
+              if (failure != null) {
+                ErrorBody error = InvocationException.bodyOf(failure);
+                return HttpReply.error(500, error.code(), error.message(), true);
+              }
+              if (result != null && "respond".equals(result.path("action").asText())) {
+                JsonNode response = result.path("response");
+                return toReply(response.isObject() ? response : Json.object(), true);
+              }
+              return null;
+            })
+        .thenCompose(reply -> reply != null ? CompletableFuture.completedFuture(reply) : middleware(ids, index + 1, request));
+  }
+
+  /** Only a literal {@code false} skips the handler (422); an error is a 500. */
+  private CompletableFuture<HttpReply> condition(HttpBinding binding, ObjectNode request) {
+    if (binding.conditionFunctionId() == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return engine
+        .invoke(Call.of(binding.conditionFunctionId(), request.deepCopy(), binding.metadata()))
+        .handle(
+            (result, failure) -> {
+              if (failure != null) {
+                ErrorBody error = InvocationException.bodyOf(failure);
+                return HttpReply.error(500, error.code(), error.message(), true);
+              }
+              if (result != null && result.isBoolean() && !result.booleanValue()) {
+                ObjectNode body = HttpReply.envelope("CONDITION_NOT_MET", "condition function returned false", false);
+                body.put("skipped", true);
+                return HttpReply.json(422, body);
+              }
+              return null;
+            });
+  }
+
+  private CompletableFuture<HttpReply> call(HttpBinding binding, ObjectNode request) {
+    return engine
+        .invoke(Call.of(binding.functionId(), request, binding.metadata()))
+        .handle(
+            (result, failure) -> {
+              if (failure != null) {
+                ErrorBody error = InvocationException.bodyOf(failure);
+                return HttpReply.error(500, error.code(), error.message(), true);
+              }
+              if (result == null) {
+                return HttpReply.error(
+                    500, "INTERNAL_ERROR",
+                    "the handler returned no response; streamed responses over channels are not supported yet", true);
+              }
+              return toReply(result, false);
+            });
+  }
+
+  /**
+   * Maps a handler's {@code {status_code, headers, body}} to bytes (BUILTINS.md §9.4). For a
+   * middleware {@code respond}, a missing body is null rather than {@code {}}.
+   */
+  static HttpReply toReply(JsonNode result, boolean middlewareResponse) {
+    int status = 200;
+    JsonNode code = result.get("status_code");
+    if (code != null && code.canConvertToInt() && code.isIntegralNumber() && code.intValue() >= 100 && code.intValue() <= 599) {
+      status = code.intValue();
+    }
+    List<Map.Entry<String, String>> headers = headers(result.get("headers"));
+    String contentType = null;
+    for (Map.Entry<String, String> h : headers) {
+      if (h.getKey().equalsIgnoreCase("content-type")) {
+        contentType = h.getValue();
+      }
+    }
+    JsonNode body = result.isObject() ? result.get("body") : null;
+    if (body == null) {
+      body = middlewareResponse ? Json.mapper().nullNode() : Json.object();
+    }
+    byte[] bytes;
+    if (contentType != null && body.isTextual()) {
+      bytes = body.textValue().getBytes(StandardCharsets.UTF_8);
+    } else if (contentType != null && body.isNull()) {
+      bytes = HttpReply.EMPTY;
+    } else if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+      bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+    } else {
+      bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+      if (contentType == null) {
+        headers.add(Map.entry("content-type", "application/json"));
+      }
+    }
+    return new HttpReply(status, headers, bytes);
+  }
+
+  private static List<Map.Entry<String, String>> headers(JsonNode node) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> out.add(Map.entry(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString())));
+    } else if (node.isArray()) {
+      for (JsonNode line : node) {
+        String text = line.asText();
+        int colon = text.indexOf(':');
+        if (colon > 0) {
+          out.add(Map.entry(text.substring(0, colon).trim(), text.substring(colon + 1).trim()));
+        }
+      }
+    }
+    return out;
+  }
+}
