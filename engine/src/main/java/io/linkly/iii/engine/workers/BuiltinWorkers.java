@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.workers.database.DatabaseWorker;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
@@ -31,6 +32,7 @@ public final class BuiltinWorkers {
     catalogue.register(EngineConfig.WORKER_MANAGER, WorkerManager::fromConfig, true);
     catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
+    catalogue.register(DatabaseWorker.NAME, DatabaseWorker::fromConfig, false);
     return catalogue;
   }
 
