@@ -22,6 +22,7 @@ import java.util.function.Function;
 public record EngineConfig(List<WorkerEntry> workers) {
 
   public static final String WORKER_MANAGER = "iii-worker-manager";
+  public static final String DATABASE = "database";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -29,7 +30,17 @@ public record EngineConfig(List<WorkerEntry> workers) {
    * Workers that run when no config file exists. Mandatory workers are added on top of any
    * configuration by the engine itself.
    */
-  private static final List<String> DEFAULT_ON = List.of("iii-http");
+  private static final List<String> DEFAULT_ON = List.of("iii-http", DATABASE);
+
+  /**
+   * Default workers that keep files under the working directory ({@code database}: ./data/iii.db).
+   * An ephemeral engine leaves them out; a test that wants one configures it, e.g.
+   * {@code ephemeral().withSetting("database", "databases", …)} with a file in a temp directory.
+   */
+  private static final List<String> WRITES_TO_WORKING_DIRECTORY = List.of(DATABASE);
+
+  /** Default workers that listen on a port of their own. */
+  private static final List<String> LISTENERS = List.of("iii-http", "iii-stream");
 
   public EngineConfig {
     workers = List.copyOf(workers);
@@ -43,10 +54,15 @@ public record EngineConfig(List<WorkerEntry> workers) {
     return new EngineConfig(entries);
   }
 
-  /** The defaults with every listener on an ephemeral port, for tests and embedded use. */
+  /**
+   * The defaults with every listener on an ephemeral port and nothing written to the working
+   * directory, for tests and embedded use.
+   */
   public static EngineConfig ephemeral() {
-    EngineConfig config = defaults().withPort(WORKER_MANAGER, 0);
-    for (String listener : List.of("iii-http", "iii-stream")) {
+    List<WorkerEntry> entries =
+        defaults().workers().stream().filter(w -> !WRITES_TO_WORKING_DIRECTORY.contains(w.name())).toList();
+    EngineConfig config = new EngineConfig(entries).withPort(WORKER_MANAGER, 0);
+    for (String listener : LISTENERS) {
       if (!config.entries(listener).isEmpty()) {
         config = config.withPort(listener, 0);
       }

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.workers.database.DatabaseWorker;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.http.HttpWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
@@ -33,6 +34,7 @@ public final class BuiltinWorkers {
     catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
     catalogue.register(HttpWorker.NAME, HttpWorker::fromConfig, false);
+    catalogue.register(DatabaseWorker.NAME, DatabaseWorker::fromConfig, false);
     return catalogue;
   }
 

@@ -100,6 +100,34 @@ public final class Input {
     return out;
   }
 
+  /** A JSON array, or null when absent. */
+  public JsonNode optionalArray(String field) {
+    JsonNode value = data.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isArray()) {
+      throw error("invalid type: " + kind(value) + ", expected a sequence (field `" + field + "`)");
+    }
+    return value;
+  }
+
+  /** A required array whose every element is an object, each read as an Input of its own. */
+  public List<Input> requiredObjects(String field) {
+    JsonNode value = requiredTree(field);
+    if (!value.isArray()) {
+      throw error("invalid type: " + kind(value) + ", expected a sequence (field `" + field + "`)");
+    }
+    List<Input> out = new ArrayList<>();
+    for (JsonNode item : value) {
+      if (!item.isObject()) {
+        throw error("invalid type: " + kind(item) + ", expected a map (field `" + field + "`)");
+      }
+      out.add(new Input(functionId, item));
+    }
+    return out;
+  }
+
   /** Any JSON value, or null when absent. */
   public JsonNode optionalTree(String field) {
     JsonNode value = data.get(field);
