@@ -45,9 +45,9 @@ public final class InvokeBench {
       JsonNode payload = Json.mapper().readTree(PAYLOAD);
       TriggerRequest request = TriggerRequest.of("bench::echo", payload).withTimeout(Duration.ofSeconds(10));
       awaitCallable(caller, request);
-      RoundTrip.Caller call = () -> caller.triggerAsync(request);
+      RoundTrip.Caller call = () -> caller.trigger(request);
       iiiLatency = RoundTrip.sequential(call, 20_000, sequentialCalls);
-      iiiRate = RoundTrip.windowed(call, WINDOW, 3, seconds);
+      iiiRate = RoundTrip.concurrent(call, WINDOW, 3, seconds);
     }
 
     RoundTrip.Latency natsLatency;
@@ -56,9 +56,14 @@ public final class InvokeBench {
       Dispatcher echo = nats.createDispatcher(msg -> nats.publish(msg.getReplyTo(), msg.getData()));
       echo.subscribe("bench.echo");
       nats.flush(Duration.ofSeconds(5));
-      RoundTrip.Caller call = () -> nats.requestWithTimeout("bench.echo", PAYLOAD, Duration.ofSeconds(10));
+      RoundTrip.Caller call =
+          () -> {
+            if (nats.request("bench.echo", PAYLOAD, Duration.ofSeconds(10)) == null) {
+              throw new IllegalStateException("NATS request timed out");
+            }
+          };
       natsLatency = RoundTrip.sequential(call, 20_000, sequentialCalls);
-      natsRate = RoundTrip.windowed(call, WINDOW, 3, seconds);
+      natsRate = RoundTrip.concurrent(call, WINDOW, 3, seconds);
     }
 
     System.out.printf("%-28s %10s %10s %10s %14s%n", "system", "p50 µs", "p99 µs", "p99.9 µs", "calls/s @64");

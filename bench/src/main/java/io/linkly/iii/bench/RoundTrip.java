@@ -1,19 +1,21 @@
 package io.linkly.iii.bench;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
  * The two measurements every request/reply system gets in the invoke benchmark: latency with one
- * call in flight, and throughput with a fixed window of calls in flight.
+ * call in flight, and throughput with a fixed number of calls in flight. Calls are blocking, as
+ * handler code makes them; concurrency comes from one virtual thread per call in flight.
  */
 final class RoundTrip {
 
-  /** One asynchronous request; the future completes with the reply. */
+  /** One blocking request/reply. */
   interface Caller {
-    CompletableFuture<?> call();
+    void call() throws Exception;
   }
 
   record Latency(long count, double p50us, double p99us, double p999us) {}
@@ -22,12 +24,12 @@ final class RoundTrip {
 
   static Latency sequential(Caller caller, int warmup, int count) throws Exception {
     for (int i = 0; i < warmup; i++) {
-      caller.call().get(10, TimeUnit.SECONDS);
+      caller.call();
     }
     Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     for (int i = 0; i < count; i++) {
       long start = System.nanoTime();
-      caller.call().get(10, TimeUnit.SECONDS);
+      caller.call();
       histogram.recordValue(System.nanoTime() - start);
     }
     return new Latency(
@@ -37,46 +39,38 @@ final class RoundTrip {
         histogram.getValueAtPercentile(99.9) / 1000.0);
   }
 
-  /** Keeps {@code window} calls in flight for {@code seconds}; returns completed calls per second. */
-  static double windowed(Caller caller, int window, double warmupSeconds, double seconds) throws Exception {
-    run(caller, window, warmupSeconds);
-    return run(caller, window, seconds) / seconds;
+  /** Keeps {@code inFlight} calls going for {@code seconds}; returns completed calls per second. */
+  static double concurrent(Caller caller, int inFlight, double warmupSeconds, double seconds) throws Exception {
+    run(caller, inFlight, warmupSeconds);
+    return run(caller, inFlight, seconds) / seconds;
   }
 
-  private static long run(Caller caller, int window, double seconds) throws Exception {
+  private static long run(Caller caller, int inFlight, double seconds) throws Exception {
     AtomicLong done = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     long end = System.nanoTime() + (long) (seconds * 1e9);
-    CompletableFuture<Void> finished = new CompletableFuture<>();
-    AtomicLong active = new AtomicLong(window);
-    for (int i = 0; i < window; i++) {
-      chain(caller, end, done, failed, active, finished);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < inFlight; i++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (System.nanoTime() < end) {
+                      try {
+                        caller.call();
+                        done.incrementAndGet();
+                      } catch (Exception e) {
+                        failed.incrementAndGet();
+                      }
+                    }
+                  }));
     }
-    finished.get((long) seconds + 30, TimeUnit.SECONDS);
+    for (Thread t : threads) {
+      t.join();
+    }
     if (failed.get() > 0) {
       throw new IllegalStateException(failed.get() + " calls failed");
     }
     return done.get();
-  }
-
-  private static void chain(
-      Caller caller, long end, AtomicLong done, AtomicLong failed, AtomicLong active, CompletableFuture<Void> finished) {
-    if (System.nanoTime() >= end) {
-      if (active.decrementAndGet() == 0) {
-        finished.complete(null);
-      }
-      return;
-    }
-    caller
-        .call()
-        .whenComplete(
-            (r, e) -> {
-              if (e != null) {
-                failed.incrementAndGet();
-              } else if (System.nanoTime() < end) {
-                done.incrementAndGet();
-              }
-              chain(caller, end, done, failed, active, finished);
-            });
   }
 }

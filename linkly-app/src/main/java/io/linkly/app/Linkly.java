@@ -1,0 +1,100 @@
+package io.linkly.app;
+
+import io.linkly.app.link.LinkWorker;
+import io.linkly.app.link.ShortCode;
+import io.linkly.iii.engine.IiiEngine;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.WorkerOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+
+/**
+ * Starts Linkly: the engine on Linkly's embedded config, then every Linkly worker, each on its own
+ * SDK connection as if it were a separate process. {@link #close} stops the workers, then the
+ * engine.
+ */
+public final class Linkly implements AutoCloseable {
+
+  private final IiiEngine engine;
+  private final List<Iii> connections = new ArrayList<>();
+
+  private Linkly(IiiEngine engine) {
+    this.engine = engine;
+  }
+
+  /** Linkly's embedded engine configuration, with {@code ${VAR}} taken from {@code env}. */
+  public static EngineConfig config(Function<String, String> env) throws ConfigException {
+    try (InputStream in = Linkly.class.getResourceAsStream("/linkly.yaml")) {
+      return EngineConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), env);
+    } catch (IOException e) {
+      throw new IllegalStateException("linkly.yaml is missing from the jar", e);
+    }
+  }
+
+  public static Linkly start(EngineConfig config, Clock clock) throws ConfigException, InterruptedException {
+    Linkly linkly = new Linkly(IiiEngine.start(config));
+    try {
+      Iii link = linkly.connect(LinkWorker.NAME);
+      new LinkWorker(link, ShortCode.secure(), clock).start(Duration.ofSeconds(30));
+    } catch (RuntimeException | InterruptedException e) {
+      linkly.close();
+      throw e;
+    }
+    return linkly;
+  }
+
+  private Iii connect(String workerName) {
+    Iii iii = Iii.registerWorker(engine.workerUrl(), WorkerOptions.builder().workerName(workerName).build());
+    connections.add(iii);
+    return iii;
+  }
+
+  public IiiEngine engine() {
+    return engine;
+  }
+
+  /** The base URL of Linkly's HTTP API, e.g. {@code http://127.0.0.1:3111}. */
+  public String httpUrl() {
+    return "http://127.0.0.1:" + engine.port("iii-http").orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    for (int i = connections.size() - 1; i >= 0; i--) {
+      connections.get(i).shutdown();
+    }
+    connections.clear();
+    engine.close();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Linkly linkly;
+    try {
+      linkly = start(config(System::getenv), Clock.systemUTC());
+    } catch (ConfigException e) {
+      System.err.println("linkly: config error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.err.println("Linkly is up: POST " + linkly.httpUrl() + "/links, GET " + linkly.httpUrl() + "/s/<code>");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  linkly.close();
+                  stopped.countDown();
+                },
+                "linkly-shutdown"));
+    stopped.await();
+  }
+}

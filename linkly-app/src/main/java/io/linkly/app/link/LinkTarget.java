@@ -1,0 +1,65 @@
+package io.linkly.app.link;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Where a short link may point: an absolute http(s) URL with a host. The tutorial only prefixes
+ * {@code https://} when the scheme is missing; we keep that convenience but refuse everything a
+ * browser must never be redirected to ({@code javascript:}, {@code data:}, other schemes) and
+ * text that is not a URL at all.
+ */
+public final class LinkTarget {
+
+  private static final Pattern HTTP_SCHEME = Pattern.compile("^https?://", Pattern.CASE_INSENSITIVE);
+  private static final Pattern ANY_SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
+  private static final int MAX_LENGTH = 2048;
+
+  private LinkTarget() {}
+
+  /** The normalised URL, or an {@link InvalidLinkException} saying what is wrong. */
+  public static String normalise(String raw) {
+    if (raw == null || raw.isBlank()) {
+      throw new InvalidLinkException("\"url\" must be a non-empty string");
+    }
+    String url = raw.strip();
+    if (url.length() > MAX_LENGTH) {
+      throw new InvalidLinkException("\"url\" is longer than " + MAX_LENGTH + " characters");
+    }
+    for (int i = 0; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        throw new InvalidLinkException("\"url\" must not contain spaces or control characters");
+      }
+    }
+    if (!HTTP_SCHEME.matcher(url).find()) {
+      if (ANY_SCHEME.matcher(url).find() && !looksLikeHostAndPort(url)) {
+        String scheme = url.substring(0, url.indexOf(':')).toLowerCase(Locale.ROOT);
+        throw new InvalidLinkException("\"url\" must use http or https, not " + scheme + ":");
+      }
+      url = "https://" + url;
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new InvalidLinkException("\"url\" is not a valid URL: " + e.getReason());
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new InvalidLinkException("\"url\" must name a host");
+    }
+    return url;
+  }
+
+  /** {@code example.com:8080/x} parses as scheme "example.com"; it is a host with a port. */
+  private static boolean looksLikeHostAndPort(String url) {
+    int colon = url.indexOf(':');
+    int end = colon + 1;
+    while (end < url.length() && Character.isDigit(url.charAt(end))) {
+      end++;
+    }
+    return end > colon + 1 && (end == url.length() || url.charAt(end) == '/') && url.substring(0, colon).contains(".");
+  }
+}

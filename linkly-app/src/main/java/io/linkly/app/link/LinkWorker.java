@@ -1,0 +1,177 @@
+package io.linkly.app.link;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.IiiException;
+import io.linkly.iii.sdk.InvocationContext;
+import io.linkly.iii.sdk.Logger;
+import io.linkly.iii.sdk.TriggerBinding;
+import io.linkly.iii.sdk.TriggerRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code link} worker (LINKLY.md Ch. 1–3): creates and resolves short links, records clicks,
+ * and serves {@code POST /links} and {@code GET /s/:code}.
+ */
+public final class LinkWorker {
+
+  public static final String NAME = "link";
+  private static final int MAX_GENERATION_ATTEMPTS = 10;
+
+  private final Iii iii;
+  private final LinkStore store;
+  private final ShortCode codes;
+  private final Clock clock;
+  private final Logger log;
+
+  public LinkWorker(Iii iii, ShortCode codes, Clock clock) {
+    this.iii = iii;
+    this.store = new LinkStore(iii);
+    this.codes = codes;
+    this.clock = clock;
+    this.log = iii.logger(NAME);
+  }
+
+  /** Registers every function and route, then makes sure the schema exists. */
+  public void start(Duration schemaPatience) throws InterruptedException {
+    iii.registerFunction("link::create", (data, ctx) -> create(data));
+    iii.registerFunction("link::resolve", (data, ctx) -> resolve(data));
+    iii.registerFunction("link::record_click", (data, ctx) -> recordClick(data));
+    iii.registerFunction("http::create", (data, ctx) -> httpCreate(data));
+    iii.registerFunction("http::redirect", (data, ctx) -> httpRedirect(data, ctx));
+    iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
+    store.ensureSchema(schemaPatience);
+    log.info("database: ready");
+    log.info("link worker ready");
+  }
+
+  // ------------------------------------------------------------------ link::*
+
+  Map<String, String> create(JsonNode data) {
+    String url = LinkTarget.normalise(text(data, "url"));
+    String chosen = text(data, "code");
+    String createdAt = now();
+    String code;
+    if (chosen != null) {
+      code = ShortCode.validate(chosen);
+      if (!store.insertLink(code, url, createdAt)) {
+        throw new IiiException("CODE_EXISTS", "code already exists");
+      }
+    } else {
+      code = insertWithGeneratedCode(url, createdAt);
+    }
+    store.cache(code, url);
+    log.info("link created", Map.of("code", code, "url", url));
+    return ordered("code", code, "url", url);
+  }
+
+  /** Generated codes never collide: a taken code is simply drawn again. */
+  private String insertWithGeneratedCode(String url, String createdAt) {
+    for (int attempt = 0; attempt < MAX_GENERATION_ATTEMPTS; attempt++) {
+      String code = codes.generate();
+      if (store.insertLink(code, url, createdAt)) {
+        return code;
+      }
+    }
+    throw new IiiException("CODE_SPACE_EXHAUSTED", "could not find a free short code");
+  }
+
+  Map<String, Object> resolve(JsonNode data) {
+    String code = requiredText(data, "code");
+    Optional<String> url = store.cachedUrl(code);
+    if (url.isEmpty()) {
+      url = store.findUrl(code);
+      url.ifPresent(u -> store.cache(code, u));
+    }
+    log.info("link resolved", Map.of("code", code, "found", url.isPresent()));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("url", url.orElse(null));
+    return out;
+  }
+
+  Map<String, Object> recordClick(JsonNode data) {
+    String code = requiredText(data, "code");
+    String clickedAt = text(data, "clicked_at");
+    store.insertClick(code, clickedAt == null ? now() : clickedAt);
+    return Map.of("recorded", true);
+  }
+
+  // ------------------------------------------------------------------ http::*
+
+  Map<String, Object> httpCreate(JsonNode request) {
+    JsonNode body = request.path("body");
+    if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
+      return HttpResponses.json(400, Map.of("error", "missing \"url\""));
+    }
+    if (!body.path("url").isTextual() || (body.has("code") && !body.get("code").isNull() && !body.get("code").isTextual())) {
+      return HttpResponses.json(400, Map.of("error", "\"url\" and \"code\" must be strings"));
+    }
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("url", body.get("url").textValue());
+    if (body.hasNonNull("code") && !body.get("code").textValue().isEmpty()) {
+      input.put("code", body.get("code").textValue());
+    }
+    try {
+      JsonNode link = iii.trigger(TriggerRequest.of("link::create", input));
+      return HttpResponses.json(201, link);
+    } catch (IiiException e) {
+      return switch (e.code()) {
+        case "CODE_EXISTS" -> HttpResponses.json(409, Map.of("error", "code already exists"));
+        case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
+        default -> throw e;
+      };
+    }
+  }
+
+  Map<String, Object> httpRedirect(JsonNode request, InvocationContext ctx) {
+    String code = request.path("path_params").path("code").asText("");
+    JsonNode resolved = iii.trigger(TriggerRequest.of("link::resolve", Map.of("code", code)));
+    String url = resolved == null ? null : resolved.path("url").textValue();
+    if (url == null) {
+      return HttpResponses.json(404, Map.of("error", "link not found"));
+    }
+    iii.trigger(TriggerRequest.of("link::record_click", Map.of("code", code, "clicked_at", now())));
+    return HttpResponses.redirect(url);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private String now() {
+    return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
+  }
+
+  /** A field as text; numbers from `iii trigger code=123` are coerced, as the tutorial advises. */
+  private static String text(JsonNode data, String field) {
+    JsonNode value = data == null ? null : data.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (value.isValueNode()) {
+      return value.asText();
+    }
+    throw new InvalidLinkException("\"" + field + "\" must be a string");
+  }
+
+  private static String requiredText(JsonNode data, String field) {
+    String value = text(data, field);
+    if (value == null) {
+      throw new InvalidLinkException("\"" + field + "\" is required");
+    }
+    return value;
+  }
+
+  private static Map<String, String> ordered(String k1, String v1, String k2, String v2) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put(k1, v1);
+    out.put(k2, v2);
+    return out;
+  }
+}

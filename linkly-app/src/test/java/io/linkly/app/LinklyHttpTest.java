@@ -1,0 +1,148 @@
+package io.linkly.app;
+
+import static io.linkly.app.LinklyFixture.get;
+import static io.linkly.app.LinklyFixture.json;
+import static io.linkly.app.LinklyFixture.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.IiiException;
+import io.linkly.iii.sdk.TriggerRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** LINKLY.md Ch. 1 and Ch. 3 "see it work", over real HTTP, plus the validation we add. */
+class LinklyHttpTest {
+
+  @TempDir static Path data;
+  private static Linkly linkly;
+  private static Iii client;
+  private static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    linkly = Linkly.start(Linkly.config(LinklyFixture.env(data)::get), Clock.systemUTC());
+    client = Iii.registerWorker(linkly.engine().workerUrl());
+    base = linkly.httpUrl();
+  }
+
+  @AfterAll
+  static void stop() {
+    client.shutdown();
+    linkly.close();
+  }
+
+  private static JsonNode call(String function, Object payload) {
+    return client.trigger(TriggerRequest.of(function, payload));
+  }
+
+  @Test
+  void chapterOneFunctions() {
+    assertThat(call("link::create", Map.of("url", "https://iii.dev", "code", "iii-fn")))
+        .isEqualTo(json("{\"code\":\"iii-fn\",\"url\":\"https://iii.dev\"}"));
+    assertThat(call("link::resolve", Map.of("code", "iii-fn"))).isEqualTo(json("{\"url\":\"https://iii.dev\"}"));
+    assertThat(call("link::resolve", Map.of("code", "nope"))).isEqualTo(json("{\"url\":null}"));
+  }
+
+  @Test
+  void chapterOneOverHttp() throws Exception {
+    HttpResponse<String> created = post(base + "/links", "{\"url\":\"https://example.com\",\"code\":\"demo\"}");
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(json(created.body())).isEqualTo(json("{\"code\":\"demo\",\"url\":\"https://example.com\"}"));
+
+    post(base + "/links", "{\"url\":\"http://iii.dev/docs/understanding-iii\",\"code\":\"learn-iii\"}");
+    HttpResponse<String> redirect = get(base + "/s/learn-iii");
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    assertThat(redirect.headers().firstValue("location")).hasValue("http://iii.dev/docs/understanding-iii");
+    assertThat(redirect.body()).isEmpty();
+
+    HttpResponse<String> missing = get(base + "/s/missing");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(json(missing.body())).isEqualTo(json("{\"error\":\"link not found\"}"));
+
+    HttpResponse<String> noUrl = post(base + "/links", "{\"code\":\"x\"}");
+    assertThat(noUrl.statusCode()).isEqualTo(400);
+    assertThat(json(noUrl.body())).isEqualTo(json("{\"error\":\"missing \\\"url\\\"\"}"));
+  }
+
+  @Test
+  void chapterThreeClicksAreRowsInSqlite() throws Exception {
+    post(base + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"iii\"}");
+    for (int i = 0; i < 3; i++) {
+      assertThat(get(base + "/s/iii").statusCode()).isEqualTo(302);
+    }
+    JsonNode count =
+        call("database::query", Map.of("db", "primary", "sql", "SELECT COUNT(*) AS clicks FROM clicks WHERE code = 'iii'"));
+    assertThat(count).isEqualTo(json("{\"columns\":[{\"name\":\"clicks\",\"type\":\"\"}],\"row_count\":1,\"rows\":[{\"clicks\":3}]}"));
+    assertThat(get(base + "/s/unknown-code").statusCode()).isEqualTo(404);
+    JsonNode none = call("database::query", Map.of("db", "primary", "sql", "SELECT COUNT(*) AS n FROM clicks WHERE code = 'unknown-code'"));
+    assertThat(none.get("rows").get(0).get("n").asInt()).as("a miss records no click").isZero();
+  }
+
+  @Test
+  void aDuplicateCodeIs409AndLeavesTheFirstLinkAlone() throws Exception {
+    assertThat(post(base + "/links", "{\"url\":\"https://first.example\",\"code\":\"dup\"}").statusCode()).isEqualTo(201);
+    HttpResponse<String> again = post(base + "/links", "{\"url\":\"https://second.example\",\"code\":\"dup\"}");
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(json(again.body())).isEqualTo(json("{\"error\":\"code already exists\"}"));
+    assertThat(get(base + "/s/dup").headers().firstValue("location")).hasValue("https://first.example");
+    try {
+      call("link::create", Map.of("url", "https://third.example", "code", "dup"));
+      throw new AssertionError("expected a CODE_EXISTS error");
+    } catch (IiiException e) {
+      assertThat(e.code()).isEqualTo("CODE_EXISTS");
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"url\":\"javascript:alert(1)\"}|not javascript:",
+        "{\"url\":\"data:text/html,hi\"}|not data:",
+        "{\"url\":\"ftp://x.example/f\"}|not ftp:",
+        "{\"url\":\"not a url\"}|spaces",
+        "{\"url\":\"https://iii.dev/\\u0007\"}|control characters",
+        "{\"url\":\"https://\"}|host",
+        "{\"url\":42}|must be strings",
+        "{\"url\":\"https://iii.dev\",\"code\":\"has space\"}|\\\"code\\\" must be",
+        "{\"url\":\"https://iii.dev\",\"code\":\"slash/es\"}|\\\"code\\\" must be",
+      })
+  void badLinksGet400NamingTheProblem(String body, String problem) throws Exception {
+    HttpResponse<String> response = post(base + "/links", body);
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json(response.body()).get("error").asText()).contains(problem.replace("\\\"", "\""));
+  }
+
+  @Test
+  void aSchemeLessUrlGetsHttps() throws Exception {
+    HttpResponse<String> created = post(base + "/links", "{\"url\":\"example.com/path\",\"code\":\"bare\"}");
+    assertThat(json(created.body()).get("url").asText()).isEqualTo("https://example.com/path");
+  }
+
+  @Test
+  void generatedCodesAreDistinct() throws Exception {
+    Set<String> codes = new HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> created = post(base + "/links", "{\"url\":\"https://gen.example/" + i + "\"}");
+      assertThat(created.statusCode()).isEqualTo(201);
+      String code = json(created.body()).get("code").asText();
+      assertThat(code).matches("[a-z0-9]{6}");
+      codes.add(code);
+      assertThat(get(base + "/s/" + code).headers().firstValue("location")).hasValue("https://gen.example/" + i);
+    }
+    assertThat(codes).hasSize(50);
+  }
+}

@@ -1,0 +1,89 @@
+package io.linkly.app;
+
+import static io.linkly.app.LinklyFixture.get;
+import static io.linkly.app.LinklyFixture.json;
+import static io.linkly.app.LinklyFixture.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.linkly.iii.cli.Main;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Linkly as a user runs it: its own process, driven over HTTP and with `iii trigger`, killed
+ * with -9 and started again on the same data.
+ */
+class LinklyProcessTest {
+
+  private static final Pattern WORKER_PORT = Pattern.compile("iii-worker-manager listening on ws://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern HTTP_PORT = Pattern.compile("iii-http listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Duration START = Duration.ofSeconds(60);
+
+  @TempDir Path data;
+  @TempDir Path workDir;
+
+  private record Running(ChildProcess process, String workerUrl, String httpUrl) {}
+
+  private Running startLinkly() throws Exception {
+    ChildProcess process = ChildProcess.java(Linkly.class, List.of(), LinklyFixture.env(data), workDir);
+    String workerPort = process.await(WORKER_PORT, START);
+    String httpPort = process.await(HTTP_PORT, START);
+    process.await(Pattern.compile("Linkly is up"), START);
+    return new Running(process, "ws://127.0.0.1:" + workerPort, "http://127.0.0.1:" + httpPort);
+  }
+
+  private String iiiTrigger(String workerUrl, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("trigger"));
+    command.addAll(List.of(args));
+    command.add("--address");
+    command.add(workerUrl);
+    try (ChildProcess cli = ChildProcess.java(Main.class, command, java.util.Map.of(), workDir)) {
+      assertThat(cli.waitFor(Duration.ofSeconds(60))).as(cli.transcript()).isZero();
+      return cli.output();
+    }
+  }
+
+  @Test
+  void everyAcknowledgedLinkAndClickSurvivesKillMinusNine() throws Exception {
+    Running first = startLinkly();
+    try (ChildProcess process = first.process()) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(post(first.httpUrl() + "/links", "{\"url\":\"https://durable.example/" + i + "\",\"code\":\"d" + i + "\"}").statusCode())
+            .isEqualTo(201);
+      }
+      for (int click = 0; click < 3; click++) {
+        assertThat(get(first.httpUrl() + "/s/d7").statusCode()).isEqualTo(302);
+      }
+      process.kill();
+    }
+
+    Running second = startLinkly();
+    try (ChildProcess process = second.process()) {
+      String clicks = iiiTrigger(second.workerUrl(), "database::query", "db=primary",
+          "sql=SELECT COUNT(*) AS clicks FROM clicks WHERE code = 'd7'");
+      assertThat(json(clicks)).isEqualTo(json("{\"columns\":[{\"name\":\"clicks\",\"type\":\"\"}],\"row_count\":1,\"rows\":[{\"clicks\":3}]}"));
+      for (int i = 0; i < 20; i++) {
+        var redirect = get(second.httpUrl() + "/s/d" + i);
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        assertThat(redirect.headers().firstValue("location")).hasValue("https://durable.example/" + i);
+      }
+    }
+  }
+
+  @Test
+  void iiiTriggerCallsLinkFunctionsAndPrintsUpstreamsShape() throws Exception {
+    Running linkly = startLinkly();
+    try (ChildProcess process = linkly.process()) {
+      String created = iiiTrigger(linkly.workerUrl(), "link::create", "url=https://iii.dev", "code=iii");
+      assertThat(created).isEqualTo("{\n  \"code\": \"iii\",\n  \"url\": \"https://iii.dev\"\n}");
+      assertThat(json(iiiTrigger(linkly.workerUrl(), "link::resolve", "code=nope"))).isEqualTo(json("{\"url\":null}"));
+      // a numeric code from the command line is coerced to a string, as the tutorial advises
+      iiiTrigger(linkly.workerUrl(), "link::create", "url=https://n.example", "code=123");
+      assertThat(json(iiiTrigger(linkly.workerUrl(), "link::resolve", "code=123"))).isEqualTo(json("{\"url\":\"https://n.example\"}"));
+    }
+  }
+}
