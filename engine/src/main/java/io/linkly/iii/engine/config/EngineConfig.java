@@ -29,7 +29,7 @@ public record EngineConfig(List<WorkerEntry> workers) {
    * Workers that run when no config file exists. Mandatory workers are added on top of any
    * configuration by the engine itself.
    */
-  private static final List<String> DEFAULT_ON = List.of();
+  private static final List<String> DEFAULT_ON = List.of("iii-state");
 
   public EngineConfig {
     workers = List.copyOf(workers);

@@ -6,6 +6,7 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
+import io.linkly.iii.engine.workers.state.StateWorker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class BuiltinWorkers {
     catalogue.register(EngineConfig.WORKER_MANAGER, WorkerManager::fromConfig, true);
     catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
+    catalogue.register(StateWorker.NAME, StateWorker::fromConfig, false);
     return catalogue;
   }
 
