@@ -1,0 +1,117 @@
+package io.linkly.iii.engine.workers.state;
+
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The {@code iii-state} config block (BUILTINS.md §6.1), strict like upstream's:
+ *
+ * <pre>
+ * adapter:
+ *   name: kv                      # the only adapter this engine ships
+ *   config:
+ *     store_method: in_memory     # or file_based (durable)
+ *     file_path: ./data/state_store
+ *     save_interval_ms: 5000      # how often an idle store checks whether to compact
+ * triggers_enabled: true
+ * max_value_bytes: 1048576        # unset = no limit
+ * save_interval_ms: 5000          # overrides adapter.config.save_interval_ms
+ * </pre>
+ *
+ * {@code triggers_enabled} and {@code max_value_bytes} are live settings; the adapter is read at
+ * start only.
+ */
+public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValueBytes) {
+
+  public static final String DEFAULT_FILE_PATH = "./data/state_store";
+  public static final long DEFAULT_SAVE_INTERVAL_MS = 5000;
+  private static final long MIN_SAVE_INTERVAL_MS = 100;
+  private static final long MAX_SAVE_INTERVAL_MS = 3_600_000;
+
+  public enum StoreMethod {
+    IN_MEMORY("in_memory"),
+    FILE_BASED("file_based");
+
+    private final String wire;
+
+    StoreMethod(String wire) {
+      this.wire = wire;
+    }
+
+    public String wire() {
+      return wire;
+    }
+  }
+
+  /** The {@code kv} adapter's settings; {@code filePath} is a directory. */
+  public record Adapter(StoreMethod storeMethod, Path filePath, long saveIntervalMs) {}
+
+  public static StateConfig defaults() {
+    return new StateConfig(
+        new Adapter(StoreMethod.IN_MEMORY, Path.of(DEFAULT_FILE_PATH), DEFAULT_SAVE_INTERVAL_MS), true, null);
+  }
+
+  public static StateConfig from(WorkerEntry entry) throws ConfigException {
+    ConfigBlock block =
+        ConfigBlock.of(entry).onlyKeys(Set.of("adapter", "triggers_enabled", "max_value_bytes", "save_interval_ms"));
+    Adapter adapter = adapter(block.child("adapter"));
+    if (block.has("save_interval_ms")) {
+      adapter = new Adapter(adapter.storeMethod(), adapter.filePath(), saveInterval(block));
+    }
+    Long maxValueBytes = null;
+    if (block.has("max_value_bytes")) {
+      maxValueBytes = block.integer("max_value_bytes", 0);
+      if (maxValueBytes < 1) {
+        throw new ConfigException(block.path() + ".max_value_bytes: must be at least 1, got " + maxValueBytes);
+      }
+    }
+    return new StateConfig(adapter, block.bool("triggers_enabled", true), maxValueBytes);
+  }
+
+  private static Adapter adapter(ConfigBlock block) throws ConfigException {
+    Adapter defaults = defaults().adapter();
+    if (block.node().isMissingNode()) {
+      return defaults;
+    }
+    block.onlyKeys(Set.of("name", "config"));
+    String name = block.string("name", null);
+    if (name == null) {
+      throw new ConfigException(block.path() + ".name: required (the only adapter available is kv)");
+    }
+    if (!name.equals("kv")) {
+      throw new ConfigException(
+          block.path() + ".name: adapter '" + name + "' is not available in this engine (available: kv)");
+    }
+    ConfigBlock kv = block.child("config").onlyKeys(Set.of("store_method", "file_path", "save_interval_ms"));
+    String method = kv.string("store_method", StoreMethod.IN_MEMORY.wire());
+    StoreMethod storeMethod = null;
+    for (StoreMethod m : StoreMethod.values()) {
+      if (m.wire().equals(method)) {
+        storeMethod = m;
+      }
+    }
+    if (storeMethod == null) {
+      throw new ConfigException(
+          kv.path() + ".store_method: must be in_memory or file_based, got '" + method + "'");
+    }
+    String filePath = kv.string("file_path", DEFAULT_FILE_PATH);
+    if (filePath.isBlank()) {
+      throw new ConfigException(kv.path() + ".file_path: must name a directory");
+    }
+    long interval = kv.has("save_interval_ms") ? saveInterval(kv) : DEFAULT_SAVE_INTERVAL_MS;
+    return new Adapter(storeMethod, Path.of(filePath), interval);
+  }
+
+  private static long saveInterval(ConfigBlock block) throws ConfigException {
+    long value = block.integer("save_interval_ms", DEFAULT_SAVE_INTERVAL_MS);
+    if (value < MIN_SAVE_INTERVAL_MS || value > MAX_SAVE_INTERVAL_MS) {
+      throw new ConfigException(
+          block.path() + ".save_interval_ms: must be between " + MIN_SAVE_INTERVAL_MS + " and "
+              + MAX_SAVE_INTERVAL_MS + ", got " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,266 @@
+package io.linkly.iii.engine.workers.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.BuiltinFunction;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.updates.UpdateError;
+import io.linkly.iii.engine.updates.UpdateOp;
+import io.linkly.iii.engine.updates.UpdateOpReader;
+import io.linkly.iii.engine.updates.UpdateOpSyntaxException;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
+import io.linkly.iii.engine.workers.state.adapter.MemoryStateStore;
+import io.linkly.iii.engine.workers.state.adapter.StateStore;
+import io.linkly.iii.engine.workers.state.adapter.StateStoreException;
+import io.linkly.iii.protocol.Json;
+import java.util.List;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-state}: scoped key/value state with upstream's functions and result shapes
+ * (BUILTINS.md §6, PROTOCOL.md §5.2), and the {@code state} trigger type, fired after every
+ * successful set, update and delete.
+ */
+public final class StateWorker implements BuiltinWorker {
+
+  public static final String NAME = "iii-state";
+  private static final Logger log = LoggerFactory.getLogger(StateWorker.class);
+
+  private final StateConfig config;
+  private final Long maxValueBytes;
+  private StateStore store;
+  private StateTriggers triggers;
+
+  StateWorker(StateConfig config) {
+    this.config = config;
+    this.maxValueBytes = config.maxValueBytes();
+  }
+
+  public static StateWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    return new StateWorker(StateConfig.from(entry));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void start(EngineContext context) throws StateStoreException {
+    Engine engine = context.engine();
+    store = openStore(context);
+    Worker self = engine.registerBuiltinWorker(NAME);
+    engine.registerFunction(
+        self,
+        define("state::set", "Set a value in state", StateSchemas.SET_REQUEST, StateSchemas.SET_RESPONSE),
+        write(context, this::set));
+    engine.registerFunction(
+        self,
+        define("state::get", "Get a value from state", StateSchemas.KEY_REQUEST, null),
+        BuiltinFunction.sync(this::get));
+    engine.registerFunction(
+        self,
+        define("state::delete", "Delete a value from state", StateSchemas.KEY_REQUEST, null),
+        write(context, this::delete));
+    engine.registerFunction(
+        self,
+        define("state::update", "Update a value in state", StateSchemas.UPDATE_REQUEST, StateSchemas.UPDATE_RESPONSE),
+        write(context, this::update));
+    engine.registerFunction(
+        self,
+        define("state::list", "Get a group from state", StateSchemas.SCOPE_REQUEST, null),
+        BuiltinFunction.sync(this::list));
+    engine.registerFunction(
+        self,
+        define("state::list_groups", "List all state groups", StateSchemas.EMPTY_REQUEST, StateSchemas.GROUPS_RESPONSE),
+        BuiltinFunction.sync(this::listGroups));
+    triggers =
+        new StateTriggers(engine, context.blocking(), config.triggersEnabled(), StateTriggers.DEFAULT_MAX_IN_FLIGHT);
+    engine.registerTriggerType(self, StateTriggers.TYPE, "State trigger", triggers);
+  }
+
+  private StateStore openStore(EngineContext context) throws StateStoreException {
+    StateConfig.Adapter adapter = config.adapter();
+    if (adapter.storeMethod() == StateConfig.StoreMethod.FILE_BASED) {
+      FileStateStore file =
+          FileStateStore.open(
+              adapter.filePath().toAbsolutePath().normalize(),
+              FileStateStore.Options.defaults(adapter.saveIntervalMs()),
+              context.blocking());
+      log.info("iii-state: kv file_based store in {} (writes are on disk before they are acknowledged)",
+          adapter.filePath());
+      return file;
+    }
+    log.info("iii-state: kv in_memory store; state is lost when the engine stops (store_method: file_based keeps it)");
+    return new MemoryStateStore();
+  }
+
+  /** Writes to a disk-backed store block, so they run on a virtual thread, never on an event loop. */
+  private BuiltinFunction write(EngineContext context, BuiltinFunction.SyncBody body) {
+    return store.writesBlock() ? BuiltinFunction.blocking(context.blocking(), body) : BuiltinFunction.sync(body);
+  }
+
+  private static FunctionDefinition define(String id, String description, JsonNode request, JsonNode response) {
+    return FunctionDefinition.of(id, description).withRequestFormat(request).withResponseFormat(response);
+  }
+
+  @Override
+  public void close() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ functions
+
+  private JsonNode set(Call call) {
+    Input in = Input.of(call);
+    String scope = in.requiredString("scope");
+    String key = in.requiredString("key");
+    JsonNode value = in.raw().get("value");
+    JsonNode alias = in.raw().get("data");
+    if (value != null && alias != null) {
+      throw in.error("duplicate field `value`");
+    }
+    if (value == null) {
+      value = alias;
+    }
+    if (value == null) {
+      throw in.error("missing field `value`");
+    }
+    checkSize(value);
+    StateStore.SetResult result;
+    try {
+      result = store.set(scope, key, value);
+    } catch (StateStoreException e) {
+      throw new InvocationException("SET_ERROR", "Failed to set value: " + e.getMessage());
+    }
+    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue());
+    ObjectNode out = Json.object();
+    out.set("old_value", orNull(result.oldValue()));
+    out.set("new_value", result.newValue());
+    return out;
+  }
+
+  private void checkSize(JsonNode value) {
+    Long limit = maxValueBytes;
+    if (limit == null) {
+      return;
+    }
+    long bytes;
+    try {
+      bytes = Json.mapper().writeValueAsBytes(value).length;
+    } catch (JsonProcessingException e) {
+      throw new InvocationException("SET_ERROR", "Failed to set value: " + e.getOriginalMessage());
+    }
+    if (bytes > limit) {
+      throw new InvocationException(
+          "VALUE_TOO_LARGE",
+          "value of " + bytes + " bytes exceeds the configured max_value_bytes limit of " + limit);
+    }
+  }
+
+  private JsonNode get(Call call) {
+    Input in = Input.of(call);
+    String scope = in.requiredString("scope");
+    String key = in.requiredString("key");
+    try {
+      return store.get(scope, key);
+    } catch (StateStoreException e) {
+      throw new InvocationException("GET_ERROR", "Failed to get value: " + e.getMessage());
+    }
+  }
+
+  private JsonNode delete(Call call) {
+    Input in = Input.of(call);
+    String scope = in.requiredString("scope");
+    String key = in.requiredString("key");
+    JsonNode previous;
+    try {
+      previous = store.delete(scope, key);
+    } catch (StateStoreException e) {
+      throw new InvocationException("DELETE_ERROR", "Failed to delete value: " + e.getMessage());
+    }
+    // Upstream fires state:deleted even when the key did not exist.
+    triggers.fire("state:deleted", scope, key, previous, null);
+    return previous;
+  }
+
+  private JsonNode update(Call call) {
+    Input in = Input.of(call);
+    String scope = in.requiredString("scope");
+    String key = in.requiredString("key");
+    JsonNode rawOps = in.raw().get("ops");
+    if (rawOps == null) {
+      throw in.error("missing field `ops`");
+    }
+    List<UpdateOp> ops;
+    try {
+      ops = UpdateOpReader.read(rawOps);
+    } catch (UpdateOpSyntaxException e) {
+      throw in.error(e.getMessage());
+    }
+    StateStore.UpdateResult result;
+    try {
+      result = store.update(scope, key, ops);
+    } catch (StateStoreException e) {
+      throw new InvocationException("UPDATE_ERROR", "Failed to update value: " + e.getMessage());
+    }
+    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue());
+    ObjectNode out = Json.object();
+    out.set("old_value", orNull(result.oldValue()));
+    out.set("new_value", result.newValue());
+    if (!result.errors().isEmpty()) {
+      ArrayNode errors = out.putArray("errors");
+      for (UpdateError error : result.errors()) {
+        errors.add(error.toJson());
+      }
+    }
+    return out;
+  }
+
+  private JsonNode list(Call call) {
+    String scope = Input.of(call).requiredString("scope");
+    ArrayNode out = Json.mapper().createArrayNode();
+    try {
+      store.list(scope).forEach(out::add);
+    } catch (StateStoreException e) {
+      throw new InvocationException("LIST_ERROR", "Failed to list values: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private JsonNode listGroups(Call call) {
+    Input.of(call);
+    ObjectNode out = Json.object();
+    ArrayNode groups = out.putArray("groups");
+    try {
+      new TreeSet<>(store.listGroups()).forEach(groups::add);
+    } catch (StateStoreException e) {
+      throw new InvocationException("LIST_GROUPS_ERROR", "Failed to list groups: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private static String eventType(JsonNode oldValue) {
+    return oldValue == null ? "state:created" : "state:updated";
+  }
+
+  private static JsonNode orNull(JsonNode value) {
+    return value == null ? NullNode.getInstance() : value;
+  }
+}

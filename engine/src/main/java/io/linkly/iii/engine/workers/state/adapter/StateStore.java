@@ -1,0 +1,49 @@
+package io.linkly.iii.engine.workers.state.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.updates.UpdateError;
+import io.linkly.iii.engine.updates.UpdateOp;
+import java.util.List;
+
+/**
+ * The one interface {@code iii-state} needs from a backend: scopes of keys, each scope keeping its
+ * keys in first-insertion order. Every operation on one key is atomic: concurrent writers of the
+ * same key never lose an update.
+ *
+ * <p>A missing key is Java {@code null}; a stored JSON null is a {@code NullNode}. Stored trees are
+ * shared, never copied on read: callers must not mutate what they get back.
+ */
+public interface StateStore extends AutoCloseable {
+
+  /** {@code oldValue} is null when the key did not exist. */
+  record SetResult(JsonNode oldValue, JsonNode newValue) {}
+
+  /** {@code oldValue} is null when the key did not exist; {@code errors} lists the ops that failed. */
+  record UpdateResult(JsonNode oldValue, JsonNode newValue, List<UpdateError> errors) {
+    public UpdateResult {
+      errors = List.copyOf(errors);
+    }
+  }
+
+  JsonNode get(String scope, String key) throws StateStoreException;
+
+  SetResult set(String scope, String key, JsonNode value) throws StateStoreException;
+
+  /** Read-modify-write under the key's lock; the result is written back even if every op failed. */
+  UpdateResult update(String scope, String key, List<UpdateOp> ops) throws StateStoreException;
+
+  /** Removes the key; returns the value it held, or null when it did not exist. */
+  JsonNode delete(String scope, String key) throws StateStoreException;
+
+  /** The scope's values in first-insertion order; empty for an unknown scope. */
+  List<JsonNode> list(String scope) throws StateStoreException;
+
+  /** Every scope written since start (also scopes emptied since), in no particular order. */
+  List<String> listGroups() throws StateStoreException;
+
+  /** True when writes may block the calling thread (disk), so they must not run on an event loop. */
+  boolean writesBlock();
+
+  @Override
+  void close();
+}
