@@ -64,6 +64,9 @@ class EngineFunctionsTest {
 
     JsonNode plain = withoutBuiltins(call("engine::functions::list", "{}").get("result").get("functions"));
     assertThat(texts(plain, "function_id")).containsExactly("a::one", "b::two");
+    assertThat(texts(call("engine::functions::list", "{}").get("result").get("functions"), "function_id"))
+        .as("public functions of default built-ins are listed, as upstream")
+        .contains("publish", "state::get", "stream::set");
     assertThat(plain.get(1).get("description").asText()).isEqualTo("second");
     assertThat(plain.get(1).get("metadata").get("k").asInt()).isEqualTo(1);
     assertThat(plain.get(0).has("description")).isFalse();

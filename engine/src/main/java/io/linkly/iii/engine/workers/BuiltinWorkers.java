@@ -9,6 +9,7 @@ import io.linkly.iii.engine.workers.http.HttpWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
 import io.linkly.iii.engine.workers.state.StateWorker;
+import io.linkly.iii.engine.workers.pubsub.PubSubWorker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,7 @@ public final class BuiltinWorkers {
     catalogue.register(HttpWorker.NAME, HttpWorker::fromConfig, false);
     catalogue.register(DatabaseWorker.NAME, DatabaseWorker::fromConfig, false);
     catalogue.register(StateWorker.NAME, StateWorker::fromConfig, false);
+    catalogue.register(PubSubWorker.NAME, PubSubWorker::fromConfig, false);
     return catalogue;
   }
 

@@ -1,0 +1,230 @@
+package io.linkly.iii.engine.workers.pubsub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.TriggerBinding;
+import io.linkly.iii.engine.core.TriggerProvider;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.pubsub.adapter.LocalPubSub;
+import io.linkly.iii.engine.workers.pubsub.adapter.PubSubBackend;
+import io.linkly.iii.engine.workers.pubsub.adapter.RedisPubSub;
+import io.linkly.iii.protocol.Json;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-pubsub} (BUILTINS.md §5): the {@code publish} function and the {@code subscribe}
+ * trigger type. A handler receives the published {@code data} as is: no envelope, no topic, and no
+ * binding metadata (upstream's pubsub uses the plain call).
+ *
+ * <p>Delivery is fire-and-forget and at most once: {@code publish} returns as soon as the backend
+ * has the event, and each binding's handler is called on its own, concurrently, with failures
+ * only logged. Unlike upstream, every binding of a topic is a subscriber of its own: all of them
+ * get every event, and removing one never removes another, with either adapter.
+ *
+ * <p>{@code condition_function_id}, which upstream accepts but ignores, is applied here with the
+ * engine-wide rule (BUILTINS.md §0.4): the condition gets the same payload, only a JSON
+ * {@code false} skips the handler, and a failing condition skips it too (logged).
+ */
+public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
+
+  public static final String NAME = "iii-pubsub";
+  public static final String TRIGGER_TYPE = "subscribe";
+  public static final String PUBLISH = "publish";
+  static final String TOPIC_NOT_SET = "topic_not_set";
+
+  private static final Logger log = LoggerFactory.getLogger(PubSubWorker.class);
+  private static final String PUBLISH_REQUEST =
+      "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"title\":\"PubSubInput\",\"type\":\"object\","
+          + "\"required\":[\"data\",\"topic\"],\"properties\":{"
+          + "\"topic\":{\"description\":\"Topic to publish to. Subscribers registered for this topic receive the event.\",\"type\":\"string\"},"
+          + "\"data\":{\"description\":\"JSON payload delivered to each subscriber.\"}}}";
+
+  private final PubSubConfig config;
+  private final Map<String, Subscription> bindings = new ConcurrentHashMap<>();
+  private Engine engine;
+  private PubSubBackend backend;
+
+  private PubSubWorker(PubSubConfig config) {
+    this.config = config;
+  }
+
+  public static PubSubWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    return new PubSubWorker(PubSubConfig.fromConfig(entry));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void start(EngineContext context) {
+    engine = context.engine();
+    backend =
+        switch (config.adapter()) {
+          case LOCAL -> new LocalPubSub();
+          case REDIS -> RedisPubSub.connect(config.redisUrl());
+        };
+    Worker self = engine.registerBuiltinWorker(NAME);
+    engine.registerFunction(
+        self,
+        FunctionDefinition.of(PUBLISH, "Publishes an event").withRequestFormat(schema(PUBLISH_REQUEST)),
+        this::publish);
+    engine.registerTriggerType(self, TRIGGER_TYPE, "Subscribe to a topic", this);
+  }
+
+  // ------------------------------------------------------------------ publish
+
+  private CompletableFuture<JsonNode> publish(Call call) {
+    String topic;
+    JsonNode data;
+    try {
+      Input in = Input.of(call);
+      topic = in.requiredString("topic");
+      data = in.requiredTree("data");
+    } catch (InvocationException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (topic.isEmpty()) {
+      return CompletableFuture.failedFuture(new InvocationException(TOPIC_NOT_SET, "Topic is not set"));
+    }
+    // Backend failures are logged, not returned: publish is fire-and-forget, as upstream.
+    return backend
+        .publish(topic, data)
+        .handle(
+            (ok, failure) -> {
+              if (failure != null) {
+                log.warn("publish to topic {} was dropped: {}", topic, InvocationException.bodyOf(failure).message());
+              }
+              return null;
+            });
+  }
+
+  // ------------------------------------------------------------------ subscribe trigger
+
+  @Override
+  public void register(TriggerBinding binding) {
+    Subscription subscription = subscription(binding);
+    Subscription previous = bindings.put(binding.id(), subscription);
+    if (previous != null) {
+      previous.leave();
+    }
+    if (subscription.topic.isEmpty()) {
+      // Upstream accepts such a binding and leaves it inert.
+      log.warn("subscribe trigger {} for {} has no topic; it will never fire", binding.id(), binding.functionId());
+      return;
+    }
+    backend.subscribe(subscription.topic, subscription);
+    log.info("[REGISTERED] PubSub subscription {} → {}", subscription.topic, binding.functionId());
+  }
+
+  @Override
+  public void unregister(TriggerBinding binding) {
+    Subscription subscription = bindings.remove(binding.id());
+    if (subscription != null) {
+      subscription.leave();
+    }
+  }
+
+  @Override
+  public void close() {
+    bindings.clear();
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  private Subscription subscription(TriggerBinding binding) {
+    JsonNode config = binding.config() == null ? Json.object() : binding.config();
+    JsonNode topic = config.path("topic");
+    JsonNode condition = config.path("condition_function_id");
+    return new Subscription(
+        binding.id(),
+        topic.isTextual() ? topic.textValue() : "",
+        binding.functionId(),
+        condition.isTextual() && !condition.textValue().isEmpty() ? condition.textValue() : null);
+  }
+
+  /** One binding: a subscriber of its own, however many others share its topic. */
+  private final class Subscription implements PubSubBackend.Listener {
+
+    final String bindingId;
+    final String topic;
+    final String functionId;
+    final String conditionFunctionId;
+
+    private Subscription(String bindingId, String topic, String functionId, String conditionFunctionId) {
+      this.bindingId = bindingId;
+      this.topic = topic;
+      this.functionId = functionId;
+      this.conditionFunctionId = conditionFunctionId;
+    }
+
+    void leave() {
+      if (!topic.isEmpty()) {
+        backend.unsubscribe(topic, this);
+      }
+    }
+
+    @Override
+    public void onEvent(JsonNode data) {
+      if (conditionFunctionId == null) {
+        call(data);
+        return;
+      }
+      engine
+          .invoke(Call.of(conditionFunctionId, payloadFor(conditionFunctionId, data)))
+          .whenComplete(
+              (verdict, failure) -> {
+                if (failure != null) {
+                  log.warn(
+                      "condition {} of subscribe trigger {} failed; skipping {}: {}",
+                      conditionFunctionId, bindingId, functionId, InvocationException.bodyOf(failure).message());
+                } else if (verdict == null || !verdict.isBoolean() || verdict.booleanValue()) {
+                  call(data);
+                }
+              });
+    }
+
+    private void call(JsonNode data) {
+      engine
+          .invoke(Call.of(functionId, payloadFor(functionId, data)))
+          .whenComplete(
+              (result, failure) -> {
+                if (failure != null) {
+                  log.warn(
+                      "subscriber {} of topic {} failed: {}", functionId, topic, InvocationException.bodyOf(failure).message());
+                }
+              });
+    }
+  }
+
+  /**
+   * Remote handlers only read the payload (it is encoded once per frame), so they share one tree;
+   * an in-process handler may keep or change what it gets, so it gets a copy of its own.
+   */
+  private JsonNode payloadFor(String functionId, JsonNode data) {
+    return engine.function(functionId).map(f -> f.builtin() != null).orElse(false) ? data.deepCopy() : data;
+  }
+
+  private static JsonNode schema(String text) {
+    try {
+      return Json.mapper().readTree(text);
+    } catch (IOException e) {
+      throw new IllegalStateException("bad built-in schema: " + text, e);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.linkly.iii.engine.workers.pubsub.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where {@code publish} sends events and where {@code subscribe} bindings hear them. Every
+ * listener is one subscriber: each event published to a topic reaches every listener of that
+ * topic once, and removing one listener leaves the others subscribed.
+ *
+ * <p>Delivery is fire-and-forget and at most once. Nothing here blocks the calling thread: it may
+ * be a Netty event loop.
+ */
+public interface PubSubBackend extends AutoCloseable {
+
+  /**
+   * One subscriber. Called on a backend thread (the publisher's, or the Redis client's I/O
+   * thread), so it must return quickly; the payload may be shared with other listeners and must
+   * not be modified.
+   */
+  @FunctionalInterface
+  interface Listener {
+    void onEvent(JsonNode data);
+  }
+
+  /**
+   * Sends {@code data} to every subscriber of {@code topic}, here or on other engines. The future
+   * completes once the backend has taken the event, never after the subscribers' handlers; it
+   * fails if the backend could not take it (Redis unreachable).
+   */
+  CompletableFuture<Void> publish(String topic, JsonNode data);
+
+  /** Adds a listener to a topic; the same listener may listen to several topics. */
+  void subscribe(String topic, Listener listener);
+
+  /** Removes that one listener from the topic; unknown pairs are ignored. */
+  void unsubscribe(String topic, Listener listener);
+
+  /** Drops every subscription and releases connections. */
+  @Override
+  void close();
+}

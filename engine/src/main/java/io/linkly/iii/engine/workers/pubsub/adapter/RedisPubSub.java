@@ -1,0 +1,284 @@
+package io.linkly.iii.engine.workers.pubsub.adapter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import io.linkly.iii.protocol.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code redis} adapter: Redis pub/sub, so every engine on one Redis hears every event.
+ *
+ * <p>Wire format, shared with upstream iii: the Redis channel is the topic itself and the message
+ * is the compact JSON text of {@code data}. An upstream engine on the same Redis therefore sees
+ * our events and we see its; a message that is not JSON is logged and dropped, as upstream does.
+ *
+ * <p>One connection publishes, one pub/sub connection subscribes. The engine holds at most one
+ * Redis subscription per topic, taken when the topic gets its first local listener and dropped
+ * with its last; every local listener receives each message that subscription delivers (upstream
+ * keeps only the first subscriber per topic per engine).
+ *
+ * <p>Outages: both connections reconnect on their own (backoff capped at {@link #MAX_BACKOFF}).
+ * While the publisher is down a publish fails at once instead of queueing; the subscriber queues
+ * its (un)subscribe commands instead, and Lettuce re-subscribes every confirmed channel when the
+ * connection comes back, so subscriptions survive a Redis restart. Events published while this
+ * engine was disconnected are lost: pub/sub is at most once.
+ */
+public final class RedisPubSub implements PubSubBackend {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisPubSub.class);
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final int REQUEST_QUEUE = 10_000;
+  private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+  private final String safeUrl;
+  private final ClientResources resources;
+  private final RedisClient publisherClient;
+  private final RedisClient subscriberClient;
+  private final StatefulRedisConnection<String, byte[]> publisher;
+  private final StatefulRedisPubSubConnection<String, byte[]> subscriber;
+  private final Subscribers subscribers = new Subscribers();
+  // Keeps SUBSCRIBE/UNSUBSCRIBE in the same order as the first-listener/last-listener changes.
+  private final ReentrantLock subscriptionOrder = new ReentrantLock();
+  private volatile boolean closed;
+
+  private RedisPubSub(
+      String safeUrl,
+      ClientResources resources,
+      RedisClient publisherClient,
+      RedisClient subscriberClient,
+      StatefulRedisConnection<String, byte[]> publisher,
+      StatefulRedisPubSubConnection<String, byte[]> subscriber) {
+    this.safeUrl = safeUrl;
+    this.resources = resources;
+    this.publisherClient = publisherClient;
+    this.subscriberClient = subscriberClient;
+    this.publisher = publisher;
+    this.subscriber = subscriber;
+  }
+
+  /**
+   * Connects both connections, failing with upstream's message when Redis does not answer.
+   *
+   * @throws IllegalStateException if Redis cannot be reached
+   */
+  public static RedisPubSub connect(String url) {
+    RedisURI uri = RedisURI.create(url);
+    uri.setTimeout(COMMAND_TIMEOUT);
+    String safeUrl = redact(url);
+    ClientResources resources =
+        DefaultClientResources.builder()
+            .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
+            .computationThreadPoolSize(DefaultClientResources.MIN_COMPUTATION_THREADS)
+            .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_BACKOFF, 2, TimeUnit.MILLISECONDS))
+            .build();
+    SocketOptions socket = SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).tcpNoDelay(true).build();
+    RedisClient publisherClient = RedisClient.create(resources, uri);
+    publisherClient.setOptions(
+        ClientOptions.builder()
+            .socketOptions(socket)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.builder().fixedTimeout(COMMAND_TIMEOUT).build())
+            .requestQueueSize(REQUEST_QUEUE)
+            .build());
+    RedisClient subscriberClient = RedisClient.create(resources, uri);
+    subscriberClient.setOptions(
+        ClientOptions.builder()
+            .socketOptions(socket)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
+            .requestQueueSize(REQUEST_QUEUE)
+            .build());
+    StatefulRedisConnection<String, byte[]> publisher = null;
+    try {
+      publisher = publisherClient.connect(CODEC);
+      StatefulRedisPubSubConnection<String, byte[]> subscriber = subscriberClient.connectPubSub(CODEC);
+      RedisPubSub backend =
+          new RedisPubSub(safeUrl, resources, publisherClient, subscriberClient, publisher, subscriber);
+      subscriber.addListener(
+          new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, byte[] message) {
+              backend.onMessage(channel, message);
+            }
+          });
+      log.info("iii-pubsub connected to Redis at {}", safeUrl);
+      return backend;
+    } catch (RuntimeException e) {
+      if (publisher != null) {
+        publisher.close();
+      }
+      shutdown(resources, publisherClient, subscriberClient);
+      String message =
+          timedOut(e)
+              ? "Redis connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s. Please ensure Redis is running at: " + safeUrl
+              : "Failed to connect to Redis at " + safeUrl + ": " + rootMessage(e);
+      throw new IllegalStateException(message, e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> publish(String topic, JsonNode data) {
+    byte[] message;
+    try {
+      message = Json.mapper().writeValueAsBytes(data);
+    } catch (JsonProcessingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
+      return publisher.async().publish(topic, message).toCompletableFuture().thenApply(receivers -> null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e); // e.g. the request queue is full
+    }
+  }
+
+  @Override
+  public void subscribe(String topic, Listener listener) {
+    subscriptionOrder.lock();
+    try {
+      if (!closed && subscribers.add(topic, listener)) {
+        subscriber
+            .async()
+            .subscribe(topic)
+            .exceptionally(
+                e -> {
+                  if (!closed) {
+                    log.error("could not subscribe to Redis channel {} at {}: {}", topic, safeUrl, e.getMessage());
+                  }
+                  return null;
+                });
+      }
+    } finally {
+      subscriptionOrder.unlock();
+    }
+  }
+
+  @Override
+  public void unsubscribe(String topic, Listener listener) {
+    subscriptionOrder.lock();
+    try {
+      if (!closed && subscribers.remove(topic, listener)) {
+        subscriber
+            .async()
+            .unsubscribe(topic)
+            .exceptionally(
+                e -> {
+                  if (!closed) {
+                    log.warn("could not unsubscribe from Redis channel {}: {}", topic, e.getMessage());
+                  }
+                  return null;
+                });
+      }
+    } finally {
+      subscriptionOrder.unlock();
+    }
+  }
+
+  /** Runs on a Lettuce I/O thread: parse once, hand the same tree to every local listener. */
+  private void onMessage(String topic, byte[] message) {
+    List<Listener> listeners = subscribers.of(topic);
+    if (listeners.isEmpty()) {
+      return; // a message that was in flight when the last listener left
+    }
+    JsonNode data;
+    try {
+      data = Json.mapper().readTree(message);
+    } catch (IOException e) {
+      data = null;
+    }
+    if (data == null || data.isMissingNode()) {
+      log.error("dropping a message on Redis channel {}: it is not JSON", topic);
+      return;
+    }
+    for (Listener listener : listeners) {
+      try {
+        listener.onEvent(data);
+      } catch (RuntimeException e) {
+        log.warn("pubsub listener on topic {} failed", topic, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    subscribers.clear();
+    try {
+      subscriber.close();
+      publisher.close();
+    } catch (RuntimeException e) {
+      log.debug("closing Redis connections: {}", e.getMessage());
+    }
+    shutdown(resources, publisherClient, subscriberClient);
+  }
+
+  private static void shutdown(ClientResources resources, RedisClient... clients) {
+    for (RedisClient client : clients) {
+      try {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      } catch (RuntimeException e) {
+        log.debug("stopping a Redis client: {}", e.getMessage());
+      }
+    }
+    try {
+      resources.shutdown(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("stopping Redis client resources: {}", e.getMessage());
+    }
+  }
+
+  /** The URL without its password, for logs and messages. */
+  static String redact(String url) {
+    int scheme = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    if (scheme < 0 || at < scheme) {
+      return url;
+    }
+    return url.substring(0, scheme + 3) + "***@" + url.substring(at + 1);
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException
+          || t instanceof io.netty.channel.ConnectTimeoutException
+          || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}
