@@ -90,6 +90,11 @@ public final class IiiEngine implements AutoCloseable {
     return started.stream().filter(WorkerManager.class::isInstance).map(WorkerManager.class::cast).findFirst();
   }
 
+  /** The running built-in worker of the given type, if this configuration has one. */
+  public <T extends BuiltinWorker> Optional<T> worker(Class<T> type) {
+    return started.stream().filter(type::isInstance).map(type::cast).findFirst();
+  }
+
   public long droppedFrames() {
     return engine.droppedFrames();
   }

@@ -313,6 +313,8 @@ public final class Engine {
     if (function.builtin() != null) {
       try {
         return function.builtin().invoke(call);
+      } catch (InvocationException e) {
+        return CompletableFuture.failedFuture(e); // e.g. a malformed input, reported as such
       } catch (RuntimeException e) {
         log.error("built-in function {} threw", call.functionId(), e);
         return CompletableFuture.failedFuture(

@@ -10,6 +10,7 @@ import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
 import io.linkly.iii.engine.workers.state.StateWorker;
 import io.linkly.iii.engine.workers.pubsub.PubSubWorker;
+import io.linkly.iii.engine.workers.stream.StreamWorker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class BuiltinWorkers {
     catalogue.register(DatabaseWorker.NAME, DatabaseWorker::fromConfig, false);
     catalogue.register(StateWorker.NAME, StateWorker::fromConfig, false);
     catalogue.register(PubSubWorker.NAME, PubSubWorker::fromConfig, false);
+    catalogue.register(StreamWorker.NAME, StreamWorker::fromConfig, false);
     return catalogue;
   }
 

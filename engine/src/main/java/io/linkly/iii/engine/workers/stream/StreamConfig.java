@@ -1,0 +1,70 @@
+package io.linkly.iii.engine.workers.stream;
+
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The {@code iii-stream} config block (BUILTINS.md §4.1), plus our own keys:
+ * {@code history_size} (changes kept per group for resuming clients) and
+ * {@code max_buffered_bytes} and {@code slow_subscriber_grace_ms} (a subscriber whose unread output
+ * stays over the bound for the grace period is cut off).
+ */
+record StreamConfig(
+    String host,
+    int port,
+    String authFunction,
+    Adapter adapter,
+    int historySize,
+    long maxBufferedBytes,
+    long slowSubscriberGraceMs) {
+
+  static final int DEFAULT_PORT = 3112;
+
+  enum Kind {
+    MEMORY,
+    FILE,
+    REDIS
+  }
+
+  record Adapter(Kind kind, Path filePath, String redisUrl) {}
+
+  static StreamConfig fromConfig(WorkerEntry entry) throws ConfigException {
+    ConfigBlock c =
+        ConfigBlock.of(entry)
+            .onlyKeys(Set.of("port", "host", "auth_function", "adapter", "history_size", "max_buffered_bytes", "slow_subscriber_grace_ms"));
+    return new StreamConfig(
+        c.string("host", "127.0.0.1"),
+        c.port("port", DEFAULT_PORT),
+        c.string("auth_function", null),
+        adapter(c.child("adapter")),
+        (int) Math.min(1_000_000, c.positive("history_size", 1024)),
+        c.positive("max_buffered_bytes", 1024 * 1024),
+        c.positive("slow_subscriber_grace_ms", 2000));
+  }
+
+  private static Adapter adapter(ConfigBlock a) throws ConfigException {
+    a.onlyKeys(Set.of("name", "config"));
+    String name = a.string("name", "kv");
+    ConfigBlock config = a.child("config");
+    switch (name) {
+      case "kv" -> {
+        config.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms", "channel_size"));
+        String method = config.string("store_method", "in_memory");
+        return switch (method) {
+          case "in_memory" -> new Adapter(Kind.MEMORY, null, null);
+          case "file_based" -> new Adapter(Kind.FILE, Path.of(config.string("file_path", "./data/stream_store")), null);
+          default ->
+              throw new ConfigException(config.path() + ".store_method: must be in_memory or file_based, got '" + method + "'");
+        };
+      }
+      case "redis" -> {
+        config.onlyKeys(Set.of("redis_url"));
+        return new Adapter(Kind.REDIS, null, config.string("redis_url", "redis://127.0.0.1:6379"));
+      }
+      default -> throw new ConfigException(a.path() + ".name: must be kv or redis, got '" + name + "'");
+    }
+  }
+}

@@ -1,0 +1,260 @@
+package io.linkly.iii.engine.workers.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Fan-out of stream changes to WebSocket subscribers, beyond upstream (DESIGN.md §4):
+ *
+ * <ul>
+ *   <li>each change is encoded once and the same bytes go to every subscriber;
+ *   <li>each group numbers its changes ({@code seq}) and keeps the last {@code historySize} of them,
+ *       so a client that rejoins with the last number it saw gets exactly what it missed, or an
+ *       explicit {@code resync} when the history does not reach back that far;
+ *   <li>a subscriber whose unread output exceeds its bound is cut off alone; the others never wait
+ *       for it.
+ * </ul>
+ *
+ * <p>Changes of one group are numbered and queued under the group's lock, so every subscriber sees
+ * them in the same order. Delivery runs on the subscribers' own event loops: the publisher queues
+ * each change once per event loop, and one task per loop writes it to that loop's subscribers and
+ * flushes each socket once per batch.
+ */
+final class StreamHub {
+
+  private final String epoch;
+  private final int historySize;
+  private final long maxPendingBytes;
+  private final long graceMillis;
+  private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final AtomicLong cutOff = new AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+
+  StreamHub(String epoch, int historySize, long maxPendingBytes, long graceMillis) {
+    this.epoch = epoch;
+    this.historySize = historySize;
+    this.maxPendingBytes = maxPendingBytes;
+    this.graceMillis = graceMillis;
+  }
+
+  /** A new subscriber connection with this hub's output bound. */
+  StreamConnection connection(io.netty.channel.Channel channel, JsonNode context) {
+    return new StreamConnection(channel, context, maxPendingBytes, graceMillis);
+  }
+
+  String epoch() {
+    return epoch;
+  }
+
+  /** Subscribers disconnected because they stopped reading (a metric). */
+  long cutOffCount() {
+    return cutOff.get();
+  }
+
+  /** Frames handed to subscriber sockets (a metric). */
+  long deliveredCount() {
+    return delivered.get();
+  }
+
+  private Group group(String stream, String group) {
+    return groups.computeIfAbsent(stream + '\u0000' + group, k -> new Group());
+  }
+
+  /**
+   * Runs {@code body} under the group's lock. Store writes happen inside it, so that the order of
+   * writes and the order of published changes are the same.
+   */
+  <T> T locked(String stream, String group, Supplier<T> body) {
+    Group g = group(stream, group);
+    g.lock.lock();
+    try {
+      return body.get();
+    } finally {
+      g.lock.unlock();
+    }
+  }
+
+  /** Numbers a change, keeps it in the history, and queues it for every subscriber's loop. */
+  StreamEvent publish(String stream, String group, String itemId, String kind, JsonNode data, long timestamp) {
+    Group g = group(stream, group);
+    g.lock.lock();
+    try {
+      StreamEvent event = StreamEvent.of(stream, group, itemId, kind, data, timestamp, ++g.seq, epoch);
+      g.history.addLast(event);
+      if (g.history.size() > historySize) {
+        g.history.removeFirst();
+      }
+      for (LoopFanout fanout : g.loops.values()) {
+        fanout.enqueue(event);
+      }
+      return event;
+    } finally {
+      g.lock.unlock();
+    }
+  }
+
+  /** What a joining subscriber must be sent first. */
+  record Start(List<StreamEvent> missed, JsonNode snapshot, long seq, boolean resync) {}
+
+  /**
+   * Adds a subscription; must run on the connection's event loop. With {@code lastSeq} and the
+   * current {@code epoch} it resumes from the history; otherwise (or when the history is too short)
+   * the caller sends {@code snapshot}'s value. Registration and the snapshot happen under the
+   * group's lock, so no change falls between them and none is sent twice.
+   */
+  Start attach(Subscriber template, Long lastSeq, String lastEpoch, Supplier<JsonNode> snapshot) {
+    Group g = group(template.stream, template.group);
+    g.lock.lock();
+    try {
+      List<StreamEvent> missed = null;
+      boolean resumable = lastSeq != null && epoch.equals(lastEpoch) && lastSeq <= g.seq;
+      if (resumable && (lastSeq == g.seq || (!g.history.isEmpty() && g.history.peekFirst().seq() <= lastSeq + 1))) {
+        missed = new ArrayList<>();
+        for (StreamEvent event : g.history) {
+          if (event.seq() > lastSeq && (template.itemId == null || template.itemId.equals(event.itemId()))) {
+            missed.add(event);
+          }
+        }
+      }
+      JsonNode snap = missed == null ? snapshot.get() : null;
+      Subscriber sub =
+          new Subscriber(template.connection, template.subscriptionId, template.stream, template.group, template.itemId, g.seq);
+      EventLoop loop = sub.connection.channel().eventLoop();
+      g.loops.computeIfAbsent(loop, l -> new LoopFanout(l)).subscribers.add(sub);
+      Subscriber previous = sub.connection.subscriptions.put(sub.subscriptionId, sub);
+      if (previous != null) {
+        detachLocal(previous);
+      }
+      return new Start(missed, snap, g.seq, missed == null && lastSeq != null);
+    } finally {
+      g.lock.unlock();
+    }
+  }
+
+  /** Removes a subscription; must run on its connection's event loop. */
+  void detach(Subscriber sub) {
+    if (sub.connection.subscriptions.get(sub.subscriptionId) == sub) {
+      sub.connection.subscriptions.remove(sub.subscriptionId);
+    }
+    detachLocal(sub);
+  }
+
+  private void detachLocal(Subscriber sub) {
+    Group g = groups.get(sub.stream + '\u0000' + sub.group);
+    if (g == null) {
+      return;
+    }
+    LoopFanout fanout = g.loops.get(sub.connection.channel().eventLoop());
+    if (fanout != null) {
+      fanout.subscribers.remove(sub);
+    }
+  }
+
+  private static final class Group {
+    final ReentrantLock lock = new ReentrantLock();
+    final ArrayDeque<StreamEvent> history = new ArrayDeque<>();
+    final Map<EventLoop, LoopFanout> loops = new ConcurrentHashMap<>();
+    long seq;
+  }
+
+  /**
+   * A group's subscribers on one event loop. The list is touched only on that loop; the publisher
+   * only appends to the queue and schedules one drain task when none is pending.
+   */
+  private final class LoopFanout {
+    /** A loop so far behind that it holds this many changes of one group drops its subscribers. */
+    private static final int MAX_QUEUED = 65_536;
+
+    final EventLoop loop;
+    final List<Subscriber> subscribers = new ArrayList<>();
+    final Queue<StreamEvent> queue = new ConcurrentLinkedQueue<>();
+    final AtomicInteger queued = new AtomicInteger();
+    final AtomicBoolean scheduled = new AtomicBoolean();
+    volatile boolean overflowed;
+
+    LoopFanout(EventLoop loop) {
+      this.loop = loop;
+    }
+
+    void enqueue(StreamEvent event) {
+      if (queued.incrementAndGet() > MAX_QUEUED) {
+        queued.decrementAndGet();
+        overflowed = true;
+      } else {
+        queue.add(event);
+      }
+      if (scheduled.compareAndSet(false, true)) {
+        loop.execute(this::drain);
+      }
+    }
+
+    private void drain() {
+      scheduled.set(false);
+      if (overflowed) {
+        overflowed = false;
+        queue.clear();
+        queued.set(0);
+        for (Subscriber sub : List.copyOf(subscribers)) {
+          cut(sub, "engine overloaded; rejoin with lastSeq to resume");
+        }
+        return;
+      }
+      List<StreamConnection> touched = new ArrayList<>();
+      StreamEvent event;
+      long sent = 0;
+      boolean anyCut = false;
+      while ((event = queue.poll()) != null) {
+        queued.decrementAndGet();
+        for (int i = 0; i < subscribers.size(); i++) {
+          Subscriber sub = subscribers.get(i);
+          if (!sub.wants(event)) {
+            continue;
+          }
+          StreamConnection connection = sub.connection;
+          if (!connection.isOpen()) {
+            continue;
+          }
+          boolean firstWrite = !connection.flushPending();
+          if (connection.offer(event.frame())) {
+            sent++;
+            if (firstWrite) {
+              touched.add(connection);
+            }
+          } else {
+            cutOff.incrementAndGet();
+            connection.cutOff("subscriber too slow: more than " + maxPendingBytes + " bytes unread for " + graceMillis + " ms");
+            anyCut = true;
+          }
+        }
+      }
+      if (anyCut) {
+        subscribers.removeIf(s -> !s.connection.isOpen());
+      }
+      delivered.addAndGet(sent);
+      for (StreamConnection connection : touched) {
+        connection.flushIfNeeded();
+      }
+    }
+
+    private void cut(Subscriber sub, String reason) {
+      StreamConnection connection = sub.connection;
+      subscribers.removeIf(s -> s.connection == connection);
+      if (connection.isOpen()) {
+        cutOff.incrementAndGet();
+        connection.cutOff(reason);
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.linkly.iii.engine.workers.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.TriggerBinding;
+import io.linkly.iii.engine.core.TriggerProvider;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The three trigger types of {@code iii-stream} (BUILTINS.md §4.5). {@code stream} handlers run
+ * after the write, on their own tasks, one after another per change; they never delay the writer
+ * or the WebSocket subscribers, and subscribers never delay them.
+ */
+final class StreamTriggers {
+
+  private static final Logger log = LoggerFactory.getLogger(StreamTriggers.class);
+
+  private record StreamBinding(TriggerBinding binding, String group, String item, String condition) {
+    boolean matches(StreamEvent event) {
+      return (group == null || group.equals(event.group())) && (item == null || item.equals(event.itemId()));
+    }
+  }
+
+  private final Engine engine;
+  private final Executor executor;
+  /** {@code stream} bindings by stream name; re-registering an id replaces it (upstream appends). */
+  private final Map<String, Map<String, StreamBinding>> byStream = new ConcurrentHashMap<>();
+  private final List<TriggerBinding> joins = new CopyOnWriteArrayList<>();
+  private final List<TriggerBinding> leaves = new CopyOnWriteArrayList<>();
+
+  StreamTriggers(Engine engine, Executor executor) {
+    this.engine = engine;
+    this.executor = executor;
+  }
+
+  final TriggerProvider stream =
+      new TriggerProvider() {
+        @Override
+        public void register(TriggerBinding binding) throws TriggerRejectedException {
+          JsonNode config = binding.config();
+          String name = text(config, "stream_name");
+          if (name == null || name.isEmpty()) {
+            throw new TriggerRejectedException("stream trigger requires stream_name (a non-empty string)");
+          }
+          StreamBinding entry =
+              new StreamBinding(binding, blankToNull(text(config, "group_id")), blankToNull(text(config, "item_id")),
+                  blankToNull(text(config, "condition_function_id")));
+          byStream.values().forEach(m -> m.remove(binding.id()));
+          byStream.computeIfAbsent(name, n -> new ConcurrentHashMap<>()).put(binding.id(), entry);
+        }
+
+        @Override
+        public void unregister(TriggerBinding binding) {
+          byStream.values().forEach(m -> m.remove(binding.id()));
+        }
+      };
+
+  final TriggerProvider join = listProvider(joins);
+  final TriggerProvider leave = listProvider(leaves);
+
+  private static TriggerProvider listProvider(List<TriggerBinding> into) {
+    return new TriggerProvider() {
+      @Override
+      public void register(TriggerBinding binding) {
+        into.removeIf(b -> b.id().equals(binding.id()));
+        into.add(binding);
+      }
+
+      @Override
+      public void unregister(TriggerBinding binding) {
+        into.removeIf(b -> b.id().equals(binding.id()));
+      }
+    };
+  }
+
+  /** Fires the {@code stream} bindings matching a change; returns at once. */
+  void fire(StreamEvent event) {
+    Map<String, StreamBinding> bindings = byStream.get(event.stream());
+    if (bindings == null || bindings.isEmpty()) {
+      return;
+    }
+    List<StreamBinding> matching = bindings.values().stream().filter(b -> b.matches(event)).toList();
+    if (matching.isEmpty()) {
+      return;
+    }
+    executor.execute(
+        () -> {
+          ObjectNode payload = event.tree();
+          CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+          for (StreamBinding b : matching) {
+            chain = chain.thenCompose(v -> runOne(b, payload.deepCopy()));
+          }
+        });
+  }
+
+  private CompletableFuture<Void> runOne(StreamBinding b, ObjectNode payload) {
+    CompletableFuture<Boolean> proceed =
+        b.condition() == null
+            ? CompletableFuture.completedFuture(true)
+            : engine
+                .invoke(Call.of(b.condition(), payload.deepCopy(), b.binding().metadata()))
+                .handle(
+                    (r, e) -> {
+                      if (e != null) {
+                        log.warn("stream trigger {}: condition {} failed: {}", b.binding().id(), b.condition(), e.getMessage());
+                        return false;
+                      }
+                      return r == null || !(r.isBoolean() && !r.booleanValue());
+                    });
+    return proceed.thenCompose(
+        go ->
+            go
+                ? engine
+                    .invoke(Call.of(b.binding().functionId(), payload, b.binding().metadata()))
+                    .handle(
+                        (r, e) -> {
+                          if (e != null) {
+                            log.warn("stream trigger {} -> {} failed: {}", b.binding().id(), b.binding().functionId(), e.getMessage());
+                          }
+                          return null;
+                        })
+                : CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * Runs every {@code stream:join} binding in turn; completes with true when none answered
+   * {@code {unauthorized: true}}.
+   */
+  CompletableFuture<Boolean> authorizeJoin(ObjectNode payload) {
+    CompletableFuture<Boolean> chain = CompletableFuture.completedFuture(true);
+    for (TriggerBinding b : joins) {
+      chain =
+          chain.thenCompose(
+              ok ->
+                  !ok
+                      ? CompletableFuture.completedFuture(false)
+                      : engine
+                          .invoke(Call.of(b.functionId(), payload.deepCopy(), b.metadata()))
+                          .handle(
+                              (r, e) -> {
+                                if (e != null) {
+                                  log.warn("stream:join handler {} failed: {}", b.functionId(), e.getMessage());
+                                  return true;
+                                }
+                                return !(r != null && r.path("unauthorized").isBoolean() && r.path("unauthorized").booleanValue());
+                              }));
+    }
+    return chain;
+  }
+
+  /** Tells every {@code stream:leave} binding; results are ignored. */
+  void left(ObjectNode payload) {
+    for (TriggerBinding b : leaves) {
+      engine
+          .invoke(Call.of(b.functionId(), payload.deepCopy(), b.metadata()))
+          .whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  log.debug("stream:leave handler {} failed: {}", b.functionId(), e.getMessage());
+                }
+              });
+    }
+  }
+
+  private static String text(JsonNode config, String field) {
+    JsonNode value = config == null ? null : config.get(field);
+    return value == null || value.isNull() ? null : value.asText();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}

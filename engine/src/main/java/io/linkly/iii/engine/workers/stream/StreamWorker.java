@@ -1,0 +1,308 @@
+package io.linkly.iii.engine.workers.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.BuiltinFunction;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.stream.adapter.MemoryStreamStore;
+import io.linkly.iii.engine.workers.stream.adapter.StreamStore;
+import io.linkly.iii.engine.workers.stream.adapter.StreamStoreException;
+import io.linkly.iii.protocol.Json;
+import io.linkly.iii.protocol.Uuids;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-stream}: the {@code stream::*} functions, the {@code stream}, {@code stream:join} and
+ * {@code stream:leave} trigger types, and the subscriber socket on 3112 (BUILTINS.md §4).
+ *
+ * <p>A write is applied to the store and published to subscribers under its group's lock, so the
+ * store and every subscriber see one order; the caller is answered once the write is durable.
+ */
+public final class StreamWorker implements BuiltinWorker {
+
+  public static final String NAME = "iii-stream";
+  private static final Logger log = LoggerFactory.getLogger(StreamWorker.class);
+
+  private final StreamConfig config;
+  private Engine engine;
+  private Clock clock;
+  private StreamStore store;
+  private StreamHub hub;
+  private StreamTriggers triggers;
+  private StreamSocket socket;
+
+  private StreamWorker(StreamConfig config) {
+    this.config = config;
+  }
+
+  public static StreamWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    return new StreamWorker(StreamConfig.fromConfig(entry));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void start(EngineContext context) throws Exception {
+    engine = context.engine();
+    clock = context.clock();
+    store = openStore(context);
+    hub = new StreamHub(Uuids.fast().toString(), config.historySize(), config.maxBufferedBytes(), config.slowSubscriberGraceMs());
+    triggers = new StreamTriggers(engine, context.blocking());
+    Worker self = engine.registerBuiltinWorker(NAME);
+    engine.registerTriggerType(self, "stream", "Changes to a stream's items", triggers.stream);
+    engine.registerTriggerType(self, "stream:join", "A client joins a stream subscription", triggers.join);
+    engine.registerTriggerType(self, "stream:leave", "A client leaves a stream subscription", triggers.leave);
+    register(self, "stream::set", "Store an item and push it to subscribers", this::set);
+    register(self, "stream::get", "Read an item", this::get);
+    register(self, "stream::delete", "Remove an item and tell subscribers", this::delete);
+    register(self, "stream::list", "The values of a group's items", this::list);
+    register(self, "stream::list_groups", "The groups of a stream", this::listGroups);
+    register(self, "stream::list_all", "Every stream and its groups", this::listAll);
+    register(self, "stream::send", "Push a custom event to a group's subscribers without storing it", this::send);
+    socket = new StreamSocket(context.transport(), config, engine, hub, triggers, this::snapshot);
+    log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
+  }
+
+  private StreamStore openStore(EngineContext context) {
+    return switch (config.adapter().kind()) {
+      case MEMORY -> new MemoryStreamStore();
+      case FILE, REDIS -> throw new IllegalStateException("adapter " + config.adapter().kind() + " is not available yet");
+    };
+  }
+
+  private void register(Worker self, String id, String description, BuiltinFunction function) {
+    engine.registerFunction(self, FunctionDefinition.of(id, description), function);
+  }
+
+  @Override
+  public int port() {
+    return socket == null ? 0 : socket.port();
+  }
+
+  /** Metrics for tests and benchmarks: subscribers cut off for not reading, frames delivered. */
+  public long subscribersCutOff() {
+    return hub.cutOffCount();
+  }
+
+  public long framesDelivered() {
+    return hub.deliveredCount();
+  }
+
+  @Override
+  public void close() {
+    if (socket != null) {
+      socket.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ functions
+
+  private record Address(String stream, String group, String item) {}
+
+  private static Address address(Input in, boolean withItem) {
+    return new Address(in.requiredString("stream_name"), in.requiredString("group_id"), withItem ? in.requiredString("item_id") : null);
+  }
+
+  /** A registered {@code stream::<op>(<name>)} function takes over that operation for a stream. */
+  private CompletableFuture<JsonNode> override(String op, String stream, Call call) {
+    String id = "stream::" + op + "(" + stream + ")";
+    if (engine.function(id).isEmpty()) {
+      return null;
+    }
+    JsonNode input = call.data() == null ? Json.object() : call.data().deepCopy();
+    if (input instanceof ObjectNode object) {
+      object.remove("_caller_worker_id");
+    }
+    return engine.invoke(Call.of(id, input));
+  }
+
+  private CompletableFuture<JsonNode> set(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, true);
+    JsonNode data = in.requiredTree("data");
+    CompletableFuture<JsonNode> custom = override("set", a.stream(), call);
+    if (custom != null) {
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "set"), false));
+    }
+    return write(a, () -> store.put(a.stream(), a.group(), a.item(), data), data, false);
+  }
+
+  private CompletableFuture<JsonNode> delete(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, true);
+    CompletableFuture<JsonNode> custom = override("delete", a.stream(), call);
+    if (custom != null) {
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "delete"), true));
+    }
+    return write(a, () -> store.remove(a.stream(), a.group(), a.item()), null, true);
+  }
+
+  @FunctionalInterface
+  private interface StoreWrite {
+    StreamStore.Write run() throws StreamStoreException;
+  }
+
+  /** Applies a write and publishes its change under the group lock; answers when durable. */
+  private CompletableFuture<JsonNode> write(Address a, StoreWrite op, JsonNode newValue, boolean removal) {
+    StreamEvent[] event = new StreamEvent[1];
+    StreamStore.Write done;
+    try {
+      done =
+          hub.locked(
+              a.stream(),
+              a.group(),
+              () -> {
+                StreamStore.Write w;
+                try {
+                  w = op.run();
+                } catch (StreamStoreException e) {
+                  throw new InvocationException(removal ? "STREAM_DELETE_ERROR" : "STREAM_SET_ERROR",
+                      (removal ? "Failed to delete value: " : "Failed to set value: ") + e.getMessage());
+                }
+                if (removal && w.previous() == null) {
+                  return w; // deleting nothing emits nothing
+                }
+                String kind = removal ? StreamEvent.DELETE : w.previous() == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
+                event[0] = hub.publish(a.stream(), a.group(), a.item(), kind, removal ? w.previous() : newValue, clock.millis());
+                return w;
+              });
+    } catch (InvocationException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (event[0] != null) {
+      triggers.fire(event[0]);
+    }
+    JsonNode previous = done.previous();
+    return done.durable().thenApply(v -> removal ? deleteResult(previous) : setResult(previous, newValue));
+  }
+
+  private JsonNode afterOverride(Address a, JsonNode result, boolean removal) {
+    JsonNode previous = result.get("old_value");
+    previous = previous == null || previous.isNull() ? null : previous;
+    if (removal && previous == null) {
+      return result;
+    }
+    JsonNode value = removal ? previous : result.get("new_value");
+    String kind = removal ? StreamEvent.DELETE : previous == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
+    triggers.fire(hub.publish(a.stream(), a.group(), a.item(), kind, value, clock.millis()));
+    return result;
+  }
+
+  private static JsonNode requireObject(JsonNode result, String op) {
+    if (result == null) {
+      throw new InvocationException("JSON_ERROR", "Function returned no result");
+    }
+    if (!result.isObject()) {
+      throw new InvocationException("JSON_ERROR", "stream::" + op + " override must return an object, got " + result);
+    }
+    return result;
+  }
+
+  private static JsonNode setResult(JsonNode previous, JsonNode value) {
+    ObjectNode out = Json.object();
+    out.set("old_value", previous == null ? Json.mapper().nullNode() : previous);
+    out.set("new_value", value);
+    return out;
+  }
+
+  private static JsonNode deleteResult(JsonNode previous) {
+    ObjectNode out = Json.object();
+    out.set("old_value", previous == null ? Json.mapper().nullNode() : previous);
+    return out;
+  }
+
+  private CompletableFuture<JsonNode> get(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, true);
+    CompletableFuture<JsonNode> custom = override("get", a.stream(), call);
+    if (custom != null) {
+      return custom;
+    }
+    return CompletableFuture.completedFuture(hub.locked(a.stream(), a.group(), () -> store.get(a.stream(), a.group(), a.item())));
+  }
+
+  private CompletableFuture<JsonNode> list(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, false);
+    CompletableFuture<JsonNode> custom = override("list", a.stream(), call);
+    if (custom != null) {
+      return custom;
+    }
+    return CompletableFuture.completedFuture(array(hub.locked(a.stream(), a.group(), () -> store.list(a.stream(), a.group()))));
+  }
+
+  private CompletableFuture<JsonNode> listGroups(Call call) {
+    Input in = Input.of(call);
+    String stream = in.requiredString("stream_name");
+    CompletableFuture<JsonNode> custom = override("list_groups", stream, call);
+    if (custom != null) {
+      return custom;
+    }
+    ArrayNode out = Json.mapper().createArrayNode();
+    store.groups(stream).forEach(out::add);
+    return CompletableFuture.completedFuture(out);
+  }
+
+  private CompletableFuture<JsonNode> listAll(Call call) {
+    Input.of(call);
+    ObjectNode out = Json.object();
+    ArrayNode streams = out.putArray("stream");
+    Map<String, List<String>> all = store.streams();
+    all.forEach(
+        (name, groups) -> {
+          ObjectNode entry = streams.addObject();
+          entry.put("id", name);
+          ArrayNode list = entry.putArray("groups");
+          groups.forEach(list::add);
+        });
+    out.put("count", all.size());
+    return CompletableFuture.completedFuture(out);
+  }
+
+  private CompletableFuture<JsonNode> send(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, false);
+    String type = in.requiredString("type");
+    JsonNode data = in.requiredTree("data");
+    String id = in.optionalString("id");
+    StreamEvent event = hub.publish(a.stream(), a.group(), id, StreamEvent.CUSTOM, StreamEvent.customPayload(type, data), clock.millis());
+    triggers.fire(event);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private static ArrayNode array(List<JsonNode> values) {
+    ArrayNode out = Json.mapper().createArrayNode();
+    values.forEach(out::add);
+    return out;
+  }
+
+  /** What a joining subscriber is synced with: the item's value, or the group's values. */
+  private JsonNode snapshot(String stream, String group, String itemId) {
+    if (itemId != null) {
+      JsonNode value = store.get(stream, group, itemId);
+      return value == null ? Json.mapper().nullNode() : value;
+    }
+    return array(store.list(stream, group));
+  }
+}
