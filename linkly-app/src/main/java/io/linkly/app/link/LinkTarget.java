@@ -41,6 +41,10 @@ public final class LinkTarget {
       }
       url = "https://" + url;
     }
+    String afterScheme = url.substring(url.indexOf("://") + 3);
+    if (afterScheme.isEmpty() || "/?#".indexOf(afterScheme.charAt(0)) >= 0) {
+      throw new InvalidLinkException("\"url\" must name a host");
+    }
     URI uri;
     try {
       uri = new URI(url);
