@@ -14,6 +14,10 @@ import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.updates.UpdateOp;
+import io.linkly.iii.engine.updates.UpdateOpReader;
+import io.linkly.iii.engine.updates.UpdateOpSyntaxException;
+import io.linkly.iii.engine.workers.stream.adapter.FileStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.MemoryStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.StreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.StreamStoreException;
@@ -23,6 +27,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code iii-stream}: the {@code stream::*} functions, the {@code stream}, {@code stream:join} and
  * {@code stream:leave} trigger types, and the subscriber socket on 3112 (BUILTINS.md §4).
  *
- * <p>A write is applied to the store and published to subscribers under its group's lock, so the
- * store and every subscriber see one order; the caller is answered once the write is durable.
+ * <p>Every write reaches {@link #commit} in the order the store commits it; there it becomes visible
+ * and is published under its group's lock, so the store and every subscriber see one order. The
+ * caller is answered once the write is durable.
  */
 public final class StreamWorker implements BuiltinWorker {
 
@@ -41,6 +48,7 @@ public final class StreamWorker implements BuiltinWorker {
   private final StreamConfig config;
   private Engine engine;
   private Clock clock;
+  private Executor blocking;
   private StreamStore store;
   private StreamHub hub;
   private StreamTriggers triggers;
@@ -63,8 +71,9 @@ public final class StreamWorker implements BuiltinWorker {
   public void start(EngineContext context) throws Exception {
     engine = context.engine();
     clock = context.clock();
-    store = openStore(context);
+    blocking = context.blocking();
     hub = new StreamHub(Uuids.fast().toString(), config.historySize(), config.maxBufferedBytes(), config.slowSubscriberGraceMs());
+    store = openStore(context);
     triggers = new StreamTriggers(engine, context.blocking());
     Worker self = engine.registerBuiltinWorker(NAME);
     engine.registerTriggerType(self, "stream", "Changes to a stream's items", triggers.stream);
@@ -76,15 +85,17 @@ public final class StreamWorker implements BuiltinWorker {
     register(self, "stream::list", "The values of a group's items", this::list);
     register(self, "stream::list_groups", "The groups of a stream", this::listGroups);
     register(self, "stream::list_all", "Every stream and its groups", this::listAll);
+    register(self, "stream::update", "Apply update ops to an item and push the result", this::update);
     register(self, "stream::send", "Push a custom event to a group's subscribers without storing it", this::send);
     socket = new StreamSocket(context.transport(), config, engine, hub, triggers, this::snapshot);
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
   }
 
-  private StreamStore openStore(EngineContext context) {
+  private StreamStore openStore(EngineContext context) throws StreamStoreException {
     return switch (config.adapter().kind()) {
-      case MEMORY -> new MemoryStreamStore();
-      case FILE, REDIS -> throw new IllegalStateException("adapter " + config.adapter().kind() + " is not available yet");
+      case MEMORY -> new MemoryStreamStore(this::commit);
+      case FILE -> FileStreamStore.open(config.adapter().filePath(), context.blocking(), this::commit);
+      case REDIS -> throw new StreamStoreException("the redis stream adapter is not available yet");
     };
   }
 
@@ -145,7 +156,7 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom.thenApply(r -> afterOverride(a, requireObject(r, "set"), false));
     }
-    return write(a, () -> store.put(a.stream(), a.group(), a.item(), data), data, false);
+    return write(() -> setResult(store.put(a.stream(), a.group(), a.item(), data), data), "STREAM_SET_ERROR", "Failed to set value: ");
   }
 
   private CompletableFuture<JsonNode> delete(Call call) {
@@ -155,46 +166,82 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom.thenApply(r -> afterOverride(a, requireObject(r, "delete"), true));
     }
-    return write(a, () -> store.remove(a.stream(), a.group(), a.item()), null, true);
+    return write(() -> deleteResult(store.remove(a.stream(), a.group(), a.item())), "STREAM_DELETE_ERROR", "Failed to delete value: ");
+  }
+
+  private CompletableFuture<JsonNode> update(Call call) {
+    Input in = Input.of(call);
+    Address a = address(in, true);
+    List<UpdateOp> ops;
+    try {
+      ops = UpdateOpReader.read(in.requiredTree("ops"));
+    } catch (UpdateOpSyntaxException e) {
+      throw in.error(e.getMessage());
+    }
+    CompletableFuture<JsonNode> custom = override("update", a.stream(), call);
+    if (custom != null) {
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "update"), false));
+    }
+    return write(
+        () -> {
+          StreamStore.Updated updated = store.update(a.stream(), a.group(), a.item(), ops);
+          ObjectNode out = (ObjectNode) setResult(updated.change().previous(), updated.change().value());
+          if (!updated.errors().isEmpty()) {
+            ArrayNode errors = out.putArray("errors");
+            updated.errors().forEach(e -> errors.add(e.toJson()));
+          }
+          return out;
+        },
+        "STREAM_UPDATE_ERROR",
+        "Failed to update value: ");
   }
 
   @FunctionalInterface
   private interface StoreWrite {
-    StreamStore.Write run() throws StreamStoreException;
+    JsonNode run() throws StreamStoreException;
   }
 
-  /** Applies a write and publishes its change under the group lock; answers when durable. */
-  private CompletableFuture<JsonNode> write(Address a, StoreWrite op, JsonNode newValue, boolean removal) {
-    StreamEvent[] event = new StreamEvent[1];
-    StreamStore.Write done;
+  /** Runs a store write where it may block; its change is published by {@link #commit}. */
+  private CompletableFuture<JsonNode> write(StoreWrite op, String errorCode, String errorPrefix) {
+    if (!store.writesBlock()) {
+      return CompletableFuture.completedFuture(run(op, errorCode, errorPrefix));
+    }
+    return CompletableFuture.supplyAsync(() -> run(op, errorCode, errorPrefix), blocking);
+  }
+
+  private static JsonNode run(StoreWrite op, String errorCode, String errorPrefix) {
     try {
-      done =
-          hub.locked(
-              a.stream(),
-              a.group(),
-              () -> {
-                StreamStore.Write w;
-                try {
-                  w = op.run();
-                } catch (StreamStoreException e) {
-                  throw new InvocationException(removal ? "STREAM_DELETE_ERROR" : "STREAM_SET_ERROR",
-                      (removal ? "Failed to delete value: " : "Failed to set value: ") + e.getMessage());
-                }
-                if (removal && w.previous() == null) {
-                  return w; // deleting nothing emits nothing
-                }
-                String kind = removal ? StreamEvent.DELETE : w.previous() == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
-                event[0] = hub.publish(a.stream(), a.group(), a.item(), kind, removal ? w.previous() : newValue, clock.millis());
-                return w;
-              });
-    } catch (InvocationException e) {
-      return CompletableFuture.failedFuture(e);
+      return op.run();
+    } catch (StreamStoreException e) {
+      throw new InvocationException(errorCode, errorPrefix + e.getMessage());
     }
+  }
+
+  /**
+   * The store's commit, in commit order: applies the write and publishes its change under the
+   * group's lock, so that a joining subscriber's snapshot and the live changes never overlap or
+   * leave a gap. Triggers are started after the lock is released.
+   */
+  private StreamStore.Change commit(String stream, String group, String item, Supplier<StreamStore.Change> apply) {
+    StreamEvent[] event = new StreamEvent[1];
+    StreamStore.Change change =
+        hub.locked(stream, group, () -> {
+          StreamStore.Change c = apply.get();
+          if (c.value() == null && c.previous() == null) {
+            return c; // deleting nothing emits nothing
+          }
+          String kind = c.value() == null ? StreamEvent.DELETE : c.previous() == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
+          event[0] = hub.publish(stream, group, item, kind, c.value() == null ? c.previous() : c.value(), clock.millis());
+          return c;
+        });
     if (event[0] != null) {
-      triggers.fire(event[0]);
+      try {
+        triggers.fire(event[0]);
+      } catch (RuntimeException e) {
+        log.warn("stream triggers for {}/{} failed to start: {}", stream, group, e.toString());
+      }
     }
-    JsonNode previous = done.previous();
-    return done.durable().thenApply(v -> removal ? deleteResult(previous) : setResult(previous, newValue));
+    return change;
   }
 
   private JsonNode afterOverride(Address a, JsonNode result, boolean removal) {

@@ -71,6 +71,19 @@ public final class FileStateStore implements StateStore {
     }
   }
 
+  /**
+   * Sees every durable write in journal order, on the journal thread, and must run {@code apply}
+   * (which makes the write visible to readers) exactly once. The stream worker uses it to publish
+   * changes in the order they reached the disk, atomically with their visibility.
+   */
+  @FunctionalInterface
+  public interface CommitHook {
+    /** {@code value} is null for a removal; {@code previous} null when the key did not exist. */
+    void commit(String scope, String key, JsonNode previous, JsonNode value, Runnable apply);
+
+    CommitHook APPLY = (scope, key, previous, value, apply) -> apply.run();
+  }
+
   private record Pending(JournalRecord record, CompletableFuture<Void> done) {}
 
   private static final Pending STOP = new Pending(null, null);
@@ -78,6 +91,7 @@ public final class FileStateStore implements StateStore {
   private final Path dir;
   private final Options options;
   private final Executor executor;
+  private final CommitHook hook;
   private final StateTable table = new StateTable();
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
   private final BlockingQueue<Pending> queue;
@@ -96,10 +110,12 @@ public final class FileStateStore implements StateStore {
   private volatile long lastSnapshotBytes;
   private long nextCompactionAttempt = Long.MIN_VALUE;
 
-  private FileStateStore(Path dir, Options options, Executor executor, FileChannel lockChannel, FileLock lock) {
+  private FileStateStore(
+      Path dir, Options options, Executor executor, CommitHook hook, FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
     this.options = options;
     this.executor = executor;
+    this.hook = hook;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
@@ -110,6 +126,12 @@ public final class FileStateStore implements StateStore {
 
   /** Recovers the store in {@code dir} (created if missing) and starts its journal thread on {@code executor}. */
   public static FileStateStore open(Path dir, Options options, Executor executor) throws StateStoreException {
+    return open(dir, options, executor, CommitHook.APPLY);
+  }
+
+  /** As {@link #open(Path, Options, Executor)}, with every durable write passed through {@code hook}. */
+  public static FileStateStore open(Path dir, Options options, Executor executor, CommitHook hook)
+      throws StateStoreException {
     FileChannel lockChannel = null;
     FileLock lock = null;
     try {
@@ -123,7 +145,7 @@ public final class FileStateStore implements StateStore {
       if (lock == null) {
         throw new StateStoreException("state directory " + dir + " is in use by another engine");
       }
-      FileStateStore store = new FileStateStore(dir, options, executor, lockChannel, lock);
+      FileStateStore store = new FileStateStore(dir, options, executor, hook, lockChannel, lock);
       try {
         store.recover();
         executor.execute(store::runJournal);
@@ -340,7 +362,8 @@ public final class FileStateStore implements StateStore {
       return;
     }
     for (Pending p : batch) {
-      p.record().applyTo(table);
+      JournalRecord r = p.record();
+      hook.commit(r.scope(), r.key(), table.get(r.scope(), r.key()), r.value(), () -> r.applyTo(table));
     }
     for (Pending p : batch) {
       p.done().complete(null);

@@ -1,6 +1,10 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.updates.UpdateError;
+import io.linkly.iii.engine.updates.UpdateOp;
+import io.linkly.iii.engine.updates.UpdateOps;
+import io.linkly.iii.engine.updates.UpdateOutcome;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,12 +13,18 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Streams in memory (the embedded default). Group maps are only touched under the worker's group
- * lock; the outer maps are concurrent so listings need no lock.
+ * Streams in memory (the embedded default). A group's map is only touched inside the worker's
+ * commit (which holds the group's lock) or by reads under that same lock; the outer maps are
+ * concurrent so listings need no lock.
  */
 public final class MemoryStreamStore implements StreamStore {
 
+  private final Commits commits;
   private final Map<String, Map<String, Map<String, JsonNode>>> streams = new ConcurrentHashMap<>();
+
+  public MemoryStreamStore(Commits commits) {
+    this.commits = commits;
+  }
 
   private Map<String, JsonNode> group(String stream, String group, boolean create) {
     Map<String, Map<String, JsonNode>> groups =
@@ -51,14 +61,36 @@ public final class MemoryStreamStore implements StreamStore {
   }
 
   @Override
-  public Write put(String stream, String group, String item, JsonNode value) {
-    return Write.done(group(stream, group, true).put(item, value));
+  public JsonNode put(String stream, String group, String item, JsonNode value) {
+    return commits.commit(stream, group, item, () -> new Change(group(stream, group, true).put(item, value), value)).previous();
   }
 
   @Override
-  public Write remove(String stream, String group, String item) {
-    Map<String, JsonNode> items = group(stream, group, false);
-    return Write.done(items == null ? null : items.remove(item));
+  public JsonNode remove(String stream, String group, String item) {
+    return commits.commit(stream, group, item, () -> {
+      Map<String, JsonNode> items = group(stream, group, false);
+      return new Change(items == null ? null : items.remove(item), null);
+    }).previous();
+  }
+
+  @Override
+  public Updated update(String stream, String group, String item, List<UpdateOp> ops) {
+    List<UpdateError> errors = new ArrayList<>();
+    Change change =
+        commits.commit(stream, group, item, () -> {
+          Map<String, JsonNode> items = group(stream, group, true);
+          JsonNode previous = items.get(item);
+          UpdateOutcome outcome = UpdateOps.apply(previous, ops);
+          errors.addAll(outcome.errors());
+          items.put(item, outcome.newValue());
+          return new Change(previous, outcome.newValue());
+        });
+    return new Updated(change, errors);
+  }
+
+  @Override
+  public boolean writesBlock() {
+    return false;
   }
 
   @Override

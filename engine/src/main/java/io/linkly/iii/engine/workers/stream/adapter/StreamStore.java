@@ -3,25 +3,32 @@ package io.linkly.iii.engine.workers.stream.adapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import io.linkly.iii.engine.updates.UpdateError;
+import io.linkly.iii.engine.updates.UpdateOp;
+import java.util.function.Supplier;
 
 /**
  * The one interface {@code iii-stream} needs from storage: stream → group → item → JSON value,
  * items of a group in first-insertion order.
  *
- * <p>The worker calls writes (and the reads that must agree with them) under the group's lock, so
- * an implementation needs no ordering of its own within a group. A write is visible as soon as the
- * call returns and durable when {@link Write#durable()} completes; the worker acknowledges the
- * caller only then.
+ * <p>Every write passes through the worker's {@link Commits} in the order it is committed, so the
+ * worker can number and publish changes in exactly that order, atomically with their becoming
+ * visible. A write returns once it is durable.
  */
 public interface StreamStore extends AutoCloseable {
 
-  /** The value an item held before a write ({@code null}: it did not exist). */
-  record Write(JsonNode previous, CompletableFuture<Void> durable) {
-    public static Write done(JsonNode previous) {
-      return new Write(previous, CompletableFuture.completedFuture(null));
-    }
+  /** What a write did: the item's value before and after (null: absent). */
+  record Change(JsonNode previous, JsonNode value) {}
+
+  /** The worker's side of a commit. */
+  @FunctionalInterface
+  interface Commits {
+    /** Runs {@code apply} exactly once; it makes the write visible and says what changed. */
+    Change commit(String stream, String group, String item, Supplier<Change> apply);
   }
+
+  /** An update's outcome: the change, and the ops that failed. */
+  record Updated(Change change, List<UpdateError> errors) {}
 
   JsonNode get(String stream, String group, String item);
 
@@ -31,13 +38,20 @@ public interface StreamStore extends AutoCloseable {
   /** The groups of a stream that have been written since start. */
   List<String> groups(String stream);
 
-  /** Every stream with its groups. */
+  /** Every stream with its sorted groups, sorted by stream name. */
   Map<String, List<String>> streams();
 
-  Write put(String stream, String group, String item, JsonNode value) throws StreamStoreException;
+  /** Stores a value; returns the previous one (null: the item did not exist). */
+  JsonNode put(String stream, String group, String item, JsonNode value) throws StreamStoreException;
 
-  /** Removes an item; {@link Write#previous()} is null when there was nothing to remove. */
-  Write remove(String stream, String group, String item) throws StreamStoreException;
+  /** Removes an item; returns what it held, or null when there was nothing to remove. */
+  JsonNode remove(String stream, String group, String item) throws StreamStoreException;
+
+  /** Applies update ops to an item atomically (BUILTINS.md §3). */
+  Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException;
+
+  /** True when writes wait for the disk, so they must not run on an event loop. */
+  boolean writesBlock();
 
   @Override
   void close();
