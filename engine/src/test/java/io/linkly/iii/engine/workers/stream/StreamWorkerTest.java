@@ -34,7 +34,7 @@ class StreamWorkerTest {
   @BeforeEach
   void start() throws Exception {
     engine = IiiEngine.start(EngineConfig.ephemeral()
-        .withSetting("iii-stream", "max_buffered_bytes", Json.mapper().getNodeFactory().numberNode(512 * 1024))
+        .withSetting("iii-stream", "max_buffered_bytes", Json.mapper().getNodeFactory().numberNode(128 * 1024))
         .withSetting("iii-stream", "slow_subscriber_grace_ms", Json.mapper().getNodeFactory().numberNode(1000))
         .withSetting("iii-stream", "history_size", Json.mapper().getNodeFactory().numberNode(150)));
     streamUrl = "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
@@ -136,7 +136,7 @@ class StreamWorkerTest {
         readers.add(StreamClient.connect(streamUrl).join("r" + i, "big", "g"));
       }
       await().atMost(StreamClient.patience()).until(() -> readers.stream().allMatch(c -> c.events("sync").size() == 1));
-      String payload = "\"" + "x".repeat(2048) + "\"";
+      String payload = "\"" + "x".repeat(512) + "\"";
       int events = 0;
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       // keep a steady trickle going until the engine gives up on the frozen client
