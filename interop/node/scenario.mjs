@@ -1,8 +1,36 @@
 // One Node worker of an interop test, built on the unmodified npm iii-sdk@0.22.1:
-//   node scenario.mjs <serve|call|list-functions|trigger-provider|trigger-consumer>
+//   node scenario.mjs <serve|call|list-functions|trigger-provider|trigger-consumer|bind|http-route>
 // See lib.mjs for the stdout/stdin contract with the Java tests.
 import { TriggerAction } from 'iii-sdk'
-import { connect, describeError, emit, env, fail, finish, guardLifetime, sleep, stdinClosed } from './lib.mjs'
+import {
+  callAndReport,
+  captureConsoleErrors,
+  commands,
+  connect,
+  describeError,
+  emit,
+  env,
+  fail,
+  finish,
+  guardLifetime,
+  sleep,
+  stdinClosed,
+} from './lib.mjs'
+
+/** The JSON-visible parts of an http trigger's request object, as the handler got it. */
+function describeRequest(request) {
+  return {
+    keys: Object.keys(request ?? {}).sort(),
+    path: request?.path ?? null,
+    method: request?.method ?? null,
+    path_params: request?.path_params ?? null,
+    query_params: request?.query_params ?? null,
+    headers: request?.headers ?? null,
+    body_is_undefined: request?.body === undefined,
+    body: request?.body ?? null,
+    trigger: request?.trigger ?? null,
+  }
+}
 
 const scenarios = {
   // Serves functions for other workers until stdin closes.
@@ -45,28 +73,7 @@ const scenarios = {
     const iii = connect()
     emit('started', { pid: process.pid })
     for (const [index, call] of calls.entries()) {
-      const request = { function_id: call.function_id, payload: call.payload }
-      if (call.action === 'void') {
-        request.action = TriggerAction.Void()
-      }
-      if (call.timeoutMs !== undefined) {
-        request.timeoutMs = call.timeoutMs
-      }
-      if (call.metadata !== undefined) {
-        request.metadata = call.metadata
-      }
-      try {
-        const value = await iii.trigger(request)
-        emit('result', {
-          index,
-          function_id: call.function_id,
-          is_undefined: value === undefined,
-          is_null: value === null,
-          value: value === undefined ? null : value,
-        })
-      } catch (error) {
-        emit('error', { index, function_id: call.function_id, ...describeError(error) })
-      }
+      await callAndReport(iii, call, { index })
     }
     emit('done')
     if (env('HOLD', 'false') === 'true') {
@@ -136,6 +143,81 @@ const scenarios = {
     })
     emit('started', { pid: process.pid })
     await stdinClosed()
+    await finish(iii)
+  },
+
+  // Binds FUNCTION_ID to a trigger of type TRIGGER_TYPE with config TRIGGER_CONFIG (JSON) and
+  // reports every call of it; then takes commands until stdin closes:
+  //   {"command":"call", "tag", function_id, payload, …}  one trigger() call, reported with its tag
+  //   {"command":"unregister"}                            unregisters the trigger ("unregistered")
+  async bind() {
+    const type = env('TRIGGER_TYPE')
+    const functionId = env('FUNCTION_ID')
+    const config = JSON.parse(env('TRIGGER_CONFIG', '{}'))
+    const iii = connect()
+    iii.registerFunction(functionId, async (data, metadata) => {
+      emit('called', {
+        function_id: functionId,
+        data_is_undefined: data === undefined,
+        data: data === undefined ? null : data,
+        metadata: metadata ?? null,
+      })
+      return null
+    })
+    const trigger = iii.registerTrigger({ type, function_id: functionId, config })
+    emit('started', { pid: process.pid })
+    await commands({
+      call: (command) => callAndReport(iii, command, { tag: command.tag ?? null }),
+      unregister: () => {
+        trigger.unregister()
+        emit('unregistered')
+      },
+    })
+    await finish(iii)
+  },
+
+  // Serves node::greet on POST API_PATH (an http trigger) and answers 201 with a header and a JSON
+  // body; then binds node::greet-other to CONFLICTING_PATH, the same shape with another parameter
+  // name, which the engine must refuse (the SDK logs it with console.error, reported as
+  // "console-error"). Commands: {"command":"unregister"} removes the greet route.
+  async 'http-route'() {
+    captureConsoleErrors()
+    const apiPath = env('API_PATH', 'greet/:name')
+    const conflictingPath = env('CONFLICTING_PATH', 'greet/:other')
+    const iii = connect()
+    iii.registerFunction('node::greet', async (request) => {
+      emit('called', { function_id: 'node::greet', request: describeRequest(request) })
+      return {
+        status_code: 201,
+        headers: { 'X-Greeted-By': 'node' },
+        body: {
+          greeting: `hello ${request?.path_params?.name}`,
+          x: request?.query_params?.x ?? null,
+          echo: request?.body ?? null,
+        },
+      }
+    })
+    iii.registerFunction('node::greet-other', async (request) => {
+      emit('called', { function_id: 'node::greet-other', request: describeRequest(request) })
+      return { status_code: 200, body: { from: 'greet-other' } }
+    })
+    const route = iii.registerTrigger({
+      type: 'http',
+      function_id: 'node::greet',
+      config: { api_path: apiPath, http_method: 'POST' },
+    })
+    iii.registerTrigger({
+      type: 'http',
+      function_id: 'node::greet-other',
+      config: { api_path: conflictingPath, http_method: 'POST' },
+    })
+    emit('started', { pid: process.pid })
+    await commands({
+      unregister: () => {
+        route.unregister()
+        emit('unregistered')
+      },
+    })
     await finish(iii)
   },
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.WorkerOptions;
@@ -94,6 +95,27 @@ abstract class InteropTest {
     await("trigger type " + id + " registered").atMost(WAIT).until(() -> engine.core().triggerType(id).isPresent());
   }
 
+  /** The engine's binding of {@code functionId} to a trigger of {@code type}, once it has one. */
+  protected TriggerBinding awaitBinding(String type, String functionId) {
+    return await("a " + type + " trigger bound to " + functionId)
+        .atMost(WAIT)
+        .until(() -> findBinding(type, functionId), Optional::isPresent)
+        .orElseThrow();
+  }
+
+  protected Optional<TriggerBinding> findBinding(String type, String functionId) {
+    return engine.core().triggerBindings().stream()
+        .filter(b -> b.triggerType().equals(type) && b.functionId().equals(functionId))
+        .findFirst();
+  }
+
+  /** The port a built-in worker of this test's engine listens on (iii-http, iii-stream). */
+  protected int builtinPort(String worker) {
+    return engine
+        .port(worker)
+        .orElseThrow(() -> new AssertionError(worker + " is not listening; EngineConfig.ephemeral() should start it"));
+  }
+
   /** The connected worker that reported {@code name(role)} through engine::workers::register. */
   protected Worker awaitWorker(String role) {
     String wanted = name(role);
@@ -129,6 +151,11 @@ abstract class InteropTest {
   private static final Comparator<JsonNode> SAME_JSON =
       (a, b) -> a == null || b == null ? (a == b ? 0 : 1) : a.equals(SAME_VALUE, b) ? 0 : 1;
 
+
+  /** The equality {@link #assertJson} uses, as a predicate. */
+  static boolean sameJson(JsonNode a, JsonNode b) {
+    return SAME_JSON.compare(a, b) == 0;
+  }
 
   static ObjectAssert<JsonNode> assertJson(JsonNode actual) {
     return assertThatObject(actual).usingComparator(SAME_JSON, "JSON value equality");

@@ -38,6 +38,7 @@ final class NodeWorker implements AutoCloseable {
   private final Path log;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+  private final ReentrantLock stdinLock = new ReentrantLock();
   private final List<JsonNode> events = new ArrayList<>();
   private final StringBuilder stderrTail = new StringBuilder();
   private boolean stdoutClosed;
@@ -125,6 +126,25 @@ final class NodeWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code count} events named {@code event} have arrived and returns the first
+   * {@code count} of them, in arrival order; fails like {@link #await} does.
+   */
+  List<JsonNode> awaitCount(String event, int count) {
+    await(event, e -> countOf(event) >= count, DEFAULT_WAIT);
+    return events(event).subList(0, count);
+  }
+
+  private int countOf(String event) {
+    int n = 0;
+    for (JsonNode e : events) {
+      if (event.equals(e.path("event").asText())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Every event named {@code event} so far, in order. */
   List<JsonNode> events(String event) {
     lock.lock();
@@ -133,6 +153,32 @@ final class NodeWorker implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /**
+   * Sends one command line ({@code {"command": name, …fields}}) to a scenario that takes commands
+   * (lib.mjs {@code commands()}); the scenario runs them one after the other, in order.
+   */
+  void command(String name, Map<String, ?> fields) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("command", name);
+    fields.forEach((k, v) -> line.set(k, JSON.valueToTree(v)));
+    stdinLock.lock();
+    try {
+      OutputStream stdin = process.getOutputStream();
+      stdin.write((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+    } catch (IOException e) {
+      throw new AssertionError("cannot send command " + line + " to " + this + "\n" + describe(), e);
+    } finally {
+      stdinLock.unlock();
+    }
+  }
+
+  void command(String name) {
+    command(name, Map.of());
   }
 
   // ------------------------------------------------------------------ ending
