@@ -1,7 +1,9 @@
 package io.linkly.app;
 
+import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
+import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
@@ -43,8 +45,8 @@ public final class Linkly implements AutoCloseable {
   public static Linkly start(EngineConfig config, Clock clock) throws ConfigException, InterruptedException {
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
-      Iii link = linkly.connect(LinkWorker.NAME);
-      new LinkWorker(link, ShortCode.secure(), clock).start(Duration.ofSeconds(30));
+      new ClickStreamer(linkly.connect(ClickStreamer.NAME)).start();
+      new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock).start(Duration.ofSeconds(30));
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;
@@ -62,6 +64,11 @@ public final class Linkly implements AutoCloseable {
     return engine;
   }
 
+  /** The subscriber WebSocket of the clicks stream, e.g. {@code ws://127.0.0.1:3112/}. */
+  public String streamUrl() {
+    return "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
+  }
+
   /** The base URL of Linkly's HTTP API, e.g. {@code http://127.0.0.1:3111}. */
   public String httpUrl() {
     return "http://127.0.0.1:" + engine.port("iii-http").orElseThrow();
@@ -77,6 +84,15 @@ public final class Linkly implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("watch")) {
+      ClickWatch.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0) {
+      System.err.println("usage: linkly          start the engine and every Linkly worker\n"
+          + "       linkly watch    follow clicks live (ws://127.0.0.1:3112/)");
+      System.exit(2);
+    }
     Linkly linkly;
     try {
       linkly = start(config(System::getenv), Clock.systemUTC());

@@ -74,8 +74,10 @@ public final class LinkStore {
     return Optional.ofNullable(rows.get(0).path("url").textValue());
   }
 
-  public void insertClick(String code, String clickedAt) {
-    execute("INSERT INTO clicks (code, clicked_at) VALUES (?, ?)", List.of(code, clickedAt));
+  /** Records a click; returns its row id, which tells two clicks of the same millisecond apart. */
+  public String insertClick(String code, String clickedAt) {
+    JsonNode result = execute("INSERT INTO clicks (code, clicked_at) VALUES (?, ?)", List.of(code, clickedAt));
+    return result == null ? null : result.path("last_insert_id").asText(null);
   }
 
   public Optional<String> cachedUrl(String code) {

@@ -6,6 +6,7 @@ import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.InvocationContext;
 import io.linkly.iii.sdk.Logger;
 import io.linkly.iii.sdk.TriggerBinding;
+import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.Optional;
 public final class LinkWorker {
 
   public static final String NAME = "link";
+  public static final String CLICKED_TOPIC = "link.clicked";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
 
   private final Iii iii;
@@ -97,10 +99,23 @@ public final class LinkWorker {
     return out;
   }
 
+  /**
+   * Records a click, then announces it on {@code link.clicked} without waiting (LINKLY.md Ch. 5).
+   * The announcement carries the click's row id so that listeners can tell apart two clicks of
+   * the same millisecond.
+   */
   Map<String, Object> recordClick(JsonNode data) {
     String code = requiredText(data, "code");
     String clickedAt = text(data, "clicked_at");
-    store.insertClick(code, clickedAt == null ? now() : clickedAt);
+    if (clickedAt == null) {
+      clickedAt = now();
+    }
+    String clickId = store.insertClick(code, clickedAt);
+    Map<String, Object> click = new LinkedHashMap<>();
+    click.put("code", code);
+    click.put("clicked_at", clickedAt);
+    click.put("click_id", clickId);
+    iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
     return Map.of("recorded", true);
   }
 

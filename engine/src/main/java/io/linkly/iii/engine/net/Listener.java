@@ -6,20 +6,29 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
-/** A bound TCP listener whose connections all get the same pipeline. */
+/**
+ * A bound TCP listener whose connections all get the same pipeline. Closing it closes the
+ * listening socket and every connection it accepted, so clients notice at once.
+ */
 public final class Listener implements AutoCloseable {
 
   private final Channel channel;
+  private final ChannelGroup connections;
 
-  private Listener(Channel channel) {
+  private Listener(Channel channel, ChannelGroup connections) {
     this.channel = channel;
+    this.connections = connections;
   }
 
   /** Binds {@code host:port} (port 0 picks a free one) and installs {@code pipeline} per connection. */
   public static Listener bind(Transport transport, String host, int port, Consumer<SocketChannel> pipeline) {
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(transport.group())
@@ -34,11 +43,12 @@ public final class Listener implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    connections.add(ch); // removed again automatically when it closes
                     pipeline.accept(ch);
                   }
                 });
     Channel channel = bootstrap.bind(host, port).syncUninterruptibly().channel();
-    return new Listener(channel);
+    return new Listener(channel, connections);
   }
 
   public int port() {
@@ -52,5 +62,6 @@ public final class Listener implements AutoCloseable {
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
   }
 }

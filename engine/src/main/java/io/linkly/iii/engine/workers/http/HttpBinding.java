@@ -22,7 +22,8 @@ record HttpBinding(
     if (path == null || !path.isTextual() || path.textValue().isBlank()) {
       throw new TriggerRejectedException("http trigger requires api_path (a string)");
     }
-    String pattern = path.textValue().startsWith("/") ? path.textValue() : "/" + path.textValue();
+    // kept as written: handlers see it as `path`; routing ignores the leading slash either way
+    String pattern = path.textValue();
     JsonNode methodNode = config.get("http_method");
     String method = methodNode == null || methodNode.isNull() ? "GET" : methodNode.asText().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {

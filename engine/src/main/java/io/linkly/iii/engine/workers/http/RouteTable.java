@@ -77,7 +77,8 @@ final class RouteTable {
       if (node.param != null && !node.paramName.equals(name) && hasRoute(node.param, route, depth + 1)) {
         throw new RouteConflictException(
             "Route '" + route.method() + " " + route.pattern() + "' conflicts with already-registered route '"
-                + route.method() + " " + conflicting(node.param, route, depth + 1) + "'");
+                + route.method() + " " + conflicting(node.param, route, depth + 1)
+                + "': routes with identical structure but different path-parameter names are not supported");
       }
       Node child = node.param == null ? Node.empty() : node.param;
       return new Node(node.statics, insert(child, route, depth + 1), name, node.routes);
