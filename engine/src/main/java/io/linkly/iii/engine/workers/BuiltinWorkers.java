@@ -8,6 +8,7 @@ import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.http.HttpWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
+import io.linkly.iii.engine.workers.queue.QueueWorker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,7 @@ public final class BuiltinWorkers {
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
     catalogue.register(HttpWorker.NAME, HttpWorker::fromConfig, false);
     catalogue.register(DatabaseWorker.NAME, DatabaseWorker::fromConfig, false);
+    catalogue.register(QueueWorker.NAME, QueueWorker::fromConfig, false); // opt-in, as upstream
     return catalogue;
   }
 
