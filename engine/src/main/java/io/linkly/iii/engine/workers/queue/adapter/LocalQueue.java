@@ -224,7 +224,7 @@ final class LocalQueue {
         if (soonest == null) {
           changed.await(1, TimeUnit.SECONDS);
         } else {
-          changed.await(Math.max(1, soonest.dueAtMs - now), TimeUnit.MILLISECONDS);
+          changed.await(Math.max(1, soonest.dueAtMs - now + 1), TimeUnit.MILLISECONDS);
         }
       }
       return null;
@@ -486,7 +486,8 @@ final class LocalQueue {
 
   private void promoteDue(long now) {
     Entry e;
-    while ((e = delayed.peek()) != null && e.dueAtMs <= now) {
+    // strictly after: the clock reads whole milliseconds, so "due at t" may have begun up to 1 ms before t
+    while ((e = delayed.peek()) != null && e.dueAtMs < now) {
       delayed.poll();
       Group g = group(e);
       g.busy = false;
