@@ -96,7 +96,7 @@ public final class RabbitQueue implements QueueBackend {
     factory.setNetworkRecoveryInterval(2_000);
     try {
       connection = factory.newConnection("iii-queue");
-      publisher = new RabbitPublisher(connection.createChannel(), config.maxUnconfirmed(), config.confirmTimeoutMs());
+      publisher = new RabbitPublisher(connection.createChannel(), config.maxUnconfirmed(), config.confirmTimeoutMs(), blocking);
     } catch (IOException | TimeoutException e) {
       close();
       throw new QueueException(
@@ -180,10 +180,7 @@ public final class RabbitQueue implements QueueBackend {
     if (closed) {
       return CompletableFuture.failedFuture(new QueueException("the queue adapter is closed"));
     }
-    return CompletableFuture.supplyAsync(
-            () -> publisher.publish("", topology.queue(spec.name()), properties(message, message.attempts(), null, 0), message.payload()),
-            blocking)
-        .thenCompose(f -> f);
+    return publisher.publish("", topology.queue(spec.name()), properties(message, message.attempts(), null, 0), message.payload());
   }
 
   @Override
@@ -191,17 +188,8 @@ public final class RabbitQueue implements QueueBackend {
     if (closed) {
       return CompletableFuture.failedFuture(new QueueException("the queue adapter is closed"));
     }
-    return CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                declareExchange(topic);
-              } catch (QueueException e) {
-                return CompletableFuture.<Void>failedFuture(e);
-              }
-              return publisher.publish(topology.topicExchange(topic), "", properties(message, 0, null, 0), message.payload());
-            },
-            blocking)
-        .thenCompose(f -> f);
+    return publisher.publish(
+        topology.topicExchange(topic), "", properties(message, 0, null, 0), message.payload(), () -> declareExchange(topic));
   }
 
   private static AMQP.BasicProperties properties(QueueMessage m, int attempts, String error, long failedAtMs) {
@@ -613,6 +601,9 @@ public final class RabbitQueue implements QueueBackend {
     closed = true;
     subscriptions.values().forEach(Subscription::stop);
     subscriptions.clear();
+    if (publisher != null) {
+      publisher.close();
+    }
     if (connection != null) {
       try {
         connection.close(5_000);
