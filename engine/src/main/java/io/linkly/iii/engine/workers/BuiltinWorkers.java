@@ -11,6 +11,7 @@ import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
 import io.linkly.iii.engine.workers.state.StateWorker;
 import io.linkly.iii.engine.workers.pubsub.PubSubWorker;
 import io.linkly.iii.engine.workers.stream.StreamWorker;
+import io.linkly.iii.engine.workers.queue.QueueWorker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class BuiltinWorkers {
     catalogue.register(StateWorker.NAME, StateWorker::fromConfig, false);
     catalogue.register(PubSubWorker.NAME, PubSubWorker::fromConfig, false);
     catalogue.register(StreamWorker.NAME, StreamWorker::fromConfig, false);
+    catalogue.register(QueueWorker.NAME, QueueWorker::fromConfig, false); // opt-in, as upstream
     return catalogue;
   }
 

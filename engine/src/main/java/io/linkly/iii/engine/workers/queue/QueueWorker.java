@@ -1,0 +1,739 @@
+package io.linkly.iii.engine.workers.queue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.BuiltinFunction;
+import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.TriggerBinding;
+import io.linkly.iii.engine.core.TriggerProvider;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.queue.adapter.BuiltinQueue;
+import io.linkly.iii.engine.workers.queue.adapter.DeadLetter;
+import io.linkly.iii.engine.workers.queue.adapter.MessageHandler;
+import io.linkly.iii.engine.workers.queue.adapter.QueueBackend;
+import io.linkly.iii.engine.workers.queue.adapter.QueueException;
+import io.linkly.iii.engine.workers.queue.adapter.QueueMessage;
+import io.linkly.iii.engine.workers.queue.adapter.QueueSpec;
+import io.linkly.iii.engine.workers.queue.adapter.QueueStats;
+import io.linkly.iii.engine.workers.queue.adapter.RabbitQueue;
+import io.linkly.iii.protocol.ErrorCodes;
+import io.linkly.iii.protocol.Json;
+import io.linkly.iii.protocol.Uuids;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-queue} (BUILTINS.md §7), opt-in as upstream: named queues from {@code queue_configs},
+ * served through {@code engine::queue::enqueue} (the provider behind {@code TriggerAction.Enqueue}),
+ * durable topics ({@code iii::durable::publish} and the {@code durable:subscriber} trigger), retries
+ * with exponential backoff ({@link Retry}), a dead-letter queue per queue, and the console's
+ * {@code engine::queue::*} and {@code iii::queue::*} functions. Delivery is at-least-once: a
+ * message is stored durably before its enqueue is acknowledged, and removed only after its
+ * handler succeeded, so a handler must tolerate seeing a message twice.
+ *
+ * <p>Each attempt is bounded by {@code attempt_timeout_ms} (default 300000): upstream waits for a
+ * handler forever, which would let one hung worker hold a consumer slot for good. A timed-out
+ * attempt counts as failed; the handler may still finish later (at-least-once again).
+ */
+public final class QueueWorker implements BuiltinWorker, TriggerProvider {
+
+  public static final String NAME = "iii-queue";
+  public static final String TRIGGER_TYPE = "durable:subscriber";
+  private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
+
+  private final QueueConfig config;
+  private final Map<String, QueueSpec> named = new LinkedHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, Subscriber> byBinding = new HashMap<>();
+  private final Map<String, List<Subscriber>> byQueue = new HashMap<>();
+  private QueueBackend backend;
+  private Engine engine;
+  private Executor blocking;
+  private Clock clock;
+  private SerialTasks setup;
+
+  /** One {@code durable:subscriber} binding; replicas of a function share its queue. */
+  private record Subscriber(String bindingId, String topic, String functionId, String condition, QueueSpec spec, long attemptTimeoutMs) {}
+
+  public QueueWorker(QueueConfig config) {
+    this.config = config;
+  }
+
+  public static QueueWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    return new QueueWorker(QueueConfig.from(ConfigBlock.of(entry)));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** The transport, for tests and diagnostics. */
+  public QueueBackend backend() {
+    return backend;
+  }
+
+  @Override
+  public void start(EngineContext context) throws Exception {
+    engine = context.engine();
+    blocking = context.blocking();
+    clock = context.clock();
+    setup = new SerialTasks(blocking);
+    backend = open(context);
+    try {
+      for (QueueConfig.NamedQueue queue : config.queues().values()) {
+        QueueSpec spec =
+            new QueueSpec(QueueSpec.namedKey(queue.name()), null, queue.fifo(), queue.concurrency(), queue.retry(), queue.maxPriority());
+        named.put(queue.name(), spec);
+        backend.consume(spec, namedHandler(queue));
+      }
+    } catch (QueueException | RuntimeException e) {
+      backend.close();
+      throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
+    }
+    Worker self = engine.registerBuiltinWorker(NAME);
+    engine.registerFunction(self, FunctionDefinition.of(Engine.QUEUE_ENQUEUE_FUNCTION, "Enqueue a message on a named queue (TriggerAction.Enqueue)"), this::enqueue);
+    engine.registerFunction(self, FunctionDefinition.of("iii::durable::publish", "Enqueue a message"), this::publish);
+    admin(self, "iii::queue::redrive", "Redrive all DLQ messages back to the main queue", this::redrive);
+    admin(self, "iii::queue::redrive_message", "Redrive a single DLQ message by ID back to the main queue", call -> single(call, true));
+    admin(self, "iii::queue::discard_message", "Discard (purge) a single DLQ message by ID", call -> single(call, false));
+    admin(self, "engine::queue::list_topics", "List all queue topics", this::listTopics);
+    admin(self, "engine::queue::topic_stats", "Get stats for a queue topic", this::topicStats);
+    admin(self, "engine::queue::dlq_topics", "List DLQ topics with counts", this::dlqTopics);
+    admin(self, "engine::queue::dlq_messages", "Browse DLQ messages", this::dlqMessages);
+    engine.registerTriggerType(self, TRIGGER_TYPE, "Durable topic subscription with retries and a dead-letter queue", this);
+    log.info("iii-queue ready: adapter {}, queues {}", backend.type(), named.keySet());
+  }
+
+  private QueueBackend open(EngineContext context) throws Exception {
+    return switch (config.adapter()) {
+      case QueueConfig.Builtin b -> {
+        BuiltinQueue queue = new BuiltinQueue(b, context.blocking(), context.clock());
+        try {
+          queue.open();
+        } catch (IOException e) {
+          queue.close();
+          throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
+        }
+        yield queue;
+      }
+      case QueueConfig.RabbitMq r -> {
+        RabbitQueue queue = new RabbitQueue(r, context.blocking(), context.clock());
+        try {
+          queue.open();
+        } catch (QueueException e) {
+          throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
+        }
+        yield queue;
+      }
+    };
+  }
+
+  private void admin(Worker self, String id, String description, BuiltinFunction.SyncBody body) {
+    engine.registerFunction(self, FunctionDefinition.of(id, description), BuiltinFunction.blocking(blocking, body));
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  private MessageHandler namedHandler(QueueConfig.NamedQueue queue) {
+    return message -> bounded(invoke(message.functionId(), message), queue.attemptTimeoutMs());
+  }
+
+  private MessageHandler topicHandler(String queueKey) {
+    return message -> {
+      Subscriber s = firstSubscriber(queueKey);
+      if (s == null) {
+        return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.FUNCTION_NOT_FOUND, "no subscriber for " + queueKey));
+      }
+      CompletableFuture<Void> outcome;
+      if (s.condition() == null) {
+        outcome = invoke(s.functionId(), message);
+      } else {
+        outcome =
+            engine
+                .invoke(call(s.condition(), message))
+                .thenCompose(
+                    verdict ->
+                        verdict != null && verdict.isBoolean() && !verdict.booleanValue()
+                            ? CompletableFuture.completedFuture(null) // condition false: acked and dropped
+                            : invoke(s.functionId(), message));
+      }
+      return bounded(outcome, s.attemptTimeoutMs());
+    };
+  }
+
+  private CompletableFuture<Void> invoke(String functionId, QueueMessage message) {
+    if (functionId == null) {
+      return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.INVOCATION_FAILED, "the message names no function"));
+    }
+    try {
+      return engine.invoke(call(functionId, message)).thenApply(result -> null);
+    } catch (CompletionException e) {
+      return CompletableFuture.failedFuture(e.getCause());
+    }
+  }
+
+  private static Call call(String functionId, QueueMessage message) {
+    JsonNode data;
+    try {
+      data = Json.mapper().readTree(message.payload());
+    } catch (IOException e) {
+      throw new CompletionException(new InvocationException(ErrorCodes.DESERIALIZATION_ERROR, "stored payload is not JSON: " + e.getMessage()));
+    }
+    return new Call(functionId, data, null, message.traceparent(), message.baggage(), null);
+  }
+
+  private static CompletableFuture<Void> bounded(CompletableFuture<Void> outcome, long timeoutMs) {
+    return outcome
+        .copy()
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            failure -> {
+              Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+              return CompletableFuture.failedFuture(
+                  cause instanceof TimeoutException
+                      ? new InvocationException(ErrorCodes.TIMEOUT, "the handler did not answer within " + timeoutMs + " ms (attempt_timeout_ms)")
+                      : cause);
+            });
+  }
+
+  // ------------------------------------------------------------------ engine::queue::enqueue
+
+  private CompletableFuture<JsonNode> enqueue(Call call) {
+    QueueMessage message;
+    QueueSpec spec;
+    try {
+      Input in = Input.of(call);
+      String queue = in.requiredString("queue");
+      String functionId = in.requiredString("function_id");
+      JsonNode data = in.raw().has("data") ? in.raw().get("data") : NullNode.getInstance();
+      String receipt = in.optionalString("messageReceiptId");
+      QueueConfig.NamedQueue settings = config.queues().get(queue);
+      if (settings == null) {
+        throw new InvocationException(ErrorCodes.ENQUEUE_ERROR, "Queue '" + queue + "' not found");
+      }
+      spec = named.get(queue);
+      String group = null;
+      if (settings.fifo()) {
+        String field = settings.messageGroupField();
+        JsonNode value = data.isObject() ? data.get(field) : null;
+        if (value == null) {
+          throw new InvocationException(
+              ErrorCodes.ENQUEUE_ERROR, "FIFO queue '" + queue + "' requires field '" + field + "' in data, but it was not found");
+        }
+        if (value.isNull()) {
+          throw new InvocationException(ErrorCodes.ENQUEUE_ERROR, "FIFO queue '" + queue + "': field '" + field + "' must not be null");
+        }
+        group = value.isTextual() ? value.textValue() : Json.write(value);
+      }
+      Integer priority = null;
+      if (settings.priorityField() != null && data.isObject() && data.path(settings.priorityField()).canConvertToLong()) {
+        long raw = data.path(settings.priorityField()).longValue();
+        int max = settings.maxPriority() == null ? 255 : settings.maxPriority();
+        priority = (int) Math.max(0, Math.min(max, raw));
+      }
+      message =
+          new QueueMessage(
+              receipt == null || receipt.isEmpty() ? Uuids.fast().toString() : receipt,
+              functionId,
+              Json.mapper().writeValueAsBytes(data),
+              group,
+              priority,
+              in.optionalString("traceparent"),
+              in.optionalString("baggage"),
+              clock.millis(),
+              0);
+    } catch (InvocationException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.SERIALIZATION_ERROR, e.getMessage()));
+    }
+    String id = message.id();
+    return backend
+        .enqueue(spec, message)
+        .handle(
+            (ok, failure) -> {
+              if (failure != null) {
+                throw new InvocationException(ErrorCodes.ENQUEUE_ERROR, describe(failure));
+              }
+              return (JsonNode) Json.object().put("messageReceiptId", id);
+            });
+  }
+
+  // ------------------------------------------------------------------ durable topics
+
+  private CompletableFuture<JsonNode> publish(Call call) {
+    String topic;
+    byte[] payload;
+    String traceparent = call.traceparent();
+    String baggage = call.baggage();
+    try {
+      Input in = Input.of(call);
+      topic = in.requiredString("topic");
+      JsonNode data = in.requiredTree("data");
+      if (topic.isEmpty()) {
+        throw new InvocationException("topic_not_set", "Topic is not set");
+      }
+      payload = Json.mapper().writeValueAsBytes(data);
+    } catch (InvocationException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.SERIALIZATION_ERROR, e.getMessage()));
+    }
+    List<QueueSpec> targets = new ArrayList<>();
+    lock.lock();
+    try {
+      for (List<Subscriber> subscribers : byQueue.values()) {
+        if (!subscribers.isEmpty() && topic.equals(subscribers.get(0).topic())) {
+          targets.add(subscribers.get(0).spec());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    QueueMessage message =
+        new QueueMessage(Uuids.fast().toString(), null, payload, null, null, traceparent, baggage, clock.millis(), 0);
+    return backend
+        .publish(topic, targets, message)
+        .handle(
+            (ok, failure) -> {
+              if (failure != null) {
+                throw new InvocationException("publish_failed", "Failed to publish to topic '" + topic + "': " + describe(failure));
+              }
+              return (JsonNode) NullNode.getInstance();
+            });
+  }
+
+  @Override
+  public void register(TriggerBinding binding) throws TriggerRejectedException {
+    JsonNode c = binding.config() == null ? NullNode.getInstance() : binding.config();
+    String topic = c.path("topic").isTextual() ? c.path("topic").textValue() : "";
+    if (topic.isEmpty()) {
+      log.warn("durable:subscriber {} for {}: topic is not set; the trigger stays inert", binding.id(), binding.functionId());
+      return;
+    }
+    String condition = c.path("condition_function_id").isTextual() ? c.path("condition_function_id").textValue() : null;
+    JsonNode q = c.path("queue_config");
+    boolean fifo = "fifo".equals(q.path("type").asText(""));
+    long maxRetries = q.path("maxRetries").canConvertToLong() ? q.path("maxRetries").longValue() : Retry.DEFAULTS.maxRetries();
+    long concurrency = q.path("concurrency").canConvertToLong() ? q.path("concurrency").longValue() : 10;
+    long backoff = q.path("backoffDelayMs").canConvertToLong() ? q.path("backoffDelayMs").longValue() : Retry.DEFAULTS.backoffMs();
+    long timeout = q.path("attemptTimeoutMs").canConvertToLong() ? q.path("attemptTimeoutMs").longValue() : QueueConfig.DEFAULT_ATTEMPT_TIMEOUT_MS;
+    Integer maxPriority = q.path("maxPriority").canConvertToInt() ? q.path("maxPriority").intValue() : null;
+    if (concurrency < 1 || concurrency > 1000) {
+      throw new TriggerRejectedException("queue_config.concurrency must be between 1 and 1000, got " + concurrency);
+    }
+    if (maxRetries < 0 || maxRetries > 1_000_000 || backoff < 0 || timeout < 1) {
+      throw new TriggerRejectedException("queue_config: maxRetries, backoffDelayMs and attemptTimeoutMs must be non-negative (timeout positive)");
+    }
+    if (maxPriority != null && (maxPriority < 1 || maxPriority > 255)) {
+      throw new TriggerRejectedException("queue_config.maxPriority must be between 1 and 255");
+    }
+    String key = QueueSpec.topicKey(topic, binding.functionId());
+    QueueSpec spec = new QueueSpec(key, topic, fifo, (int) concurrency, new Retry((int) maxRetries, backoff), maxPriority);
+    Subscriber subscriber = new Subscriber(binding.id(), topic, binding.functionId(), condition, spec, timeout);
+    boolean first;
+    lock.lock();
+    try {
+      Subscriber previous = byBinding.put(binding.id(), subscriber);
+      if (previous != null) {
+        remove(previous);
+      }
+      List<Subscriber> replicas = byQueue.computeIfAbsent(key, k -> new ArrayList<>());
+      replicas.add(subscriber);
+      first = replicas.size() == 1;
+    } finally {
+      lock.unlock();
+    }
+    log.info("[REGISTERED] durable subscription {} → {}", topic, binding.functionId());
+    if (first) {
+      QueueSpec started = spec;
+      setup.run(
+          () -> {
+            if (firstSubscriber(key) == null) {
+              return; // unsubscribed before the consumer started
+            }
+            try {
+              backend.consume(started, topicHandler(key));
+            } catch (QueueException e) {
+              log.error("durable subscription {} → {} cannot consume: {}", topic, binding.functionId(), e.getMessage());
+            }
+          });
+    }
+  }
+
+  @Override
+  public void unregister(TriggerBinding binding) {
+    String stop = null;
+    lock.lock();
+    try {
+      Subscriber s = byBinding.remove(binding.id());
+      if (s != null) {
+        stop = remove(s) ? s.spec().name() : null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stop != null) {
+      String queue = stop;
+      setup.run(
+          () -> {
+            if (firstSubscriber(queue) == null) {
+              backend.stopConsuming(queue);
+            }
+          });
+    }
+  }
+
+  /** Removes a subscriber (lock held); true when its queue has no subscriber left. */
+  private boolean remove(Subscriber s) {
+    List<Subscriber> replicas = byQueue.get(s.spec().name());
+    if (replicas == null) {
+      return false;
+    }
+    replicas.remove(s);
+    if (replicas.isEmpty()) {
+      byQueue.remove(s.spec().name());
+      return true;
+    }
+    return false;
+  }
+
+  private Subscriber firstSubscriber(String queueKey) {
+    lock.lock();
+    try {
+      List<Subscriber> replicas = byQueue.get(queueKey);
+      return replicas == null || replicas.isEmpty() ? null : replicas.get(0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Topic → number of bindings, sorted. */
+  private Map<String, Integer> subscribedTopics() {
+    Map<String, Integer> topics = new TreeMap<>();
+    lock.lock();
+    try {
+      for (Subscriber s : byBinding.values()) {
+        topics.merge(s.topic(), 1, Integer::sum);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return topics;
+  }
+
+  private Set<String> queuesOfTopic(String topic) {
+    Set<String> queues = new LinkedHashSet<>(backend.topicQueues(topic));
+    lock.lock();
+    try {
+      for (Subscriber s : byBinding.values()) {
+        if (s.topic().equals(topic)) {
+          queues.add(s.spec().name());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    return queues;
+  }
+
+  // ------------------------------------------------------------------ dead letters and the console
+
+  private JsonNode redrive(Call call) {
+    Input in = Input.of(call);
+    String queue = aliased(in, "queue", "topic");
+    if (queue.isEmpty()) {
+      throw new InvocationException("queue_not_set", "Queue name is required");
+    }
+    try {
+      long redriven = 0;
+      for (String key : resolve(queue)) {
+        redriven += backend.redrive(key);
+      }
+      log.info("redrove {} dead letters of {}", redriven, queue);
+      return Json.object().put("queue", queue).put("redriven", redriven);
+    } catch (QueueException e) {
+      throw new InvocationException("redrive_failed", "Failed to redrive DLQ for queue '" + queue + "': " + e.getMessage());
+    }
+  }
+
+  private JsonNode single(Call call, boolean redrive) {
+    Input in = Input.of(call);
+    String queue = aliased(in, "queue", "topic");
+    String id = in.requiredString("message_id");
+    if (queue.isEmpty()) {
+      throw new InvocationException("queue_not_set", "Queue name is required");
+    }
+    if (id.isEmpty()) {
+      throw new InvocationException("message_id_not_set", "Message ID is required");
+    }
+    try {
+      boolean done = false;
+      for (String key : resolve(queue)) {
+        if (redrive ? backend.redrive(key, id) : backend.discard(key, id)) {
+          done = true;
+          break;
+        }
+      }
+      return Json.object().put("queue", queue).put("message_id", id).put("redriven", done ? 1 : 0);
+    } catch (QueueException e) {
+      throw redrive
+          ? new InvocationException(
+              "redrive_message_failed", "Failed to redrive DLQ message '" + id + "' for queue '" + queue + "': " + e.getMessage())
+          : new InvocationException("discard_message_failed", "Failed to discard DLQ message: " + e.getMessage());
+    }
+  }
+
+  private JsonNode listTopics(Call call) {
+    ArrayNode out = Json.mapper().createArrayNode();
+    subscribedTopics()
+        .forEach((topic, count) -> out.addObject().put("name", topic).put("broker_type", backend.type()).put("subscriber_count", count));
+    for (Map.Entry<String, QueueSpec> e : named.entrySet()) {
+      out.addObject().put("name", e.getKey()).put("broker_type", backend.type()).put("subscriber_count", e.getValue().concurrency());
+    }
+    return out;
+  }
+
+  private JsonNode topicStats(Call call) {
+    Input in = Input.of(call);
+    String topic = aliased(in, "topic", "queue");
+    if (topic.isEmpty()) {
+      throw new InvocationException("topic_required", "topic is required");
+    }
+    try {
+      QueueStats stats = new QueueStats(0, 0, 0);
+      for (String key : resolve(topic)) {
+        stats = stats.plus(backend.stats(key));
+      }
+      ObjectNode out = Json.object();
+      out.put("depth", stats.depth());
+      QueueSpec spec = named.get(topic);
+      out.put("consumer_count", spec != null ? spec.concurrency() : subscribedTopics().getOrDefault(topic, 0));
+      if (spec == null) {
+        // beyond upstream: how many subscriber queues of the topic have a running consumer
+        out.put("active_consumers", resolve(topic).stream().filter(backend::consuming).count());
+      }
+      out.put("dlq_depth", stats.dlqDepth());
+      if (stats.inFlight() >= 0) {
+        out.put("in_flight", stats.inFlight());
+      }
+      QueueConfig.NamedQueue settings = config.queues().get(topic);
+      if (settings == null) {
+        out.putNull("config");
+      } else {
+        out.putObject("config")
+            .put("type", settings.fifo() ? "fifo" : "standard")
+            .put("max_retries", settings.retry().maxRetries())
+            .put("concurrency", settings.concurrency())
+            .put("backoff_ms", settings.retry().backoffMs());
+      }
+      return out;
+    } catch (QueueException e) {
+      throw new InvocationException("topic_stats_failed", "Failed to get topic stats: " + e.getMessage());
+    }
+  }
+
+  private JsonNode dlqTopics(Call call) {
+    ArrayNode out = Json.mapper().createArrayNode();
+    try {
+      for (String topic : subscribedTopics().keySet()) {
+        long count = 0;
+        for (String key : queuesOfTopic(topic)) {
+          count += backend.stats(key).dlqDepth();
+        }
+        out.addObject().put("topic", topic).put("broker_type", backend.type()).put("message_count", count);
+      }
+      for (Map.Entry<String, QueueSpec> e : named.entrySet()) {
+        out.addObject()
+            .put("topic", e.getKey())
+            .put("broker_type", "function_queue")
+            .put("message_count", backend.stats(e.getValue().name()).dlqDepth());
+      }
+    } catch (QueueException e) {
+      throw new InvocationException("dlq_topics_failed", "Failed to list DLQ topics: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private JsonNode dlqMessages(Call call) {
+    Input in = Input.of(call);
+    String topic = aliased(in, "topic", "queue");
+    Long offset = in.optionalLong("offset");
+    Long limit = in.optionalLong("limit");
+    if (topic.isEmpty()) {
+      throw new InvocationException("topic_required", "topic is required");
+    }
+    int from = (int) Math.max(0, Math.min(Integer.MAX_VALUE, offset == null ? 0 : offset));
+    int count = (int) Math.max(0, Math.min(10_000, limit == null ? 50 : limit));
+    try {
+      List<DeadLetter> letters = new ArrayList<>();
+      List<String> keys = resolve(topic);
+      if (keys.size() == 1) {
+        letters.addAll(backend.deadLetters(keys.get(0), from, count));
+      } else {
+        for (String key : keys) {
+          letters.addAll(backend.deadLetters(key, 0, from + count));
+        }
+        letters.sort(Comparator.comparingLong(DeadLetter::failedAtMs));
+        letters = letters.subList(Math.min(from, letters.size()), Math.min(letters.size(), from + count));
+      }
+      ArrayNode out = Json.mapper().createArrayNode();
+      for (DeadLetter letter : letters) {
+        ObjectNode item = out.addObject();
+        item.put("id", letter.message().id());
+        item.set("payload", payload(letter.message()));
+        item.put("error", letter.error() == null ? "unknown" : letter.error());
+        item.put("failed_at", letter.failedAtMs() / 1000);
+        item.put("retries", letter.attempts());
+        item.put("size_bytes", letter.message().payload().length);
+        item.put("attempts", letter.attempts());
+        item.put("failed_at_ms", letter.failedAtMs());
+        if (letter.message().functionId() != null) {
+          item.put("function_id", letter.message().functionId());
+        }
+      }
+      return out;
+    } catch (QueueException e) {
+      throw new InvocationException("dlq_messages_failed", "Failed to browse DLQ messages: " + e.getMessage());
+    }
+  }
+
+  private static JsonNode payload(QueueMessage message) {
+    try {
+      return Json.mapper().readTree(message.payload());
+    } catch (IOException e) {
+      return Json.mapper().getNodeFactory().textNode(new String(message.payload(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A named queue maps to its one internal queue; anything else is a topic with one queue per subscribing function. */
+  private List<String> resolve(String name) {
+    QueueSpec spec = named.get(name);
+    if (spec != null) {
+      return List.of(spec.name());
+    }
+    return new ArrayList<>(queuesOfTopic(name));
+  }
+
+  private static String aliased(Input in, String field, String alias) {
+    String value = in.optionalString(field);
+    if (value == null) {
+      value = in.optionalString(alias);
+    }
+    if (value == null) {
+      throw in.error("missing field `" + field + "`");
+    }
+    return value;
+  }
+
+  private static String describe(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof InvocationException ie) {
+      return ie.error().message();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  @Override
+  public void close() {
+    if (setup != null) {
+      setup.close();
+    }
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  /** Runs consumer start/stop work one task at a time, off the caller's thread (it may be an event loop). */
+  private static final class SerialTasks {
+    private final Executor executor;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
+    private boolean running;
+    private boolean closed;
+
+    SerialTasks(Executor executor) {
+      this.executor = executor;
+    }
+
+    void run(Runnable task) {
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        tasks.add(task);
+        if (running) {
+          return;
+        }
+        running = true;
+      } finally {
+        lock.unlock();
+      }
+      executor.execute(this::drain);
+    }
+
+    private void drain() {
+      while (true) {
+        Runnable next;
+        lock.lock();
+        try {
+          next = closed ? null : tasks.poll();
+          if (next == null) {
+            running = false;
+            return;
+          }
+        } finally {
+          lock.unlock();
+        }
+        try {
+          next.run();
+        } catch (RuntimeException e) {
+          log.error("iii-queue: subscription task failed", e);
+        }
+      }
+    }
+
+    void close() {
+      lock.lock();
+      try {
+        closed = true;
+        tasks.clear();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+}

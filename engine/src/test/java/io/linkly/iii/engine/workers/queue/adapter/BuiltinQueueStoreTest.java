@@ -1,0 +1,134 @@
+package io.linkly.iii.engine.workers.queue.adapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.workers.queue.QueueConfig;
+import io.linkly.iii.engine.workers.queue.Retry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The builtin store below the worker: replay of every state, compaction under load, duplicates. */
+class BuiltinQueueStoreTest {
+
+  @TempDir Path dir;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+  @AfterEach
+  void stop() {
+    executor.shutdownNow();
+  }
+
+  private BuiltinQueue open(long compactAt) throws Exception {
+    BuiltinQueue queue =
+        new BuiltinQueue(new QueueConfig.Builtin(dir, 50, 100_000, 64L << 20), executor, Clock.systemUTC(), compactAt);
+    queue.open();
+    return queue;
+  }
+
+  private static QueueSpec spec(Retry retry) {
+    return new QueueSpec(QueueSpec.namedKey("q"), null, false, 4, retry, null);
+  }
+
+  private static QueueMessage message(String id) {
+    return new QueueMessage(id, "fn", ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), null, null, null, null, 1, 0);
+  }
+
+  @Test
+  void readyDelayedAndDeadMessagesAreReplayedAsTheyWere() throws Exception {
+    QueueSpec spec = spec(new Retry(1, 60_000));
+    try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
+      for (String id : new String[] {"ok", "retrying", "dead", "waiting"}) {
+        queue.enqueue(spec, message(id)).get(10, TimeUnit.SECONDS);
+      }
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      queue.consume(spec, m -> {
+        if (!seen.add(m.id() + "#" + m.attempts())) {
+          return CompletableFuture.failedFuture(new IllegalStateException("seen twice"));
+        }
+        return switch (m.id()) {
+          case "ok" -> CompletableFuture.completedFuture(null);
+          case "retrying" -> CompletableFuture.failedFuture(new InvocationException("invocation_failed", "later"));
+          case "dead" -> m.attempts() == 0 ? CompletableFuture.failedFuture(new InvocationException("invocation_failed", "once"))
+              : CompletableFuture.failedFuture(new InvocationException("invocation_failed", "twice"));
+          default -> new CompletableFuture<>(); // in flight forever
+        };
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> queue.stats(spec.name()).dlqDepth() == 0 && seen.size() >= 4);
+      queue.stopConsuming(spec.name()); // "retrying" and "dead" now wait 60 s for their retry; "waiting" is in flight
+    }
+    try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
+      QueueStats stats = queue.stats(spec.name());
+      assertThat(stats.depth()).as("waiting (in flight before) + two delayed retries").isEqualTo(3);
+      assertThat(stats.dlqDepth()).isZero();
+      QueueSpec fast = spec(new Retry(0, 0));
+      Set<String> delivered = ConcurrentHashMap.newKeySet();
+      queue.consume(fast, m -> {
+        delivered.add(m.id());
+        return m.id().equals("waiting") ? CompletableFuture.completedFuture(null)
+            : CompletableFuture.failedFuture(new InvocationException("invocation_failed", "dies"));
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> delivered.contains("waiting"));
+      assertThat(delivered).as("delayed retries keep their schedule").doesNotContain("retrying", "dead");
+      assertThat(delivered).doesNotContain("ok");
+    }
+  }
+
+  @Test
+  void compactionUnderLoadKeepsEveryLiveMessage() throws Exception {
+    QueueSpec spec = spec(new Retry(0, 0));
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    long sizeAfter;
+    try (BuiltinQueue queue = open(8 * 1024)) {
+      queue.consume(spec, m -> {
+        handled.add(m.id());
+        return m.id().startsWith("keep") ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
+      });
+      for (int i = 0; i < 3; i++) {
+        queue.enqueue(spec, message("keep-" + i)).get(10, TimeUnit.SECONDS);
+      }
+      for (int i = 0; i < 2000; i++) {
+        queue.enqueue(spec, message("done-" + i)).get(10, TimeUnit.SECONDS);
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> handled.size() == 2003);
+      sizeAfter = Files.size(queue.journalFile());
+    }
+    assertThat(sizeAfter).as("compacted well below 2003 messages' worth").isLessThan(64 * 1024);
+    Set<String> redelivered = ConcurrentHashMap.newKeySet();
+    try (BuiltinQueue queue = open(8 * 1024)) {
+      queue.consume(spec, m -> {
+        redelivered.add(m.id());
+        return CompletableFuture.completedFuture(null);
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> redelivered.size() >= 3);
+      Thread.sleep(300);
+      assertThat(redelivered).as("only the unacked ones come back").containsExactlyInAnyOrder("keep-0", "keep-1", "keep-2");
+    }
+  }
+
+  @Test
+  void theSameMessageIdIsStoredOnce() throws Exception {
+    QueueSpec spec = spec(Retry.DEFAULTS);
+    try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
+      CompletableFuture<Void> first = queue.enqueue(spec, message("same"));
+      CompletableFuture<Void> second = queue.enqueue(spec, message("same"));
+      first.get(10, TimeUnit.SECONDS);
+      second.get(10, TimeUnit.SECONDS);
+      queue.enqueue(spec, message("same")).get(10, TimeUnit.SECONDS);
+      assertThat(queue.stats(spec.name()).depth()).isEqualTo(1);
+    }
+  }
+}
