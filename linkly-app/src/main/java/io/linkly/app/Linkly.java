@@ -1,5 +1,6 @@
 package io.linkly.app;
 
+import io.linkly.app.analytics.AnalyticsWorker;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
@@ -46,6 +47,7 @@ public final class Linkly implements AutoCloseable {
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
       new ClickStreamer(linkly.connect(ClickStreamer.NAME)).start();
+      new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
       new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock).start(Duration.ofSeconds(30));
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();

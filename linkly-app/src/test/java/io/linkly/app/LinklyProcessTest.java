@@ -5,7 +5,12 @@ import static io.linkly.app.LinklyFixture.json;
 import static io.linkly.app.LinklyFixture.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.cli.Main;
+import io.linkly.iii.protocol.TriggerAction;
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.TriggerRequest;
+import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,19 +63,49 @@ class LinklyProcessTest {
       for (int click = 0; click < 3; click++) {
         assertThat(get(first.httpUrl() + "/s/d7").statusCode()).isEqualTo(302);
       }
-      process.kill();
+      process.kill(); // the three clicks were acknowledged by the durable queue, maybe not yet recorded
     }
 
     Running second = startLinkly();
     try (ChildProcess process = second.process()) {
-      String clicks = iiiTrigger(second.workerUrl(), "database::query", "db=primary",
-          "sql=SELECT COUNT(*) AS clicks FROM clicks WHERE code = 'd7'");
-      assertThat(json(clicks)).isEqualTo(json("{\"columns\":[{\"name\":\"clicks\",\"type\":\"\"}],\"row_count\":1,\"rows\":[{\"clicks\":3}]}"));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        String clicks = iiiTrigger(second.workerUrl(), "database::query", "db=primary",
+            "sql=SELECT COUNT(*) AS clicks FROM clicks WHERE code = 'd7'");
+        assertThat(json(clicks)).isEqualTo(json("{\"columns\":[{\"name\":\"clicks\",\"type\":\"\"}],\"row_count\":1,\"rows\":[{\"clicks\":3}]}"));
+      });
       for (int i = 0; i < 20; i++) {
         var redirect = get(second.httpUrl() + "/s/d" + i);
         assertThat(redirect.statusCode()).isEqualTo(302);
         assertThat(redirect.headers().firstValue("location")).hasValue("https://durable.example/" + i);
       }
+    }
+  }
+
+  @Test
+  void aThousandQueuedClicksSurviveKillMinusNineAndAreRecordedExactlyOnce() throws Exception {
+    int clicks = 1000;
+    Running first = startLinkly();
+    try (ChildProcess process = first.process();
+        Iii client = Iii.registerWorker(first.workerUrl())) {
+      post(first.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"q\"}");
+      List<java.util.concurrent.CompletableFuture<JsonNode>> acks = new java.util.ArrayList<>();
+      for (int i = 0; i < clicks; i++) {
+        acks.add(client.triggerAsync(TriggerRequest.of("link::record_click",
+                Map.of("code", "q", "clicked_at", "2026-12-01T00:00:00.000Z", "click_key", "k-" + i))
+            .withAction(TriggerAction.Enqueue("clicks"))));
+      }
+      for (var ack : acks) {
+        assertThat(ack.get(60, java.util.concurrent.TimeUnit.SECONDS).get("messageReceiptId").asText()).isNotEmpty();
+      }
+      process.kill(); // every click is acknowledged; most are still waiting in the queue
+    }
+    Running second = startLinkly();
+    try (ChildProcess process = second.process();
+        Iii client = Iii.registerWorker(second.workerUrl())) {
+      String count = "SELECT COUNT(*) AS n, COUNT(DISTINCT click_key) AS keys FROM clicks WHERE code = 'q'";
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+          assertThat(client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", count))).get("rows").get(0))
+              .isEqualTo(json("{\"n\":" + clicks + ",\"keys\":" + clicks + "}")));
     }
   }
 

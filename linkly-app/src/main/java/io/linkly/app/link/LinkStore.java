@@ -18,10 +18,15 @@ public final class LinkStore {
   static final String DB = "primary";
   static final String CACHE_SCOPE = "links";
 
+  /**
+   * The tutorial's tables, plus {@code clicks.click_key}: the idempotency key a redirect gives its
+   * queued click, so that a retry after the insert committed records nothing twice.
+   */
   private static final List<String> SCHEMA =
       List.of(
           "CREATE TABLE IF NOT EXISTS links (code TEXT PRIMARY KEY, url TEXT NOT NULL, created_at TEXT NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS clicks (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, clicked_at TEXT NOT NULL)");
+          "CREATE TABLE IF NOT EXISTS clicks (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, clicked_at TEXT NOT NULL, click_key TEXT)",
+          "CREATE UNIQUE INDEX IF NOT EXISTS clicks_click_key ON clicks (click_key)");
 
   private final Iii iii;
 
@@ -38,9 +43,10 @@ public final class LinkStore {
     Duration pause = Duration.ofMillis(100);
     while (true) {
       try {
-        for (String ddl : SCHEMA) {
-          execute(ddl, List.of());
-        }
+        execute(SCHEMA.get(0), List.of());
+        execute(SCHEMA.get(1), List.of());
+        addClickKeyColumn();
+        execute(SCHEMA.get(2), List.of());
         return;
       } catch (IiiException e) {
         if (System.nanoTime() > deadline) {
@@ -48,6 +54,17 @@ public final class LinkStore {
         }
         Thread.sleep(pause.toMillis());
         pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : pause.multipliedBy(2);
+      }
+    }
+  }
+
+  /** Databases made before clicks had a key get the column; it is there already otherwise. */
+  private void addClickKeyColumn() {
+    try {
+      execute("ALTER TABLE clicks ADD COLUMN click_key TEXT", List.of());
+    } catch (IiiException e) {
+      if (!String.valueOf(e.getMessage()).contains("duplicate column")) {
+        throw e;
       }
     }
   }
@@ -74,10 +91,25 @@ public final class LinkStore {
     return Optional.ofNullable(rows.get(0).path("url").textValue());
   }
 
-  /** Records a click; returns its row id, which tells two clicks of the same millisecond apart. */
-  public String insertClick(String code, String clickedAt) {
-    JsonNode result = execute("INSERT INTO clicks (code, clicked_at) VALUES (?, ?)", List.of(code, clickedAt));
-    return result == null ? null : result.path("last_insert_id").asText(null);
+  /**
+   * Records a click once per key; returns its row id (which tells two clicks of one millisecond
+   * apart), or empty when a click with this key was recorded before. A null key never collides.
+   */
+  public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
+    JsonNode result =
+        execute(
+            "INSERT INTO clicks (code, clicked_at, click_key) VALUES (?, ?, ?) ON CONFLICT (click_key) DO NOTHING",
+            java.util.Arrays.asList(code, clickedAt, clickKey));
+    if (result == null || result.path("affected_rows").asLong(0) == 0) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(result.path("last_insert_id").asText(null));
+  }
+
+  /** Points a link somewhere else; false when there is no such link. */
+  public boolean updateLink(String code, String url) {
+    JsonNode result = execute("UPDATE links SET url = ? WHERE code = ?", List.of(url, code));
+    return result != null && result.path("affected_rows").asLong(0) > 0;
   }
 
   public Optional<String> cachedUrl(String code) {

@@ -7,6 +7,7 @@ import io.linkly.iii.sdk.InvocationContext;
 import io.linkly.iii.sdk.Logger;
 import io.linkly.iii.sdk.TriggerBinding;
 import io.linkly.iii.protocol.TriggerAction;
+import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,9 @@ public final class LinkWorker {
 
   public static final String NAME = "link";
   public static final String CLICKED_TOPIC = "link.clicked";
+  public static final String CREATED_TOPIC = "link.created";
+  public static final String UPDATED_TOPIC = "link.updated";
+  public static final String CLICKS_QUEUE = "clicks";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
 
   private final Iii iii;
@@ -48,8 +52,13 @@ public final class LinkWorker {
     iii.registerFunction("link::record_click", (data, ctx) -> recordClick(data));
     iii.registerFunction("http::create", (data, ctx) -> httpCreate(data));
     iii.registerFunction("http::redirect", (data, ctx) -> httpRedirect(data, ctx));
+    iii.registerFunction("link::update", (data, ctx) -> update(data));
+    iii.registerFunction("http::update", (data, ctx) -> httpUpdate(data));
+    iii.registerFunction("link::on_link_updated", (data, ctx) -> onLinkUpdated(data));
     iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
     iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT")));
+    iii.registerTrigger(TriggerBinding.of("durable:subscriber", "link::on_link_updated", Map.of("topic", UPDATED_TOPIC)));
     store.ensureSchema(schemaPatience);
     log.info("database: ready");
     log.info("link worker ready");
@@ -72,7 +81,25 @@ public final class LinkWorker {
     }
     store.cache(code, url);
     log.info("link created", Map.of("code", code, "url", url));
+    iii.trigger(TriggerRequest.of("publish", Map.of("topic", CREATED_TOPIC, "data", ordered("code", code, "url", url))));
     return ordered("code", code, "url", url);
+  }
+
+  /** Changes a link's target; the cache follows through the durable {@code link.updated} topic. */
+  Map<String, String> update(JsonNode data) {
+    String code = ShortCode.validate(requiredText(data, "code"));
+    String url = LinkTarget.normalise(text(data, "url"));
+    if (!store.updateLink(code, url)) {
+      throw new IiiException("LINK_NOT_FOUND", "link not found");
+    }
+    iii.trigger(TriggerRequest.of("iii::durable::publish", Map.of("topic", UPDATED_TOPIC, "data", ordered("code", code, "url", url))));
+    log.info("link updated", Map.of("code", code, "url", url));
+    return ordered("code", code, "url", url);
+  }
+
+  Object onLinkUpdated(JsonNode data) {
+    store.cache(requiredText(data, "code"), requiredText(data, "url"));
+    return null;
   }
 
   /** Generated codes never collide: a taken code is simply drawn again. */
@@ -110,12 +137,14 @@ public final class LinkWorker {
     if (clickedAt == null) {
       clickedAt = now();
     }
-    String clickId = store.insertClick(code, clickedAt);
-    Map<String, Object> click = new LinkedHashMap<>();
-    click.put("code", code);
-    click.put("clicked_at", clickedAt);
-    click.put("click_id", clickId);
-    iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
+    Optional<String> clickId = store.insertClick(code, clickedAt, text(data, "click_key"));
+    if (clickId.isPresent()) { // a redelivered click was announced when it was first recorded
+      Map<String, Object> click = new LinkedHashMap<>();
+      click.put("code", code);
+      click.put("clicked_at", clickedAt);
+      click.put("click_id", clickId.get());
+      iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
+    }
     return Map.of("recorded", true);
   }
 
@@ -153,8 +182,31 @@ public final class LinkWorker {
     if (url == null) {
       return HttpResponses.json(404, Map.of("error", "link not found"));
     }
-    iii.trigger(TriggerRequest.of("link::record_click", Map.of("code", code, "clicked_at", now())));
+    // The click leaves the hot path: the queue acknowledges it durably, record_click runs later.
+    Map<String, Object> click = Map.of("code", code, "clicked_at", now(), "click_key", Uuids.fast().toString());
+    iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
     return HttpResponses.redirect(url);
+  }
+
+  Map<String, Object> httpUpdate(JsonNode request) {
+    JsonNode body = request.path("body");
+    if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
+      return HttpResponses.json(400, Map.of("error", "missing \"url\""));
+    }
+    if (!body.path("url").isTextual()) {
+      return HttpResponses.json(400, Map.of("error", "\"url\" must be a string"));
+    }
+    String code = request.path("path_params").path("code").asText("");
+    try {
+      JsonNode link = iii.trigger(TriggerRequest.of("link::update", Map.of("code", code, "url", body.get("url").textValue())));
+      return HttpResponses.json(200, link);
+    } catch (IiiException e) {
+      return switch (e.code()) {
+        case "LINK_NOT_FOUND" -> HttpResponses.json(404, Map.of("error", "link not found"));
+        case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
+        default -> throw e;
+      };
+    }
   }
 
   // ------------------------------------------------------------------ helpers
