@@ -13,9 +13,9 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port_of() { # wait for "<what> listening on http://127.0.0.1:<port>" in a log
+port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
   for _ in $(seq 1 300); do
-    p="$(sed -n "s#.*$2 listening on http://127.0.0.1:\([0-9]*\).*#\1#p" "$1" | head -1)"
+    p="$(sed -n "s#.*$2 http://127.0.0.1:\([0-9]*\).*#\1#p" "$1" | head -1)"
     [ -n "$p" ] && { echo "$p"; return; }
     sleep 0.1
   done
@@ -23,9 +23,8 @@ port_of() { # wait for "<what> listening on http://127.0.0.1:<port>" in a log
 }
 
 echo "== $(date -u +%F) redirect benchmark, $(nproc) cores, ${seconds}s per run, wrk -t1 -c64"
-(cd "$work" && III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_DATA="$work/data" java -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1) &
-http="$(port_of "$work/linkly.log" iii-http)"
-for _ in $(seq 1 300); do grep -q "Linkly is up" "$work/linkly.log" && break; sleep 0.1; done
+(cd "$work" && III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1) &
+http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
 curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
 curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
 wrk -t1 -c64 -d3s "http://127.0.0.1:$http/s/bench" >/dev/null  # warm-up
@@ -34,7 +33,7 @@ wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -
 kill %1; wait %1 2>/dev/null || true
 
 java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1 &
-bare="$(port_of "$work/bare.log" bare-redirect)"
+bare="$(port_of "$work/bare.log" "bare-redirect listening on")"
 wrk -t1 -c64 -d3s "http://127.0.0.1:$bare/s/bench" >/dev/null
 echo "-- bare Netty 302 (ceiling)"
 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$bare/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'
