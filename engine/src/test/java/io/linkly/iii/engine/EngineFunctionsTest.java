@@ -32,10 +32,7 @@ class EngineFunctionsTest {
   }
 
   private JsonNode call(String function, String data) throws Exception {
-    UUID id = UUID.randomUUID();
-    worker.send("{\"type\":\"invokefunction\",\"invocation_id\":\"" + id + "\",\"function_id\":\"" + function
-        + "\",\"data\":" + data + "}");
-    return worker.next(m -> m.path("invocation_id").asText().equals(id.toString()));
+    return worker.call(function, data);
   }
 
   /** Drops the functions of default-on built-in workers (state::* and the like). */

@@ -57,6 +57,54 @@ public final class RawWorker implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Sends {@code invokefunction} with a fresh invocation id ({@code action} may be null: a
+   * synchronous call) and returns the id without waiting.
+   */
+  public String invoke(String function, JsonNode data, JsonNode action) {
+    String id = java.util.UUID.randomUUID().toString();
+    com.fasterxml.jackson.databind.node.ObjectNode frame =
+        Json.object().put("type", "invokefunction").put("invocation_id", id).put("function_id", function);
+    frame.set("data", data);
+    if (action != null) {
+      frame.set("action", action);
+    }
+    send(Json.write(frame));
+    return id;
+  }
+
+  /** Waits for the {@code invocationresult} of {@code invocationId}; fails the test without one. */
+  public JsonNode answer(String invocationId) throws InterruptedException {
+    JsonNode answer = next(m -> invocationId.equals(m.path("invocation_id").asText()), Duration.ofSeconds(30));
+    if (answer == null) {
+      throw new AssertionError("no invocationresult for " + invocationId);
+    }
+    return answer;
+  }
+
+  /** A synchronous call: the engine's whole {@code invocationresult} frame. */
+  public JsonNode call(String function, JsonNode data) throws InterruptedException {
+    return answer(invoke(function, data, null));
+  }
+
+  /** As {@link #call(String, JsonNode)}, with the payload given as JSON text. */
+  public JsonNode call(String function, String data) throws InterruptedException {
+    try {
+      return call(function, Json.mapper().readTree(data));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + data, e);
+    }
+  }
+
+  /** A payload from alternating keys and values; values become JSON (lists, maps, numbers…). */
+  public static com.fasterxml.jackson.databind.node.ObjectNode payload(Object... keysAndValues) {
+    com.fasterxml.jackson.databind.node.ObjectNode out = Json.object();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      out.set((String) keysAndValues[i], Json.toTree(keysAndValues[i + 1]));
+    }
+    return out;
+  }
+
   public RawWorker sendBinary(byte[] bytes) {
     socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
     return this;

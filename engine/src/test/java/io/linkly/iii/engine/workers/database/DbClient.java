@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.protocol.Json;
-import java.time.Duration;
-import java.util.UUID;
 
 /** Calls functions over a real worker socket, as a remote caller would, and unpacks the answers. */
 final class DbClient implements AutoCloseable {
@@ -22,29 +20,17 @@ final class DbClient implements AutoCloseable {
     return worker;
   }
 
-  /** A payload from alternating keys and values; values become JSON (lists, maps, numbers…). */
   static ObjectNode payload(Object... keysAndValues) {
-    ObjectNode out = Json.object();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      out.set((String) keysAndValues[i], Json.toTree(keysAndValues[i + 1]));
-    }
-    return out;
+    return RawWorker.payload(keysAndValues);
   }
 
   /** Sends the call and returns its invocation id without waiting. */
   String send(String function, JsonNode data) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode frame = Json.object().put("type", "invokefunction").put("invocation_id", id).put("function_id", function);
-    frame.set("data", data);
-    worker.send(Json.write(frame));
-    return id;
+    return worker.invoke(function, data, null);
   }
 
   JsonNode frame(String function, JsonNode data) throws Exception {
-    String id = send(function, data);
-    JsonNode answer = worker.next(m -> id.equals(m.path("invocation_id").asText()), Duration.ofSeconds(30));
-    assertThat(answer).as("answer to " + function + " " + data).isNotNull();
-    return answer;
+    return worker.call(function, data);
   }
 
   JsonNode result(String function, Object... keysAndValues) throws Exception {

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.protocol.Json;
-import java.time.Duration;
-import java.util.UUID;
 
 /** A remote caller over a real worker socket: plain calls and {@code action: enqueue} calls. */
 final class QueueClient implements AutoCloseable {
@@ -23,35 +21,20 @@ final class QueueClient implements AutoCloseable {
   }
 
   static ObjectNode payload(Object... keysAndValues) {
-    ObjectNode out = Json.object();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      out.set((String) keysAndValues[i], Json.toTree(keysAndValues[i + 1]));
-    }
-    return out;
+    return RawWorker.payload(keysAndValues);
   }
 
   /** Sends {@code invokefunction} with {@code action:{type:"enqueue",queue}}; returns the invocation id. */
   String sendEnqueue(String queue, String function, JsonNode data) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode frame = Json.object().put("type", "invokefunction").put("invocation_id", id).put("function_id", function);
-    frame.set("data", data);
-    frame.putObject("action").put("type", "enqueue").put("queue", queue);
-    worker.send(Json.write(frame));
-    return id;
+    return worker.invoke(function, data, Json.object().put("type", "enqueue").put("queue", queue));
   }
 
   String send(String function, JsonNode data) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode frame = Json.object().put("type", "invokefunction").put("invocation_id", id).put("function_id", function);
-    frame.set("data", data);
-    worker.send(Json.write(frame));
-    return id;
+    return worker.invoke(function, data, null);
   }
 
   JsonNode answer(String invocationId) throws InterruptedException {
-    JsonNode answer = worker.next(m -> invocationId.equals(m.path("invocation_id").asText()), Duration.ofSeconds(30));
-    assertThat(answer).as("answer to " + invocationId).isNotNull();
-    return answer;
+    return worker.answer(invocationId);
   }
 
   /** Enqueues and returns the whole {@code invocationresult} frame. */

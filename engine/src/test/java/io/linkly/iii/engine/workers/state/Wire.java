@@ -3,8 +3,6 @@ package io.linkly.iii.engine.workers.state;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.protocol.Json;
-import java.time.Duration;
-import java.util.UUID;
 
 /** Calls a function over a raw worker socket and returns the engine's {@code invocationresult} frame. */
 final class Wire {
@@ -12,14 +10,7 @@ final class Wire {
   private Wire() {}
 
   static JsonNode call(RawWorker worker, String function, String data) throws Exception {
-    UUID id = UUID.randomUUID();
-    worker.send("{\"type\":\"invokefunction\",\"invocation_id\":\"" + id + "\",\"function_id\":\"" + function
-        + "\",\"data\":" + data + "}");
-    JsonNode reply = worker.next(m -> m.path("invocation_id").asText().equals(id.toString()), Duration.ofSeconds(30));
-    if (reply == null) {
-      throw new AssertionError("no reply to " + function + " " + data);
-    }
-    return reply;
+    return worker.call(function, data);
   }
 
   /** The call's {@code result}; fails the test if the call failed. */

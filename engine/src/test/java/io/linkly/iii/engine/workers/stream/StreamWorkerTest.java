@@ -87,9 +87,7 @@ class StreamWorkerTest {
   }
 
   private static JsonNode invoke(RawWorker w, String function, String data) throws Exception {
-    UUID id = UUID.randomUUID();
-    w.send("{\"type\":\"invokefunction\",\"invocation_id\":\"" + id + "\",\"function_id\":\"" + function + "\",\"data\":" + data + "}");
-    return w.next(m -> m.path("invocation_id").asText().equals(id.toString()));
+    return w.call(function, data);
   }
 
   @Test
