@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.stream;
 
+import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
@@ -10,7 +11,8 @@ import java.util.Set;
  * The {@code iii-stream} config block (BUILTINS.md §4.1), plus our own keys:
  * {@code history_size} (changes kept per group for resuming clients) and
  * {@code max_buffered_bytes} and {@code slow_subscriber_grace_ms} (a subscriber whose unread output
- * stays over the bound for the grace period is cut off).
+ * stays over the bound for the grace period is cut off), and the redis adapter's {@code key_prefix}
+ * (put in front of every key and of the change channel; default none, upstream's names).
  */
 record StreamConfig(
     String host,
@@ -29,7 +31,7 @@ record StreamConfig(
     REDIS
   }
 
-  record Adapter(Kind kind, Path filePath, String redisUrl) {}
+  record Adapter(Kind kind, Path filePath, String redisUrl, String keyPrefix) {}
 
   static StreamConfig fromConfig(WorkerEntry entry) throws ConfigException {
     ConfigBlock c =
@@ -54,15 +56,21 @@ record StreamConfig(
         config.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms", "channel_size"));
         String method = config.string("store_method", "in_memory");
         return switch (method) {
-          case "in_memory" -> new Adapter(Kind.MEMORY, null, null);
-          case "file_based" -> new Adapter(Kind.FILE, Path.of(config.string("file_path", "./data/stream_store")), null);
+          case "in_memory" -> new Adapter(Kind.MEMORY, null, null, null);
+          case "file_based" -> new Adapter(Kind.FILE, Path.of(config.string("file_path", "./data/stream_store")), null, null);
           default ->
               throw new ConfigException(config.path() + ".store_method: must be in_memory or file_based, got '" + method + "'");
         };
       }
       case "redis" -> {
-        config.onlyKeys(Set.of("redis_url"));
-        return new Adapter(Kind.REDIS, null, config.string("redis_url", "redis://127.0.0.1:6379"));
+        config.onlyKeys(Set.of("redis_url", "key_prefix"));
+        String url = config.string("redis_url", "redis://127.0.0.1:6379");
+        try {
+          RedisURI.create(url);
+        } catch (RuntimeException e) {
+          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + e.getMessage() + ")");
+        }
+        return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""));
       }
       default -> throw new ConfigException(a.path() + ".name: must be kv or redis, got '" + name + "'");
     }

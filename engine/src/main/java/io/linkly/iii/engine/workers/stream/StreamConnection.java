@@ -90,11 +90,16 @@ final class StreamConnection {
    * did not read, so the socket is closed outright after a best-effort close frame.
    */
   void cutOff(String reason) {
+    close(1008, reason);
+  }
+
+  /** Closes the socket at once with a best-effort close frame ({@code 1011}: the server failed). */
+  void close(int status, String reason) {
     if (cutOff) {
       return;
     }
     cutOff = true;
-    channel.writeAndFlush(new CloseWebSocketFrame(1008, reason), channel.voidPromise());
+    channel.writeAndFlush(new CloseWebSocketFrame(status, reason), channel.voidPromise());
     channel.close();
   }
 

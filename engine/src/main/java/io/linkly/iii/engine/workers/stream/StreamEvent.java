@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.stream;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.workers.stream.adapter.StreamChange;
 import io.linkly.iii.protocol.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,10 +17,10 @@ import java.io.UncheckedIOException;
  */
 record StreamEvent(String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch, byte[] frame) {
 
-  static final String CREATE = "create";
-  static final String UPDATE = "update";
-  static final String DELETE = "delete";
-  static final String CUSTOM = "event";
+  static final String CREATE = StreamChange.CREATE;
+  static final String UPDATE = StreamChange.UPDATE;
+  static final String DELETE = StreamChange.DELETE;
+  static final String CUSTOM = StreamChange.EVENT;
 
   static StreamEvent of(
       String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch) {

@@ -105,41 +105,101 @@ final class StreamHub {
     }
   }
 
-  /** What a joining subscriber must be sent first. */
-  record Start(List<StreamEvent> missed, JsonNode snapshot, long seq, boolean resync) {}
+  /** The group's latest sequence number: the number of the last change published to it. */
+  long seq(String stream, String group) {
+    return locked(stream, group, () -> group(stream, group).seq);
+  }
+
+  /** What a joining subscriber is synced with, and the sequence number of the last change it reflects. */
+  record Snapshot(JsonNode value, long seq) {}
 
   /**
-   * Adds a subscription; must run on the connection's event loop. With {@code lastSeq} and the
-   * current {@code epoch} it resumes from the history; otherwise (or when the history is too short)
-   * the caller sends {@code snapshot}'s value. Registration and the snapshot happen under the
-   * group's lock, so no change falls between them and none is sent twice.
+   * What a joining subscriber must be sent first: the {@code sync} (or {@code resync}) frame of
+   * {@code snapshot} as of {@code seq} unless it resumed, then the {@code missed} changes.
    */
-  Start attach(Subscriber template, Long lastSeq, String lastEpoch, Supplier<JsonNode> snapshot) {
+  record Start(boolean resumed, JsonNode snapshot, long seq, boolean resync, List<StreamEvent> missed) {}
+
+  /**
+   * Resumes a subscription from the history, when {@code lastEpoch} is this hub's and the history
+   * still holds every change after {@code lastSeq}; must run on the connection's event loop.
+   * Returns null, registering nothing, when the caller has to send a snapshot instead.
+   */
+  Start resume(Subscriber template, long lastSeq, String lastEpoch) {
     Group g = group(template.stream, template.group);
     g.lock.lock();
     try {
-      List<StreamEvent> missed = null;
-      boolean resumable = lastSeq != null && epoch.equals(lastEpoch) && lastSeq <= g.seq;
-      if (resumable && (lastSeq == g.seq || (!g.history.isEmpty() && g.history.peekFirst().seq() <= lastSeq + 1))) {
-        missed = new ArrayList<>();
-        for (StreamEvent event : g.history) {
-          if (event.seq() > lastSeq && (template.itemId == null || template.itemId.equals(event.itemId()))) {
-            missed.add(event);
-          }
-        }
+      if (!epoch.equals(lastEpoch) || !bridges(g, lastSeq)) {
+        return null;
       }
-      JsonNode snap = missed == null ? snapshot.get() : null;
-      Subscriber sub =
-          new Subscriber(template.connection, template.subscriptionId, template.stream, template.group, template.itemId, g.seq);
-      EventLoop loop = sub.connection.channel().eventLoop();
-      g.loops.computeIfAbsent(loop, l -> new LoopFanout(l)).subscribers.add(sub);
-      Subscriber previous = sub.connection.subscriptions.put(sub.subscriptionId, sub);
-      if (previous != null) {
-        detachLocal(previous);
-      }
-      return new Start(missed, snap, g.seq, missed == null && lastSeq != null);
+      return new Start(true, null, g.seq, false, register(g, template, lastSeq));
     } finally {
       g.lock.unlock();
+    }
+  }
+
+  /**
+   * Adds a subscription whose snapshot was read as of {@code snapshot.seq()}; must run on the
+   * connection's event loop. The changes published since the snapshot was read come from the
+   * history, so none falls between the snapshot and the live changes and none is sent twice.
+   * Returns null, registering nothing, when the history no longer reaches back to the snapshot
+   * (the caller reads a fresh one).
+   */
+  Start attach(Subscriber template, Snapshot snapshot, boolean resync) {
+    Group g = group(template.stream, template.group);
+    g.lock.lock();
+    try {
+      if (!bridges(g, snapshot.seq())) {
+        return null;
+      }
+      return new Start(false, snapshot.value(), snapshot.seq(), resync, register(g, template, snapshot.seq()));
+    } finally {
+      g.lock.unlock();
+    }
+  }
+
+  /** True when the history holds every change after {@code seq}. Runs under the group's lock. */
+  private static boolean bridges(Group g, long seq) {
+    return seq <= g.seq && (seq == g.seq || (!g.history.isEmpty() && g.history.peekFirst().seq() <= seq + 1));
+  }
+
+  /** Registers the subscription and returns the changes after {@code seq} it wants. Runs under the group's lock. */
+  private List<StreamEvent> register(Group g, Subscriber template, long seq) {
+    List<StreamEvent> missed = new ArrayList<>();
+    if (seq < g.seq) {
+      for (StreamEvent event : g.history) {
+        if (event.seq() > seq && (template.itemId == null || template.itemId.equals(event.itemId()))) {
+          missed.add(event);
+        }
+      }
+    }
+    Subscriber sub =
+        new Subscriber(template.connection, template.subscriptionId, template.stream, template.group, template.itemId, g.seq);
+    EventLoop loop = sub.connection.channel().eventLoop();
+    g.loops.computeIfAbsent(loop, l -> new LoopFanout(l)).subscribers.add(sub);
+    Subscriber previous = sub.connection.subscriptions.put(sub.subscriptionId, sub);
+    if (previous != null) {
+      detachLocal(previous);
+    }
+    return missed;
+  }
+
+  /**
+   * Changes were lost before reaching this hub (a shared store's channel was interrupted): every
+   * group's history ends here, with a gap in the numbering so that no resume can bridge it, and
+   * every subscriber that joined before is cut off, to rejoin and resync.
+   */
+  void interrupt(String reason) {
+    for (Group g : groups.values()) {
+      g.lock.lock();
+      try {
+        long gap = ++g.seq;
+        g.history.clear();
+        for (LoopFanout fanout : g.loops.values()) {
+          fanout.loop.execute(() -> fanout.cutJoinedBefore(gap, reason));
+        }
+      } finally {
+        g.lock.unlock();
+      }
     }
   }
 
@@ -245,6 +305,15 @@ final class StreamHub {
       delivered.addAndGet(sent);
       for (StreamConnection connection : touched) {
         connection.flushIfNeeded();
+      }
+    }
+
+    /** Cuts off the subscribers that joined before change {@code seq}; runs on the loop. */
+    void cutJoinedBefore(long seq, String reason) {
+      for (Subscriber sub : List.copyOf(subscribers)) {
+        if (sub.afterSeq < seq && subscribers.contains(sub)) {
+          cut(sub, reason);
+        }
       }
     }
 

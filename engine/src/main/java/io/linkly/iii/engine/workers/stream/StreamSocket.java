@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.net.Listener;
 import io.linkly.iii.engine.net.Transport;
 import io.linkly.iii.engine.net.WebSockets;
@@ -43,8 +44,15 @@ final class StreamSocket implements AutoCloseable {
 
   /** Reads and group snapshots the socket needs from the worker. */
   interface Groups {
-    JsonNode snapshot(String stream, String group, String itemId);
+    /**
+     * What a joining subscriber is synced with (the item's value or JSON null with an item id,
+     * else the group's values), with the sequence number of the last change it reflects.
+     */
+    CompletableFuture<StreamHub.Snapshot> snapshot(String stream, String group, String itemId);
   }
+
+  /** Snapshots read while the group changes faster than its history can bridge, before giving up. */
+  private static final int SYNC_ATTEMPTS = 5;
 
   private final Listener listener;
 
@@ -153,7 +161,8 @@ final class StreamSocket implements AutoCloseable {
     private final StreamHub hub;
     private final StreamTriggers triggers;
     private final Groups groups;
-    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> tail = DONE;
 
     Connection(StreamConnection connection, StreamHub hub, StreamTriggers triggers, Groups groups) {
       this.connection = connection;
@@ -184,37 +193,85 @@ final class StreamSocket implements AutoCloseable {
       if (request == null) {
         return;
       }
-      tail = tail.thenCompose(v -> request.join() ? join(ctx, request) : leave(ctx, request));
+      tail =
+          tail.thenCompose(v -> request.join() ? join(ctx, request) : leave(ctx, request))
+              .exceptionally(
+                  e -> {
+                    log.warn("stream {} of {}/{} failed", request.join() ? "join" : "leave", request.stream(), request.group(), e);
+                    return null; // the socket's later messages are still handled
+                  });
     }
 
     private CompletableFuture<Void> join(ChannelHandlerContext ctx, Request r) {
       return triggers
           .authorizeJoin(r.triggerPayload(connection.context()))
-          .thenAcceptAsync(
+          .thenComposeAsync(
               allowed -> {
                 if (!connection.isOpen()) {
-                  return;
+                  return DONE;
                 }
                 if (!allowed) {
                   connection.writeNow(
                       StreamEvent.control(r.stream(), r.group(), r.itemId(), "unauthorized", null, System.currentTimeMillis(), -1, null));
-                  return;
+                  return DONE;
                 }
                 Subscriber template = new Subscriber(connection, r.subscriptionId(), r.stream(), r.group(), r.itemId(), 0);
-                StreamHub.Start start =
-                    hub.attach(template, r.lastSeq(), r.epoch(), () -> groups.snapshot(r.stream(), r.group(), r.itemId()));
-                if (start.missed() != null) {
-                  for (StreamEvent missed : start.missed()) {
-                    connection.offer(missed.frame());
+                if (r.lastSeq() != null) {
+                  StreamHub.Start resumed = hub.resume(template, r.lastSeq(), r.epoch());
+                  if (resumed != null) {
+                    send(r, resumed);
+                    return DONE;
                   }
-                  connection.flushIfNeeded();
-                } else {
-                  connection.writeNow(
-                      StreamEvent.control(r.stream(), r.group(), r.itemId(), start.resync() ? "resync" : "sync", start.snapshot(),
-                          System.currentTimeMillis(), start.seq(), hub.epoch()));
                 }
+                return sync(ctx, r, template, 1);
               },
               ctx.executor());
+    }
+
+    /**
+     * Sends a snapshot and subscribes as of it. A snapshot may be read elsewhere (a shared store
+     * reads it from Redis); the subscription is added on the socket's loop afterwards, and the
+     * changes published in between come from the group's history.
+     */
+    private CompletableFuture<Void> sync(ChannelHandlerContext ctx, Request r, Subscriber template, int attempt) {
+      return groups
+          .snapshot(r.stream(), r.group(), r.itemId())
+          .handleAsync(
+              (snapshot, failure) -> {
+                if (!connection.isOpen()) {
+                  return DONE;
+                }
+                if (failure != null) {
+                  String reason = "could not read stream " + r.stream() + "/" + r.group() + "; rejoin to retry";
+                  log.warn("{}: {}", reason, InvocationException.bodyOf(failure).message());
+                  connection.close(1011, reason);
+                  return DONE;
+                }
+                StreamHub.Start start = hub.attach(template, snapshot, r.lastSeq() != null);
+                if (start != null) {
+                  send(r, start);
+                  return DONE;
+                }
+                if (attempt >= SYNC_ATTEMPTS) {
+                  connection.cutOff("engine overloaded; rejoin");
+                  return DONE;
+                }
+                return sync(ctx, r, template, attempt + 1);
+              },
+              ctx.executor())
+          .thenCompose(next -> next);
+    }
+
+    private void send(Request r, StreamHub.Start start) {
+      if (!start.resumed()) {
+        connection.writeNow(
+            StreamEvent.control(r.stream(), r.group(), r.itemId(), start.resync() ? "resync" : "sync", start.snapshot(),
+                System.currentTimeMillis(), start.seq(), hub.epoch()));
+      }
+      for (StreamEvent missed : start.missed()) {
+        connection.offer(missed.frame());
+      }
+      connection.flushIfNeeded();
     }
 
     private CompletableFuture<Void> leave(ChannelHandlerContext ctx, Request r) {

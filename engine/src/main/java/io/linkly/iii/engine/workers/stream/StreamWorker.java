@@ -19,6 +19,9 @@ import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.engine.updates.UpdateOpSyntaxException;
 import io.linkly.iii.engine.workers.stream.adapter.FileStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.MemoryStreamStore;
+import io.linkly.iii.engine.workers.stream.adapter.RedisStreamStore;
+import io.linkly.iii.engine.workers.stream.adapter.SharedStreamStore;
+import io.linkly.iii.engine.workers.stream.adapter.StreamChange;
 import io.linkly.iii.engine.workers.stream.adapter.StreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.StreamStoreException;
 import io.linkly.iii.protocol.Json;
@@ -36,9 +39,12 @@ import org.slf4j.LoggerFactory;
  * {@code iii-stream}: the {@code stream::*} functions, the {@code stream}, {@code stream:join} and
  * {@code stream:leave} trigger types, and the subscriber socket on 3112 (BUILTINS.md §4).
  *
- * <p>Every write reaches {@link #commit} in the order the store commits it; there it becomes visible
- * and is published under its group's lock, so the store and every subscriber see one order. The
- * caller is answered once the write is durable.
+ * <p>With an engine-local store every write reaches {@link #commit} in the order the store commits
+ * it; there it becomes visible and is published under its group's lock, so the store and every
+ * subscriber see one order. A store shared between engines ({@code redis}) orders the writes
+ * itself: subscribers get what its channel delivers ({@link Feed#received}), on every engine alike,
+ * and only the writing engine fires the {@code stream} triggers ({@link Feed#wrote}). The caller is
+ * answered once the write is durable.
  */
 public final class StreamWorker implements BuiltinWorker {
 
@@ -50,6 +56,8 @@ public final class StreamWorker implements BuiltinWorker {
   private Clock clock;
   private Executor blocking;
   private StreamStore store;
+  /** The store again when it is shared between engines, else null. */
+  private SharedStreamStore shared;
   private StreamHub hub;
   private StreamTriggers triggers;
   private StreamSocket socket;
@@ -73,8 +81,9 @@ public final class StreamWorker implements BuiltinWorker {
     clock = context.clock();
     blocking = context.blocking();
     hub = new StreamHub(Uuids.fast().toString(), config.historySize(), config.maxBufferedBytes(), config.slowSubscriberGraceMs());
-    store = openStore(context);
     triggers = new StreamTriggers(engine, context.blocking());
+    store = openStore(context);
+    shared = store instanceof SharedStreamStore s ? s : null;
     Worker self = engine.registerBuiltinWorker(NAME);
     engine.registerTriggerType(self, "stream", "Changes to a stream's items", triggers.stream);
     engine.registerTriggerType(self, "stream:join", "A client joins a stream subscription", triggers.join);
@@ -87,7 +96,12 @@ public final class StreamWorker implements BuiltinWorker {
     register(self, "stream::list_all", "Every stream and its groups", this::listAll);
     register(self, "stream::update", "Apply update ops to an item and push the result", this::update);
     register(self, "stream::send", "Push a custom event to a group's subscribers without storing it", this::send);
-    socket = new StreamSocket(context.transport(), config, engine, hub, triggers, this::snapshot);
+    try {
+      socket = new StreamSocket(context.transport(), config, engine, hub, triggers, this::snapshot);
+    } catch (RuntimeException e) {
+      store.close(); // the engine will not close a worker that did not start
+      throw e;
+    }
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
   }
 
@@ -95,7 +109,7 @@ public final class StreamWorker implements BuiltinWorker {
     return switch (config.adapter().kind()) {
       case MEMORY -> new MemoryStreamStore(this::commit);
       case FILE -> FileStreamStore.open(config.adapter().filePath(), context.blocking(), this::commit);
-      case REDIS -> throw new StreamStoreException("the redis stream adapter is not available yet");
+      case REDIS -> RedisStreamStore.connect(config.adapter().redisUrl(), config.adapter().keyPrefix(), clock, new Feed());
     };
   }
 
@@ -197,19 +211,34 @@ public final class StreamWorker implements BuiltinWorker {
   }
 
   @FunctionalInterface
-  private interface StoreWrite {
+  private interface StoreCall {
     JsonNode run() throws StreamStoreException;
   }
 
-  /** Runs a store write where it may block; its change is published by {@link #commit}. */
-  private CompletableFuture<JsonNode> write(StoreWrite op, String errorCode, String errorPrefix) {
+  /** Runs a store write where it may block; its change is published by {@link #commit} or the feed. */
+  private CompletableFuture<JsonNode> write(StoreCall op, String errorCode, String errorPrefix) {
     if (!store.writesBlock()) {
       return CompletableFuture.completedFuture(run(op, errorCode, errorPrefix));
     }
     return CompletableFuture.supplyAsync(() -> run(op, errorCode, errorPrefix), blocking);
   }
 
-  private static JsonNode run(StoreWrite op, String errorCode, String errorPrefix) {
+  /**
+   * Runs a store read: under the group's lock ({@code group} non-null) when the store is local and
+   * never blocks, otherwise where it may block and without any lock, since the feed thread takes
+   * the group locks.
+   */
+  private CompletableFuture<JsonNode> read(String stream, String group, StoreCall op, String errorCode, String errorPrefix) {
+    if (store.readsBlock()) {
+      return CompletableFuture.supplyAsync(() -> run(op, errorCode, errorPrefix), blocking);
+    }
+    if (group == null) {
+      return CompletableFuture.completedFuture(run(op, errorCode, errorPrefix));
+    }
+    return CompletableFuture.completedFuture(hub.locked(stream, group, () -> run(op, errorCode, errorPrefix)));
+  }
+
+  private static JsonNode run(StoreCall op, String errorCode, String errorPrefix) {
     try {
       return op.run();
     } catch (StreamStoreException e) {
@@ -252,8 +281,57 @@ public final class StreamWorker implements BuiltinWorker {
     }
     JsonNode value = removal ? previous : result.get("new_value");
     String kind = removal ? StreamEvent.DELETE : previous == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
-    triggers.fire(hub.publish(a.stream(), a.group(), a.item(), kind, value, clock.millis()));
+    announce(a.stream(), a.group(), a.item(), kind, value)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                log.warn("stream {}/{}: the change of an override could not be published: {}", a.stream(), a.group(),
+                    InvocationException.bodyOf(e).message());
+              }
+            });
     return result;
+  }
+
+  /**
+   * Publishes a change that no store write carried ({@code stream::send}, an override's write) and
+   * fires its triggers; with a shared store the change goes to every engine through its channel.
+   */
+  private CompletableFuture<Void> announce(String stream, String group, String item, String kind, JsonNode data) {
+    long now = clock.millis();
+    if (shared == null) {
+      triggers.fire(hub.publish(stream, group, item, kind, data, now));
+      return CompletableFuture.completedFuture(null);
+    }
+    StreamChange change = new StreamChange(stream, group, item, kind, data, now);
+    fireTriggers(change);
+    return shared.publish(change);
+  }
+
+  /** Fires the {@code stream} triggers of a change this engine made; their payload is upstream's wrapper. */
+  private void fireTriggers(StreamChange c) {
+    try {
+      triggers.fire(StreamEvent.of(c.stream(), c.group(), c.itemId(), c.kind(), c.data(), c.timestamp(), -1, null));
+    } catch (RuntimeException e) {
+      log.warn("stream triggers for {}/{} failed to start: {}", c.stream(), c.group(), e.toString());
+    }
+  }
+
+  /** The worker's side of a shared store. */
+  private final class Feed implements SharedStreamStore.Feed {
+    @Override
+    public void wrote(StreamChange change) {
+      fireTriggers(change);
+    }
+
+    @Override
+    public void received(StreamChange c) {
+      hub.publish(c.stream(), c.group(), c.itemId(), c.kind(), c.data(), c.timestamp());
+    }
+
+    @Override
+    public void interrupted() {
+      hub.interrupt("the stream store's change feed was interrupted; rejoin to resync");
+    }
   }
 
   private static JsonNode requireObject(JsonNode result, String op) {
@@ -286,7 +364,7 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom;
     }
-    return CompletableFuture.completedFuture(hub.locked(a.stream(), a.group(), () -> store.get(a.stream(), a.group(), a.item())));
+    return read(a.stream(), a.group(), () -> store.get(a.stream(), a.group(), a.item()), "STREAM_GET_ERROR", "Failed to get value: ");
   }
 
   private CompletableFuture<JsonNode> list(Call call) {
@@ -296,7 +374,7 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom;
     }
-    return CompletableFuture.completedFuture(array(hub.locked(a.stream(), a.group(), () -> store.list(a.stream(), a.group()))));
+    return read(a.stream(), a.group(), () -> array(store.list(a.stream(), a.group())), "STREAM_GET_GROUP_ERROR", "Failed to get group: ");
   }
 
   private CompletableFuture<JsonNode> listGroups(Call call) {
@@ -306,25 +384,39 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom;
     }
-    ArrayNode out = Json.mapper().createArrayNode();
-    store.groups(stream).forEach(out::add);
-    return CompletableFuture.completedFuture(out);
+    return read(
+        stream,
+        null,
+        () -> {
+          ArrayNode out = Json.mapper().createArrayNode();
+          store.groups(stream).forEach(out::add);
+          return out;
+        },
+        "STREAM_LIST_GROUPS_ERROR",
+        "Failed to list groups: ");
   }
 
   private CompletableFuture<JsonNode> listAll(Call call) {
     Input.of(call);
-    ObjectNode out = Json.object();
-    ArrayNode streams = out.putArray("stream");
-    Map<String, List<String>> all = store.streams();
-    all.forEach(
-        (name, groups) -> {
-          ObjectNode entry = streams.addObject();
-          entry.put("id", name);
-          ArrayNode list = entry.putArray("groups");
-          groups.forEach(list::add);
-        });
-    out.put("count", all.size());
-    return CompletableFuture.completedFuture(out);
+    return read(
+        null,
+        null,
+        () -> {
+          ObjectNode out = Json.object();
+          ArrayNode streams = out.putArray("stream");
+          Map<String, List<String>> all = store.streams();
+          all.forEach(
+              (name, groups) -> {
+                ObjectNode entry = streams.addObject();
+                entry.put("id", name);
+                ArrayNode list = entry.putArray("groups");
+                groups.forEach(list::add);
+              });
+          out.put("count", all.size());
+          return out;
+        },
+        "STREAM_LIST_ALL_ERROR",
+        "Failed to list stream: ");
   }
 
   private CompletableFuture<JsonNode> send(Call call) {
@@ -333,9 +425,14 @@ public final class StreamWorker implements BuiltinWorker {
     String type = in.requiredString("type");
     JsonNode data = in.requiredTree("data");
     String id = in.optionalString("id");
-    StreamEvent event = hub.publish(a.stream(), a.group(), id, StreamEvent.CUSTOM, StreamEvent.customPayload(type, data), clock.millis());
-    triggers.fire(event);
-    return CompletableFuture.completedFuture(null);
+    return announce(a.stream(), a.group(), id, StreamEvent.CUSTOM, StreamEvent.customPayload(type, data))
+        .handle(
+            (v, e) -> {
+              if (e != null) {
+                throw new InvocationException("STREAM_SEND_ERROR", "Failed to send event: " + InvocationException.bodyOf(e).message());
+              }
+              return null;
+            });
   }
 
   private static ArrayNode array(List<JsonNode> values) {
@@ -344,12 +441,45 @@ public final class StreamWorker implements BuiltinWorker {
     return out;
   }
 
-  /** What a joining subscriber is synced with: the item's value, or the group's values. */
-  private JsonNode snapshot(String stream, String group, String itemId) {
-    if (itemId != null) {
-      JsonNode value = store.get(stream, group, itemId);
-      return value == null ? Json.mapper().nullNode() : value;
+  /**
+   * What a joining subscriber is synced with (the item's value, or the group's values) and the
+   * sequence number of the last change it reflects. A local store is read under the group's lock;
+   * a shared one hands its value over in channel order, where the hub's sequence number says
+   * exactly which changes the value reflects.
+   */
+  private CompletableFuture<StreamHub.Snapshot> snapshot(String stream, String group, String itemId) {
+    if (shared != null) {
+      CompletableFuture<StreamHub.Snapshot> out = new CompletableFuture<>();
+      shared.snapshot(
+          stream,
+          group,
+          itemId,
+          (value, failure) -> {
+            if (failure != null) {
+              out.completeExceptionally(failure);
+            } else {
+              out.complete(new StreamHub.Snapshot(value, hub.seq(stream, group)));
+            }
+          });
+      return out;
     }
-    return array(store.list(stream, group));
+    try {
+      return CompletableFuture.completedFuture(
+          hub.locked(stream, group, () -> new StreamHub.Snapshot(localSnapshot(stream, group, itemId), hub.seq(stream, group))));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private JsonNode localSnapshot(String stream, String group, String itemId) {
+    try {
+      if (itemId != null) {
+        JsonNode value = store.get(stream, group, itemId);
+        return value == null ? Json.mapper().nullNode() : value;
+      }
+      return array(store.list(stream, group));
+    } catch (StreamStoreException e) {
+      throw new InvocationException("STREAM_GET_ERROR", e.getMessage());
+    }
   }
 }

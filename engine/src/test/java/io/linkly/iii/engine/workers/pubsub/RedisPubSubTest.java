@@ -14,6 +14,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.testing.TcpProxy;
 import io.linkly.iii.protocol.Json;
 import java.net.ServerSocket;
 import java.time.Duration;

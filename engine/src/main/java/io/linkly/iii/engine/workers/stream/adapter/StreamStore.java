@@ -1,19 +1,20 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.List;
-import java.util.Map;
 import io.linkly.iii.engine.updates.UpdateError;
 import io.linkly.iii.engine.updates.UpdateOp;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The one interface {@code iii-stream} needs from storage: stream → group → item → JSON value,
- * items of a group in first-insertion order.
+ * items of a group in first-insertion order (the {@code redis} store: Redis hash order).
  *
- * <p>Every write passes through the worker's {@link Commits} in the order it is committed, so the
- * worker can number and publish changes in exactly that order, atomically with their becoming
- * visible. A write returns once it is durable.
+ * <p>Every write of an engine-local store passes through the worker's {@link Commits} in the order
+ * it is committed, so the worker can number and publish changes in exactly that order, atomically
+ * with their becoming visible. A store shared between engines reports its changes through
+ * {@link SharedStreamStore.Feed} instead. A write returns once it is durable.
  */
 public interface StreamStore extends AutoCloseable {
 
@@ -30,16 +31,16 @@ public interface StreamStore extends AutoCloseable {
   /** An update's outcome: the change, and the ops that failed. */
   record Updated(Change change, List<UpdateError> errors) {}
 
-  JsonNode get(String stream, String group, String item);
+  JsonNode get(String stream, String group, String item) throws StreamStoreException;
 
   /** The group's values in first-insertion order; empty for an unknown group. */
-  List<JsonNode> list(String stream, String group);
+  List<JsonNode> list(String stream, String group) throws StreamStoreException;
 
   /** The groups of a stream that have been written since start. */
-  List<String> groups(String stream);
+  List<String> groups(String stream) throws StreamStoreException;
 
   /** Every stream with its sorted groups, sorted by stream name. */
-  Map<String, List<String>> streams();
+  Map<String, List<String>> streams() throws StreamStoreException;
 
   /** Stores a value; returns the previous one (null: the item did not exist). */
   JsonNode put(String stream, String group, String item, JsonNode value) throws StreamStoreException;
@@ -50,8 +51,16 @@ public interface StreamStore extends AutoCloseable {
   /** Applies update ops to an item atomically (BUILTINS.md §3). */
   Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException;
 
-  /** True when writes wait for the disk, so they must not run on an event loop. */
+  /** True when writes wait for the disk or the network, so they must not run on an event loop. */
   boolean writesBlock();
+
+  /**
+   * True when reads wait for the network: they then run off the event loops and outside the
+   * worker's group locks.
+   */
+  default boolean readsBlock() {
+    return false;
+  }
 
   @Override
   void close();

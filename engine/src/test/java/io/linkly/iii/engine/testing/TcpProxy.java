@@ -1,4 +1,4 @@
-package io.linkly.iii.engine.workers.pubsub;
+package io.linkly.iii.engine.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,23 +14,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP forwarder that can be cut and restored on the same port, to give a Redis client
  * a real outage without touching the shared Redis server.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
   private final int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
   private int port;
 
-  TcpProxy(int targetPort) {
+  public TcpProxy(int targetPort) {
     this.targetPort = targetPort;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** Starts listening: on a free port the first time, on the same port afterwards. */
-  synchronized TcpProxy start() throws IOException {
+  public synchronized TcpProxy start() throws IOException {
     ServerSocket listening = new ServerSocket();
     listening.setReuseAddress(true);
     listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -41,7 +41,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** Stops listening and drops every connection, as a Redis crash would. */
-  synchronized void stop() {
+  public synchronized void stop() {
     try {
       if (server != null) {
         server.close();
