@@ -22,7 +22,24 @@ final class RoundTrip {
 
   private RoundTrip() {}
 
+  /** One call at a time from a virtual thread, as a handler would make it. */
   static Latency sequential(Caller caller, int warmup, int count) throws Exception {
+    Latency[] out = new Latency[1];
+    Exception[] failure = new Exception[1];
+    Thread.ofVirtual().start(() -> {
+      try {
+        out[0] = sequentialHere(caller, warmup, count);
+      } catch (Exception e) {
+        failure[0] = e;
+      }
+    }).join();
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return out[0];
+  }
+
+  private static Latency sequentialHere(Caller caller, int warmup, int count) throws Exception {
     for (int i = 0; i < warmup; i++) {
       caller.call();
     }
