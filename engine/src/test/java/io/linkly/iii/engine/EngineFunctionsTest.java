@@ -8,7 +8,6 @@ import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.testing.RawWorker;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
