@@ -59,14 +59,19 @@ export function describeError(error) {
 }
 
 /**
- * Makes one trigger() call described by {function_id, payload, action?: "void", timeoutMs?,
- * metadata?} and reports its outcome as a "result" or "error" event carrying `fields` too.
- * A result says whether the SDK resolved undefined or null, which JSON alone cannot show.
+ * Makes one trigger() call described by {function_id, payload, action?: "void" | "enqueue",
+ * queue? (with "enqueue"), timeoutMs?, metadata?} and reports its outcome as a "result" or "error"
+ * event carrying `fields` too. A result says whether the SDK resolved undefined or null, which
+ * JSON alone cannot show.
  */
 export async function callAndReport(iii, call, fields = {}) {
   const request = { function_id: call.function_id, payload: call.payload }
   if (call.action === 'void') {
     request.action = TriggerAction.Void()
+  } else if (call.action === 'enqueue') {
+    request.action = TriggerAction.Enqueue({ queue: call.queue })
+  } else if (call.action !== undefined) {
+    fail(`unknown action ${JSON.stringify(call.action)} (expected "void" or "enqueue")`)
   }
   if (call.timeoutMs !== undefined) {
     request.timeoutMs = call.timeoutMs

@@ -65,9 +65,9 @@ const scenarios = {
     await finish(iii)
   },
 
-  // Makes the calls in CALLS (a JSON array of {function_id, payload, action?: "void", timeoutMs?,
-  // metadata?}) one after the other, reports each outcome, and exits (with HOLD=true: once stdin
-  // closes).
+  // Makes the calls in CALLS (a JSON array of {function_id, payload, action?: "void" | "enqueue",
+  // queue?, timeoutMs?, metadata?}) one after the other, reports each outcome, and exits (with
+  // HOLD=true: once stdin closes).
   async call() {
     const calls = JSON.parse(env('CALLS'))
     const iii = connect()

@@ -49,7 +49,15 @@ abstract class InteropTest {
   @BeforeEach
   void startEngine(TestInfo info) throws Exception {
     testName = getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName();
-    engine = IiiEngine.start(EngineConfig.ephemeral());
+    engine = IiiEngine.start(engineConfig());
+  }
+
+  /**
+   * The engine each test gets; a test class that needs an opt-in worker (iii-queue) adds it here.
+   * Runs after the test instance's {@code @TempDir} fields are set.
+   */
+  protected EngineConfig engineConfig() {
+    return EngineConfig.ephemeral();
   }
 
   @AfterEach
