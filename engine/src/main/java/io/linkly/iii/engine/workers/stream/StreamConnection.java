@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -50,7 +51,7 @@ final class StreamConnection {
    * output stayed over the bound for the whole grace period (a burst is not a stall), or grew to
    * eight times the bound.
    */
-  boolean offer(byte[] frame) {
+  boolean offer(ByteBuf frame) {
     long pending = pendingBytes();
     if (pending > maxPendingBytes) {
       long now = System.nanoTime();
@@ -65,7 +66,8 @@ final class StreamConnection {
     } else {
       overSince = 0;
     }
-    channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), channel.voidPromise());
+    // a ready-made WebSocket frame: it passes the frame encoder untouched
+    channel.write(frame.duplicate(), channel.voidPromise());
     flushNeeded = true;
     return true;
   }

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.stream;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.linkly.iii.engine.workers.stream.adapter.StreamChange;
 import io.linkly.iii.protocol.Json;
 import java.io.ByteArrayOutputStream;
@@ -13,9 +14,12 @@ import java.io.UncheckedIOException;
  * One change of a stream group as subscribers see it: upstream's wrapper message
  * {@code {type:"stream", timestamp, streamName, groupId, id, event:{type, data}}} plus two fields
  * of ours, {@code seq} (per group, gap-free) and {@code epoch} (changes when the engine restarts),
- * which let a client resume. The frame is encoded once and shared by every subscriber.
+ * which let a client resume. The frame is encoded once, as JSON and as a complete WebSocket frame
+ * ({@link #wire}), and shared by every subscriber.
  */
-record StreamEvent(String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch, byte[] frame) {
+record StreamEvent(
+    String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch,
+    byte[] frame, ByteBuf wire) {
 
   static final String CREATE = StreamChange.CREATE;
   static final String UPDATE = StreamChange.UPDATE;
@@ -24,8 +28,9 @@ record StreamEvent(String stream, String group, String itemId, String kind, Json
 
   static StreamEvent of(
       String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch) {
-    return new StreamEvent(stream, group, itemId, kind, data, timestamp, seq, epoch,
-        encode(stream, group, itemId, kind, data, timestamp, seq, epoch));
+    byte[] frame = encode(stream, group, itemId, kind, data, timestamp, seq, epoch);
+    // only numbered changes go to sockets; the unnumbered copy feeds triggers alone
+    return new StreamEvent(stream, group, itemId, kind, data, timestamp, seq, epoch, frame, seq >= 0 ? WireFrame.text(frame) : null);
   }
 
   /** The wrapper as a tree, for {@code stream} trigger handlers. */

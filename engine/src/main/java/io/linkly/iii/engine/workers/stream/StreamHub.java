@@ -287,7 +287,7 @@ final class StreamHub {
             continue;
           }
           boolean firstWrite = !connection.flushPending();
-          if (connection.offer(event.frame())) {
+          if (connection.offer(event.wire())) {
             sent++;
             if (firstWrite) {
               touched.add(connection);

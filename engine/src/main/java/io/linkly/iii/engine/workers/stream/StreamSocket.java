@@ -269,7 +269,7 @@ final class StreamSocket implements AutoCloseable {
                 System.currentTimeMillis(), start.seq(), hub.epoch()));
       }
       for (StreamEvent missed : start.missed()) {
-        connection.offer(missed.frame());
+        connection.offer(missed.wire());
       }
       connection.flushIfNeeded();
     }

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The three trigger types of {@code iii-stream} (BUILTINS.md §4.5). {@code stream} handlers run
- * after the write, on their own tasks, one after another per change; they never delay the writer
- * or the WebSocket subscribers, and subscribers never delay them.
+ * after the write, on their own tasks, one after another per change and in order per group (see
+ * {@link TriggerLane}); they never delay the writer or the WebSocket subscribers, and subscribers
+ * never delay them.
  */
 final class StreamTriggers {
 
@@ -35,6 +36,9 @@ final class StreamTriggers {
   /** {@code stream} bindings by stream name; re-registering an id replaces it (upstream appends). */
   private final Map<String, Map<String, StreamBinding>> byStream = new ConcurrentHashMap<>();
   private final List<TriggerBinding> joins = new CopyOnWriteArrayList<>();
+  /** One delivery lane per stream group: a group's changes reach handlers in order. */
+  private final Map<String, TriggerLane> lanes = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
   private final List<TriggerBinding> leaves = new CopyOnWriteArrayList<>();
 
   StreamTriggers(Engine engine, Executor executor) {
@@ -92,14 +96,22 @@ final class StreamTriggers {
     if (matching.isEmpty()) {
       return;
     }
-    executor.execute(
-        () -> {
-          ObjectNode payload = event.tree();
-          CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-          for (StreamBinding b : matching) {
-            chain = chain.thenCompose(v -> runOne(b, payload.deepCopy()));
-          }
-        });
+    lanes
+        .computeIfAbsent(event.stream() + '\u0000' + event.group(), k -> new TriggerLane(executor, dropped))
+        .submit(
+            () -> {
+              ObjectNode payload = event.tree();
+              CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+              for (StreamBinding b : matching) {
+                chain = chain.thenCompose(v -> runOne(b, payload.deepCopy()));
+              }
+              return chain;
+            });
+  }
+
+  /** Changes not delivered to triggers because a group's lane was full (a metric). */
+  long droppedCount() {
+    return dropped.get();
   }
 
   private CompletableFuture<Void> runOne(StreamBinding b, ObjectNode payload) {

@@ -90,6 +90,21 @@ class StreamWorkerTest {
   }
 
   @Test
+  void framesOfEverySizeArriveIntact() throws Exception {
+    try (StreamClient c = StreamClient.connect(streamUrl).join("sizes", "s", "sizes")) {
+      await().until(() -> c.events("sync").size() == 1);
+      int[] sizes = {1, 100, 125, 126, 1000, 65_535, 65_536, 200_000};
+      for (int i = 0; i < sizes.length; i++) {
+        set("s", "sizes", "i" + i, "\"" + "y".repeat(sizes[i]) + "\"");
+      }
+      await().until(() -> c.events("create").size() == sizes.length);
+      for (int i = 0; i < sizes.length; i++) {
+        assertThat(c.events("create").get(i).get("event").get("data").asText()).hasSize(sizes[i]);
+      }
+    }
+  }
+
+  @Test
   void twoHundredSubscribersEachGetEveryClickInOrder() throws Exception {
     set("clicks", "all", "old", "{\"code\":\"earlier\"}");
     List<StreamClient> clients = new ArrayList<>();
@@ -266,6 +281,24 @@ class StreamWorkerTest {
       await().until(() -> c.events("create").size() == 1);
       assertThat(c.events("create").get(0).get("id").asText()).isEqualTo("shown");
     }
+  }
+
+  @Test
+  void triggerHandlersSeeAGroupsChangesInWriteOrder() throws Exception {
+    Worker test = engine.core().registerBuiltinWorker("test");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    engine.core().registerFunction(test, FunctionDefinition.of("t::order", "x"), BuiltinFunction.sync(c -> {
+      seen.add(c.data().get("id").asText());
+      return null;
+    }));
+    engine.core().registerTrigger(new TriggerBinding("o1", "stream", "t::order", json("{\"stream_name\":\"ordered\"}"), null, null));
+    List<String> written = new ArrayList<>();
+    for (int n = 0; n < 300; n++) {
+      set("ordered", "g", "i" + n, String.valueOf(n));
+      written.add("i" + n);
+    }
+    await().until(() -> seen.size() == 300);
+    assertThat(seen).containsExactlyElementsOf(written);
   }
 
   @Test
