@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.pubsub.adapter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.ClientOptions;
+import io.linkly.iii.engine.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -88,7 +89,7 @@ public final class RedisPubSub implements PubSubBackend {
   public static RedisPubSub connect(String url) {
     RedisURI uri = RedisURI.create(url);
     uri.setTimeout(COMMAND_TIMEOUT);
-    String safeUrl = redact(url);
+    String safeUrl = RedisClients.redact(url);
     ClientResources resources =
         DefaultClientResources.builder()
             .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
@@ -131,11 +132,8 @@ public final class RedisPubSub implements PubSubBackend {
       if (publisher != null) {
         publisher.close();
       }
-      shutdown(resources, publisherClient, subscriberClient);
-      String message =
-          timedOut(e)
-              ? "Redis connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s. Please ensure Redis is running at: " + safeUrl
-              : "Failed to connect to Redis at " + safeUrl + ": " + rootMessage(e);
+      RedisClients.shutdown(resources, publisherClient, subscriberClient);
+      String message = RedisClients.connectFailure(safeUrl, CONNECT_TIMEOUT, e);
       throw new IllegalStateException(message, e);
     }
   }
@@ -232,53 +230,6 @@ public final class RedisPubSub implements PubSubBackend {
     } catch (RuntimeException e) {
       log.debug("closing Redis connections: {}", e.getMessage());
     }
-    shutdown(resources, publisherClient, subscriberClient);
-  }
-
-  private static void shutdown(ClientResources resources, RedisClient... clients) {
-    for (RedisClient client : clients) {
-      try {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-      } catch (RuntimeException e) {
-        log.debug("stopping a Redis client: {}", e.getMessage());
-      }
-    }
-    try {
-      resources.shutdown(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      log.debug("stopping Redis client resources: {}", e.getMessage());
-    }
-  }
-
-  /** The URL without its password, for logs and messages. */
-  static String redact(String url) {
-    int scheme = url.indexOf("://");
-    int at = url.lastIndexOf('@');
-    if (scheme < 0 || at < scheme) {
-      return url;
-    }
-    return url.substring(0, scheme + 3) + "***@" + url.substring(at + 1);
-  }
-
-  private static boolean timedOut(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.util.concurrent.TimeoutException
-          || t instanceof io.netty.channel.ConnectTimeoutException
-          || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    RedisClients.shutdown(resources, publisherClient, subscriberClient);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
+import io.linkly.iii.engine.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -176,7 +177,7 @@ public final class RedisStreamStore implements SharedStreamStore {
   public static RedisStreamStore connect(String url, String keyPrefix, Clock clock, Feed feed) throws StreamStoreException {
     RedisURI uri = RedisURI.create(url);
     uri.setTimeout(COMMAND_TIMEOUT);
-    String safeUrl = redact(url);
+    String safeUrl = RedisClients.redact(url);
     ClientResources resources =
         DefaultClientResources.builder()
             .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
@@ -219,11 +220,8 @@ public final class RedisStreamStore implements SharedStreamStore {
         Thread.currentThread().interrupt();
       }
       closeQuietly(subscription, commands);
-      shutdown(resources, commandClient, feedClient);
-      String message =
-          timedOut(e)
-              ? "Redis connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s. Please ensure Redis is running at: " + safeUrl
-              : "Failed to connect to Redis at " + safeUrl + ": " + rootMessage(e);
+      RedisClients.shutdown(resources, commandClient, feedClient);
+      String message = RedisClients.connectFailure(safeUrl, CONNECT_TIMEOUT, e);
       throw new StreamStoreException(message, e);
     }
   }
@@ -478,7 +476,7 @@ public final class RedisStreamStore implements SharedStreamStore {
   public void close() {
     closed = true;
     closeQuietly(subscription, commands);
-    shutdown(resources, commandClient, feedClient);
+    RedisClients.shutdown(resources, commandClient, feedClient);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -521,7 +519,7 @@ public final class RedisStreamStore implements SharedStreamStore {
   }
 
   private StreamStoreException failure(String what, RuntimeException e) {
-    return new StreamStoreException(what + " at " + safeUrl + ": " + rootMessage(e), e);
+    return new StreamStoreException(what + " at " + safeUrl + ": " + RedisClients.rootMessage(e), e);
   }
 
   /** SCAN MATCH treats {@code * ? [ ] \} specially; names are matched literally. */
@@ -548,52 +546,5 @@ public final class RedisStreamStore implements SharedStreamStore {
         log.debug("closing a Redis connection: {}", e.getMessage());
       }
     }
-  }
-
-  private static void shutdown(ClientResources resources, RedisClient... clients) {
-    for (RedisClient client : clients) {
-      try {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-      } catch (RuntimeException e) {
-        log.debug("stopping a Redis client: {}", e.getMessage());
-      }
-    }
-    try {
-      resources.shutdown(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      log.debug("stopping Redis client resources: {}", e.getMessage());
-    }
-  }
-
-  /** The URL without its password, for logs and messages. */
-  static String redact(String url) {
-    int scheme = url.indexOf("://");
-    int at = url.lastIndexOf('@');
-    if (scheme < 0 || at < scheme) {
-      return url;
-    }
-    return url.substring(0, scheme + 3) + "***@" + url.substring(at + 1);
-  }
-
-  private static boolean timedOut(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.util.concurrent.TimeoutException
-          || t instanceof io.netty.channel.ConnectTimeoutException
-          || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }
