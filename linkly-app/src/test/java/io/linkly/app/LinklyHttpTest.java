@@ -48,6 +48,15 @@ class LinklyHttpTest {
   }
 
   @Test
+  void theEmbeddedConfigNeedsNoEnvironment() throws Exception {
+    // ./linkly on a fresh machine sets nothing: every placeholder must have a default
+    io.linkly.iii.engine.config.EngineConfig config = Linkly.config(name -> null);
+    assertThat(config.entries("iii-http").get(0).config().get("port").asInt()).isEqualTo(3111);
+    assertThat(config.entries("iii-stream").get(0).config().get("port").asInt()).isEqualTo(3112);
+    assertThat(config.entries("database").get(0).config().at("/databases/primary/url").asText()).isEqualTo("sqlite:./data/iii.db");
+  }
+
+  @Test
   void chapterOneFunctions() {
     assertThat(call("link::create", Map.of("url", "https://iii.dev", "code", "iii-fn")))
         .isEqualTo(json("{\"code\":\"iii-fn\",\"url\":\"https://iii.dev\"}"));
