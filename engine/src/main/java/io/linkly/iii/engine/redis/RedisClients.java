@@ -1,16 +1,75 @@
 package io.linkly.iii.engine.redis;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What every Redis-backed adapter needs around Lettuce: safe URLs, clear errors, clean shutdown. */
+/**
+ * What every Redis-backed adapter needs around Lettuce: one connection policy (timeouts,
+ * reconnect backoff, bounded request queues), safe URLs, clear errors, clean shutdown.
+ */
 public final class RedisClients {
 
   private static final Logger log = LoggerFactory.getLogger(RedisClients.class);
+
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final int REQUEST_QUEUE = 10_000;
+
+  /** The URL with the command timeout applied. */
+  public static RedisURI uri(String url) {
+    RedisURI uri = RedisURI.create(url);
+    uri.setTimeout(COMMAND_TIMEOUT);
+    return uri;
+  }
+
+  /** Small thread pools and a capped exponential reconnect delay, shared by an adapter's clients. */
+  public static ClientResources resources() {
+    return DefaultClientResources.builder()
+        .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
+        .computationThreadPoolSize(DefaultClientResources.MIN_COMPUTATION_THREADS)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_BACKOFF, 2, TimeUnit.MILLISECONDS))
+        .build();
+  }
+
+  /** A client for plain commands: they fail fast while disconnected and time out. */
+  public static RedisClient commandClient(ClientResources resources, RedisURI uri) {
+    RedisClient client = RedisClient.create(resources, uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .socketOptions(socket())
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.builder().fixedTimeout(COMMAND_TIMEOUT).build())
+            .requestQueueSize(REQUEST_QUEUE)
+            .build());
+    return client;
+  }
+
+  /**
+   * Options for a subscription client: its commands queue while disconnected and it re-subscribes
+   * on reconnect, so they never time out.
+   */
+  public static ClientOptions.Builder subscriptionOptions() {
+    return ClientOptions.builder()
+        .socketOptions(socket())
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+        .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
+        .requestQueueSize(REQUEST_QUEUE);
+  }
+
+  private static SocketOptions socket() {
+    return SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).tcpNoDelay(true).build();
+  }
 
   private RedisClients() {}
 
@@ -25,9 +84,9 @@ public final class RedisClients {
   }
 
   /** Upstream's wording for a failed connection at start (BUILTINS.md §2.3). */
-  public static String connectFailure(String safeUrl, Duration timeout, Throwable e) {
+  public static String connectFailure(String safeUrl, Throwable e) {
     return timedOut(e)
-        ? "Redis connection timed out after " + timeout.toSeconds() + "s. Please ensure Redis is running at: " + safeUrl
+        ? "Redis connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s. Please ensure Redis is running at: " + safeUrl
         : "Failed to connect to Redis at " + safeUrl + ": " + rootMessage(e);
   }
 

@@ -74,7 +74,8 @@ public final class ObservabilityWorker implements BuiltinWorker {
       engine.registerFunction(
           self,
           FunctionDefinition.of("engine::log::" + level, "Record a log line at " + level + " level"),
-          BuiltinFunction.sync(call -> log(level, call)));
+          // printing to the console can block, so it never runs on an event loop
+          BuiltinFunction.blocking(context.blocking(), call -> log(level, call)));
     }
     engine.registerFunction(
         self, FunctionDefinition.of("engine::logs::list", "List stored log lines"), BuiltinFunction.sync(this::list));

@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.testing.LocalRedis;
 import io.linkly.iii.engine.testing.TcpProxy;
 import io.linkly.iii.protocol.Json;
 import java.net.ServerSocket;
@@ -26,7 +25,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,10 +36,9 @@ import org.junit.jupiter.api.Test;
  */
 class RedisPubSubTest {
 
-  private static final String REDIS_URL = "redis://127.0.0.1:6379";
+  private static final String REDIS_URL = LocalRedis.URL;
 
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  private static LocalRedis local;
   private static RedisCommands<String, String> redis;
 
   private final List<IiiEngine> engines = new ArrayList<>();
@@ -51,29 +48,14 @@ class RedisPubSubTest {
 
   @BeforeAll
   static void connectToRedis() {
-    client = RedisClient.create(REDIS_URL);
-    try {
-      connection = client.connect();
-      redis = connection.sync();
-      redis.ping();
-    } catch (RuntimeException e) {
-      client.shutdown();
-      String reason = "Redis at 127.0.0.1:6379 is not reachable: " + e.getMessage();
-      if ("true".equals(System.getenv("CI"))) {
-        fail(reason + " (CI=true requires it)");
-      }
-      System.out.println("skipping RedisPubSubTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    local = LocalRedis.require("RedisPubSubTest");
+    redis = local.commands();
   }
 
   @AfterAll
   static void disconnect() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    if (local != null) {
+      local.close();
     }
   }
 
@@ -195,7 +177,7 @@ class RedisPubSubTest {
 
     // What we publish: the compact JSON of data on the channel named by the topic.
     BlockingQueue<String> heard = new LinkedBlockingQueue<>();
-    try (StatefulRedisPubSubConnection<String, String> listener = client.connectPubSub()) {
+    try (StatefulRedisPubSubConnection<String, String> listener = local.connectPubSub()) {
       listener.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
@@ -220,7 +202,7 @@ class RedisPubSubTest {
   @Test
   void subscriptionsComeBackAfterARedisOutageAndPublishFailsSoftMeanwhile() throws Exception {
     try (TcpProxy proxy = new TcpProxy(6379).start();
-        StatefulRedisPubSubConnection<String, String> probe = client.connectPubSub()) {
+        StatefulRedisPubSubConnection<String, String> probe = local.connectPubSub()) {
       IiiEngine flaky = engine("redis://127.0.0.1:" + proxy.port());
       IiiEngine steady = engine(REDIS_URL);
       Peer sub = subscriber(flaky, "flaky");

@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -23,6 +21,7 @@ import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.testing.LocalRedis;
 import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.engine.testing.StreamClient;
 import io.linkly.iii.engine.testing.TcpProxy;
@@ -41,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,10 +52,9 @@ import org.junit.jupiter.api.Test;
  */
 class StreamRedisTest {
 
-  private static final String REDIS_URL = "redis://127.0.0.1:6379";
+  private static final String REDIS_URL = LocalRedis.URL;
 
-  private static RedisClient client;
-  private static StatefulRedisConnection<String, String> connection;
+  private static LocalRedis local;
   private static RedisCommands<String, String> redis;
 
   private final List<IiiEngine> engines = new ArrayList<>();
@@ -66,29 +63,14 @@ class StreamRedisTest {
 
   @BeforeAll
   static void connectToRedis() {
-    client = RedisClient.create(REDIS_URL);
-    try {
-      connection = client.connect();
-      redis = connection.sync();
-      redis.ping();
-    } catch (RuntimeException e) {
-      client.shutdown();
-      String reason = "Redis at 127.0.0.1:6379 is not reachable: " + e.getMessage();
-      if ("true".equals(System.getenv("CI"))) {
-        fail(reason + " (CI=true requires it)");
-      }
-      System.out.println("skipping StreamRedisTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    local = LocalRedis.require("StreamRedisTest");
+    redis = local.commands();
   }
 
   @AfterAll
   static void disconnect() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    if (local != null) {
+      local.close();
     }
   }
 
@@ -465,7 +447,7 @@ class StreamRedisTest {
     StreamClient onA = subscriber(a, "watch", "s", "g");
     String channel = prefix + "stream::events";
     BlockingQueue<String> heard = new LinkedBlockingQueue<>();
-    try (StatefulRedisPubSubConnection<String, String> listener = client.connectPubSub()) {
+    try (StatefulRedisPubSubConnection<String, String> listener = local.connectPubSub()) {
       listener.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String from, String message) {

@@ -2,12 +2,9 @@ package io.linkly.iii.engine.workers.pubsub.adapter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lettuce.core.ClientOptions;
 import io.linkly.iii.engine.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -15,14 +12,10 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import io.linkly.iii.protocol.Json;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * with its last; every local listener receives each message that subscription delivers (upstream
  * keeps only the first subscriber per topic per engine).
  *
- * <p>Outages: both connections reconnect on their own (backoff capped at {@link #MAX_BACKOFF}).
+ * <p>Outages: both connections reconnect on their own (backoff capped at {@link RedisClients#MAX_BACKOFF}).
  * While the publisher is down a publish fails at once instead of queueing; the subscriber queues
  * its (un)subscribe commands instead, and Lettuce re-subscribes every confirmed channel when the
  * connection comes back, so subscriptions survive a Redis restart. Events published while this
@@ -49,10 +42,6 @@ public final class RedisPubSub implements PubSubBackend {
 
   private static final Logger log = LoggerFactory.getLogger(RedisPubSub.class);
 
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-  private static final int REQUEST_QUEUE = 10_000;
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
   private final String safeUrl;
@@ -87,32 +76,12 @@ public final class RedisPubSub implements PubSubBackend {
    * @throws IllegalStateException if Redis cannot be reached
    */
   public static RedisPubSub connect(String url) {
-    RedisURI uri = RedisURI.create(url);
-    uri.setTimeout(COMMAND_TIMEOUT);
+    RedisURI uri = RedisClients.uri(url);
     String safeUrl = RedisClients.redact(url);
-    ClientResources resources =
-        DefaultClientResources.builder()
-            .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
-            .computationThreadPoolSize(DefaultClientResources.MIN_COMPUTATION_THREADS)
-            .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_BACKOFF, 2, TimeUnit.MILLISECONDS))
-            .build();
-    SocketOptions socket = SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).tcpNoDelay(true).build();
-    RedisClient publisherClient = RedisClient.create(resources, uri);
-    publisherClient.setOptions(
-        ClientOptions.builder()
-            .socketOptions(socket)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.builder().fixedTimeout(COMMAND_TIMEOUT).build())
-            .requestQueueSize(REQUEST_QUEUE)
-            .build());
+    ClientResources resources = RedisClients.resources();
+    RedisClient publisherClient = RedisClients.commandClient(resources, uri);
     RedisClient subscriberClient = RedisClient.create(resources, uri);
-    subscriberClient.setOptions(
-        ClientOptions.builder()
-            .socketOptions(socket)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
-            .requestQueueSize(REQUEST_QUEUE)
-            .build());
+    subscriberClient.setOptions(RedisClients.subscriptionOptions().build());
     StatefulRedisConnection<String, byte[]> publisher = null;
     try {
       publisher = publisherClient.connect(CODEC);
@@ -133,7 +102,7 @@ public final class RedisPubSub implements PubSubBackend {
         publisher.close();
       }
       RedisClients.shutdown(resources, publisherClient, subscriberClient);
-      String message = RedisClients.connectFailure(safeUrl, CONNECT_TIMEOUT, e);
+      String message = RedisClients.connectFailure(safeUrl, e);
       throw new IllegalStateException(message, e);
     }
   }

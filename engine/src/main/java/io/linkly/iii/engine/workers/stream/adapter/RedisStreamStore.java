@@ -3,7 +3,6 @@ package io.linkly.iii.engine.workers.stream.adapter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
 import io.linkly.iii.engine.redis.RedisClients;
@@ -12,8 +11,6 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -27,8 +24,6 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
@@ -37,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -88,10 +82,6 @@ public final class RedisStreamStore implements SharedStreamStore {
   private static final Logger log = LoggerFactory.getLogger(RedisStreamStore.class);
 
   public static final String CHANNEL = "stream::events";
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-  private static final int REQUEST_QUEUE = 10_000;
   private static final int SCAN_COUNT = 1000;
   /** An update retries when another writer changed the item between its read and its write. */
   private static final int MAX_UPDATE_ATTEMPTS = 100;
@@ -175,35 +165,14 @@ public final class RedisStreamStore implements SharedStreamStore {
    * does not answer. {@code feed} starts receiving changes before this returns.
    */
   public static RedisStreamStore connect(String url, String keyPrefix, Clock clock, Feed feed) throws StreamStoreException {
-    RedisURI uri = RedisURI.create(url);
-    uri.setTimeout(COMMAND_TIMEOUT);
+    RedisURI uri = RedisClients.uri(url);
     String safeUrl = RedisClients.redact(url);
-    ClientResources resources =
-        DefaultClientResources.builder()
-            .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
-            .computationThreadPoolSize(DefaultClientResources.MIN_COMPUTATION_THREADS)
-            .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_BACKOFF, 2, TimeUnit.MILLISECONDS))
-            .build();
-    SocketOptions socket = SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).tcpNoDelay(true).build();
-    RedisClient commandClient = RedisClient.create(resources, uri);
-    commandClient.setOptions(
-        ClientOptions.builder()
-            .socketOptions(socket)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.builder().fixedTimeout(COMMAND_TIMEOUT).build())
-            .requestQueueSize(REQUEST_QUEUE)
-            .build());
-    // The subscription queues its commands while disconnected and re-subscribes on reconnect;
-    // RESP3 lets it read snapshots while subscribed. Snapshot reads carry their own timeout.
+    ClientResources resources = RedisClients.resources();
+    RedisClient commandClient = RedisClients.commandClient(resources, uri);
+    // RESP3 lets the subscription read snapshots while subscribed; those reads carry their own
+    // timeout.
     RedisClient feedClient = RedisClient.create(resources, uri);
-    feedClient.setOptions(
-        ClientOptions.builder()
-            .socketOptions(socket)
-            .protocolVersion(ProtocolVersion.RESP3)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
-            .requestQueueSize(REQUEST_QUEUE)
-            .build());
+    feedClient.setOptions(RedisClients.subscriptionOptions().protocolVersion(ProtocolVersion.RESP3).build());
     StatefulRedisConnection<String, String> commands = null;
     StatefulRedisPubSubConnection<String, String> subscription = null;
     try {
@@ -212,7 +181,7 @@ public final class RedisStreamStore implements SharedStreamStore {
       RedisStreamStore store =
           new RedisStreamStore(safeUrl, keyPrefix, clock, feed, resources, commandClient, feedClient, commands, subscription);
       subscription.addListener(store.new Listener());
-      subscription.async().subscribe(store.channel).get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      subscription.async().subscribe(store.channel).get(RedisClients.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       log.info("iii-stream connected to Redis at {} (channel {})", safeUrl, store.channel);
       return store;
     } catch (Exception e) {
@@ -221,7 +190,7 @@ public final class RedisStreamStore implements SharedStreamStore {
       }
       closeQuietly(subscription, commands);
       RedisClients.shutdown(resources, commandClient, feedClient);
-      String message = RedisClients.connectFailure(safeUrl, CONNECT_TIMEOUT, e);
+      String message = RedisClients.connectFailure(safeUrl, e);
       throw new StreamStoreException(message, e);
     }
   }
@@ -388,7 +357,7 @@ public final class RedisStreamStore implements SharedStreamStore {
       command = value;
     }
     // callbacks are attached before dispatch, so a reply runs them on the subscription's thread
-    command.orTimeout(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    command.orTimeout(RedisClients.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     try {
       subscription.dispatch(command);
     } catch (RuntimeException e) {

@@ -1,0 +1,61 @@
+package io.linkly.iii.engine.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The machine's Redis (127.0.0.1:6379) for adapter tests: required when {@code CI=true},
+ * otherwise a missing server skips the test class with the reason printed.
+ */
+public final class LocalRedis implements AutoCloseable {
+
+  public static final String URL = "redis://127.0.0.1:6379";
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+
+  private LocalRedis(RedisClient client, StatefulRedisConnection<String, String> connection) {
+    this.client = client;
+    this.connection = connection;
+  }
+
+  /** Connects, or fails (CI) / aborts (elsewhere) the calling test class. */
+  public static LocalRedis require(String testClass) {
+    RedisClient client = RedisClient.create(URL);
+    try {
+      StatefulRedisConnection<String, String> connection = client.connect();
+      connection.sync().ping();
+      return new LocalRedis(client, connection);
+    } catch (RuntimeException e) {
+      client.shutdown();
+      String reason = "Redis at 127.0.0.1:6379 is not reachable: " + e.getMessage();
+      if ("true".equals(System.getenv("CI"))) {
+        fail(reason + " (CI=true requires it)");
+      }
+      System.out.println("skipping " + testClass + ": " + reason);
+      Assumptions.abort(reason);
+      throw new AssertionError("unreachable");
+    }
+  }
+
+  /** A fresh pub/sub connection, for listening to channels; the caller closes it. */
+  public StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    return client.connectPubSub();
+  }
+
+  public RedisCommands<String, String> commands() {
+    return connection.sync();
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}
