@@ -21,9 +21,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
 /**
- * Starts Linkly: the engine on Linkly's embedded config, then every Linkly worker, each on its own
- * SDK connection as if it were a separate process. {@link #close} stops the workers, then the
- * engine.
+ * Starts Linkly: the engine on Linkly's embedded config, then every Linkly worker, each attached
+ * to the engine in-process (same registry and routing as a remote worker, no socket, no JSON
+ * text). Remote workers (Node, {@code iii trigger}) still connect on the worker port. {@link
+ * #close} stops the workers, then the engine.
  */
 public final class Linkly implements AutoCloseable {
 
@@ -57,7 +58,7 @@ public final class Linkly implements AutoCloseable {
   }
 
   private Iii connect(String workerName) {
-    Iii iii = Iii.registerWorker(engine.workerUrl(), WorkerOptions.builder().workerName(workerName).build());
+    Iii iii = Iii.registerWorker(engine, WorkerOptions.builder().workerName(workerName).build());
     connections.add(iii);
     return iii;
   }

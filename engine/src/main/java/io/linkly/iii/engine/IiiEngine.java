@@ -3,6 +3,12 @@ package io.linkly.iii.engine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.RouterSettings;
+import io.linkly.iii.engine.local.InProcessConnection;
+import io.linkly.iii.engine.workers.BuiltinNamespaces;
+import io.linkly.iii.engine.workers.queue.EnqueueAction;
+import io.linkly.iii.protocol.LocalEngine;
+import io.linkly.iii.protocol.MessageSink;
 import io.linkly.iii.engine.net.Transport;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.BuiltinWorkers;
@@ -21,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * A running engine: the core, its event loops and the built-in workers of one configuration.
  * {@link #start} returns once every listener is bound; {@link #close} stops everything it started.
  */
-public final class IiiEngine implements AutoCloseable {
+public final class IiiEngine implements AutoCloseable, LocalEngine {
 
   private static final Logger log = LoggerFactory.getLogger(IiiEngine.class);
 
@@ -43,7 +49,15 @@ public final class IiiEngine implements AutoCloseable {
   public static IiiEngine start(EngineConfig config, BuiltinWorkers catalogue, Clock clock) throws ConfigException {
     long began = System.nanoTime();
     List<BuiltinWorker> workers = catalogue.create(config); // validates everything before binding
-    Engine engine = new Engine(clock);
+    RouterSettings settings =
+        workers.stream()
+            .filter(WorkerManager.class::isInstance)
+            .map(w -> ((WorkerManager) w).routerSettings())
+            .findFirst()
+            .orElse(RouterSettings.DEFAULTS);
+    Engine engine = new Engine(clock, settings, BuiltinNamespaces.STANDARD);
+    // so that an engine without iii-queue answers an enqueue as upstream's does
+    EnqueueAction.install(engine);
     Transport transport = new Transport(Integer.getInteger("iii.io.threads", Math.max(2, Runtime.getRuntime().availableProcessors())));
     ExecutorService blocking =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
@@ -99,6 +113,12 @@ public final class IiiEngine implements AutoCloseable {
     return engine.droppedFrames();
   }
 
+  /** Attaches a worker running in this JVM (see {@code Iii.registerWorker(LocalEngine, …)}). */
+  @Override
+  public MessageSink attach(MessageSink toWorker) {
+    return InProcessConnection.attach(engine, toWorker);
+  }
+
   @Override
   public void close() {
     for (int i = started.size() - 1; i >= 0; i--) {
@@ -117,5 +137,6 @@ public final class IiiEngine implements AutoCloseable {
     }
     transport.close();
     blocking.shutdownNow();
+    engine.close();
   }
 }

@@ -110,7 +110,8 @@ public final class MessageCodec {
               optionalAction(root),
               optionalTree(root, "metadata"),
               optionalString(root, "traceparent"),
-              optionalString(root, "baggage"));
+              optionalString(root, "baggage"),
+              optionalPositiveLong(root, "timeout_ms"));
       case InvocationResult.TYPE ->
           new InvocationResult(
               requiredUuid(root, "invocation_id"),
@@ -162,6 +163,17 @@ public final class MessageCodec {
       throw new DecodeException("field '" + field + "' must be a string");
     }
     return node.textValue();
+  }
+
+  private static Long optionalPositiveLong(JsonNode root, String field) throws DecodeException {
+    JsonNode node = present(root, field);
+    if (node == null) {
+      return null;
+    }
+    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() <= 0) {
+      throw new DecodeException("field '" + field + "' must be a positive integer");
+    }
+    return node.longValue();
   }
 
   private static JsonNode optionalTree(JsonNode root, String field) {
@@ -297,6 +309,9 @@ public final class MessageCodec {
           tree(gen, "metadata", m.metadata());
           string(gen, "traceparent", m.traceparent());
           string(gen, "baggage", m.baggage());
+          if (m.timeoutMs() != null) {
+            gen.writeNumberField("timeout_ms", m.timeoutMs());
+          }
         }
         case InvocationResult m -> {
           gen.writeStringField("invocation_id", m.invocationId().toString());

@@ -1,6 +1,7 @@
 package io.linkly.iii.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.protocol.LocalEngine;
 import io.linkly.iii.sdk.impl.IiiClient;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,6 +27,15 @@ public interface Iii extends AutoCloseable {
 
   static Iii registerWorker(String url, WorkerOptions options) {
     return IiiClient.start(url, options);
+  }
+
+  /**
+   * Starts a worker inside the JVM of {@code engine}: the same API and the same engine-side
+   * registry, routing and limits as over a socket, with no socket and no JSON text in between. It
+   * is registered when this returns; {@link #shutdown} detaches it.
+   */
+  static Iii registerWorker(LocalEngine engine, WorkerOptions options) {
+    return IiiClient.start(engine, options);
   }
 
   /** Completes when the engine has accepted the first connection. */

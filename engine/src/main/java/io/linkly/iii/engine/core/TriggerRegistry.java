@@ -45,7 +45,7 @@ final class TriggerRegistry {
     try {
       TriggerTypeEntry previous = types.put(entry.id(), entry);
       if (previous != null && previous.owner() != entry.owner()) {
-        log.warn("trigger type {} is now provided by worker {}", entry.id(), entry.owner().id());
+        log.warn("trigger type {} is now provided by worker {}", LogSafe.escape(entry.id()), entry.owner().describe());
       }
       // The new provider takes over every live binding, then every parked one.
       List<TriggerBinding> toDeliver = new ArrayList<>();
@@ -103,8 +103,8 @@ final class TriggerRegistry {
       if (type == null) {
         log.warn(
             "trigger type {} is not registered yet; binding {} is parked until it is",
-            binding.triggerType(),
-            binding.id());
+            LogSafe.escape(binding.triggerType()),
+            LogSafe.escape(binding.id()));
         pending.put(binding.id(), binding);
         return Optional.empty();
       }
@@ -231,7 +231,7 @@ final class TriggerRegistry {
       } catch (TriggerProvider.TriggerRejectedException e) {
         return Optional.of(e.getMessage());
       } catch (RuntimeException e) {
-        log.warn("trigger provider {} failed on binding {}", type.id(), binding.id(), e);
+        log.warn("trigger provider {} failed on binding {}", LogSafe.escape(type.id()), LogSafe.escape(binding.id()), e);
         return Optional.of(String.valueOf(e.getMessage()));
       }
     }
@@ -250,7 +250,7 @@ final class TriggerRegistry {
   private void notifyOwner(TriggerBinding binding, String message) {
     Worker owner = binding.ownerWorkerId() == null ? null : workers.apply(binding.ownerWorkerId());
     if (owner == null || owner.isGone() || owner.isBuiltin()) {
-      log.warn("trigger {} ({}) was rejected: {}", binding.id(), binding.triggerType(), message);
+      log.warn("trigger {} ({}) was rejected: {}", LogSafe.escape(binding.id()), LogSafe.escape(binding.triggerType()), LogSafe.escape(message));
       return;
     }
     owner

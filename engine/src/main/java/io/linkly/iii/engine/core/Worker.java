@@ -1,13 +1,15 @@
 package io.linkly.iii.engine.core;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The engine's record of one worker: a remote socket connection, or a built-in module living
- * in-process (then {@link #connection()} is {@code null}). Identity is the per-connection UUID.
+ * The engine's record of one worker: a connected one (socket or in-process link), or a built-in
+ * module (then {@link #connection()} is {@code null}). Identity is the per-connection UUID.
  */
 public final class Worker {
 
@@ -19,11 +21,14 @@ public final class Worker {
   private volatile WorkerMetadata metadata = WorkerMetadata.UNKNOWN;
   private final AtomicBoolean gone = new AtomicBoolean();
 
-  /** Invocations this worker is executing, so they can be halted when it leaves. */
-  final Set<UUID> executing = ConcurrentHashMap.newKeySet();
+  /** Invocations this worker is executing, by the engine's invocation id. */
+  final Map<UUID, Invocation> executing = new ConcurrentHashMap<>();
 
-  /** Calls this worker made that still await a result, keyed by the caller's invocation id. */
-  final Set<UUID> callsInFlight = ConcurrentHashMap.newKeySet();
+  /** Calls this worker made that still await a result, by the caller's invocation id. */
+  final Map<UUID, CompletableFuture<?>> callsInFlight = new ConcurrentHashMap<>();
+
+  /** The function ids this worker registered, so its disconnect can withdraw them. */
+  final Set<String> functionIds = ConcurrentHashMap.newKeySet();
 
   Worker(String id, String reattachToken, Connection connection, long connectedAtMs, String builtinName) {
     this.id = id;
@@ -80,5 +85,11 @@ public final class Worker {
   /** True exactly once: for the caller that runs the disconnect cleanup. */
   boolean markGone() {
     return gone.compareAndSet(false, true);
+  }
+
+  /** For log lines: the id plus the reported name, both escaped. */
+  public String describe() {
+    String name = displayName();
+    return name == null ? id : LogSafe.escape(name) + " (" + id + ")";
   }
 }

@@ -40,6 +40,12 @@ public final class WebSockets {
    * upgrade response has been written. Compression is not negotiated (upstream declines it too).
    */
   public static boolean upgrade(ChannelHandlerContext ctx, FullHttpRequest request, String name, ChannelHandler handler) {
+    return upgrade(ctx, request, pipeline -> pipeline.addLast(name, handler));
+  }
+
+  /** As above, with {@code handlers} adding any number of handlers after the frame aggregator. */
+  public static boolean upgrade(
+      ChannelHandlerContext ctx, FullHttpRequest request, java.util.function.Consumer<ChannelPipeline> handlers) {
     String location = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
     WebSocketDecoderConfig decoder =
         WebSocketDecoderConfig.newBuilder()
@@ -57,7 +63,7 @@ public final class WebSockets {
     // listener run, before handshake() even returns.
     ChannelPipeline pipeline = ctx.pipeline();
     pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(MAX_MESSAGE_BYTES));
-    pipeline.addLast(name, handler);
+    handlers.accept(pipeline);
     handshaker
         .handshake(ctx.channel(), request)
         .addListener(

@@ -3,6 +3,8 @@ package io.linkly.iii.engine.net;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.protocol.MessageCodec;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -26,18 +28,25 @@ public final class WorkerListener implements AutoCloseable {
   }
 
   public static WorkerListener start(
-      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs) {
+      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs, SocketLimits limits) {
     MessageCodec codec = new MessageCodec();
     Listener listener =
         Listener.bind(
             transport,
             host,
             port,
-            ch ->
-                ch.pipeline()
-                    .addLast("http", new HttpServerCodec())
-                    .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
-                    .addLast("router", new Router(engine, codec, handshakeTimeoutMs)));
+            ch -> {
+              ch.config()
+                  .setWriteBufferWaterMark(
+                      new WriteBufferWaterMark((int) (limits.maxBufferedBytes() / 2), (int) limits.maxBufferedBytes()));
+              ch.pipeline()
+                  // first in line: every write of one read batch (or one burst from other threads)
+                  // reaches the socket in one flush
+                  .addLast("flush", new FlushConsolidationHandler(256, true))
+                  .addLast("http", new HttpServerCodec())
+                  .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
+                  .addLast("router", new PathRouter(engine, codec, handshakeTimeoutMs, limits));
+            });
     return new WorkerListener(listener);
   }
 
@@ -54,16 +63,18 @@ public final class WorkerListener implements AutoCloseable {
     listener.close();
   }
 
-  private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final class PathRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Engine engine;
     private final MessageCodec codec;
     private final long handshakeTimeoutMs;
+    private final SocketLimits limits;
     private ScheduledFuture<?> deadline;
 
-    Router(Engine engine, MessageCodec codec, long handshakeTimeoutMs) {
+    PathRouter(Engine engine, MessageCodec codec, long handshakeTimeoutMs, SocketLimits limits) {
       this.engine = engine;
       this.codec = codec;
       this.handshakeTimeoutMs = handshakeTimeoutMs;
+      this.limits = limits;
     }
 
     @Override
@@ -81,7 +92,12 @@ public final class WorkerListener implements AutoCloseable {
       }
       boolean upgraded =
           switch (path) {
-            case "/" -> WebSockets.upgrade(ctx, request, "worker", new WorkerSocketHandler(engine, codec));
+            case "/" ->
+                WebSockets.upgrade(
+                    ctx,
+                    request,
+                    p -> p.addLast("frames", new MessageFrameCodec(engine, codec))
+                        .addLast("session", new SessionHandler(engine, limits)));
             case "/otel" -> WebSockets.upgrade(ctx, request, "telemetry", new Telemetry());
             default -> {
               WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");

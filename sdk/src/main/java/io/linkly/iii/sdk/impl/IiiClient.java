@@ -36,12 +36,13 @@ import io.linkly.iii.sdk.TriggerTypeHandler;
 import io.linkly.iii.sdk.TriggerTypeRef;
 import io.linkly.iii.sdk.TypedHandler;
 import io.linkly.iii.sdk.WorkerOptions;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
+import io.linkly.iii.protocol.LocalEngine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -51,8 +52,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * calls on the handler executor and matches results to outbound calls. Inbound messages arrive
  * on the single I/O thread and are only dispatched from there; user code never runs on it.
  */
-public final class IiiClient implements Iii, SocketListener {
+public final class IiiClient implements Iii, LinkListener {
 
   static final String WORKERS_REGISTER = "engine::workers::register";
   static final String SHUTTING_DOWN = "iii is shutting down";
@@ -79,13 +80,12 @@ public final class IiiClient implements Iii, SocketListener {
 
   private final WorkerOptions options;
   private final String workerName;
-  private final EventLoopGroup group;
   private final ExecutorService ownedExecutor;
   private final Executor handlers;
   private final OrderedTasks providerTasks;
-  private final Outbox outbox;
   private final PendingCalls pending = new PendingCalls();
-  private final WorkerSocket socket;
+  private final Link link;
+  private final boolean inProcess;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final Logger defaultLogger;
@@ -98,8 +98,9 @@ public final class IiiClient implements Iii, SocketListener {
   private volatile String workerId;
   private volatile String reattachToken;
 
-  private IiiClient(URI uri, WorkerOptions options, Heartbeat heartbeat) {
+  private IiiClient(WorkerOptions options, Function<LinkListener, Link> links, boolean inProcess) {
     this.options = options;
+    this.inProcess = inProcess;
     this.workerName = WorkerInfo.resolveName(options.workerName());
     if (options.handlerExecutor() != null) {
       this.ownedExecutor = null;
@@ -109,24 +110,10 @@ public final class IiiClient implements Iii, SocketListener {
       this.handlers = ownedExecutor;
     }
     this.providerTasks = new OrderedTasks(handlers);
-    Frames frames = new Frames();
-    Transport transport = Transport.best();
-    this.group = transport.newGroup();
-    this.outbox = new Outbox(frames, group.next(), Outbox.DEFAULT_CAPACITY);
     try {
-      this.socket =
-          new WorkerSocket(
-              uri,
-              options.headers(),
-              options.reconnect(),
-              heartbeat,
-              group,
-              transport,
-              frames,
-              this);
+      this.link = links.apply(this);
     } catch (RuntimeException e) {
       // a bad URL: release the threads made above before reporting it
-      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       if (ownedExecutor != null) {
         ownedExecutor.shutdown();
       }
@@ -144,11 +131,23 @@ public final class IiiClient implements Iii, SocketListener {
     if (url == null) {
       throw new IllegalArgumentException("the engine URL is required");
     }
-    IiiClient client =
-        new IiiClient(
-            URI.create(url), options == null ? WorkerOptions.defaults() : options, heartbeat);
+    URI uri = URI.create(url);
+    WorkerOptions resolved = options == null ? WorkerOptions.defaults() : options;
+    return started(new IiiClient(resolved, l -> new SocketLink(uri, resolved, heartbeat, l), false));
+  }
+
+  /** Creates a worker attached to an engine in this JVM; it is registered when this returns. */
+  public static IiiClient start(LocalEngine engine, WorkerOptions options) {
+    if (engine == null) {
+      throw new IllegalArgumentException("an engine is required");
+    }
+    WorkerOptions resolved = options == null ? WorkerOptions.defaults() : options;
+    return started(new IiiClient(resolved, l -> new LocalLink(engine, l), true));
+  }
+
+  private static IiiClient started(IiiClient client) {
     try {
-      client.socket.start();
+      client.link.start();
     } catch (RuntimeException e) {
       client.shutdown();
       throw e;
@@ -176,6 +175,14 @@ public final class IiiClient implements Iii, SocketListener {
 
   boolean isShutdown() {
     return shutdown.get();
+  }
+
+  /**
+   * Whether log lines are also written to this process's own log. An in-process worker's lines are
+   * printed by the engine it forwards them to, in this very process, so they are not echoed.
+   */
+  boolean logsLocally() {
+    return !inProcess;
   }
 
   // ------------------------------------------------------------------ registration
@@ -222,7 +229,7 @@ public final class IiiClient implements Iii, SocketListener {
             null);
     LocalFunction entry = new LocalFunction(registration, handler);
     functions.put(definition.id(), entry);
-    outbox.send(registration);
+    link.send(registration);
     return new FunctionRef() {
       @Override
       public String id() {
@@ -232,7 +239,7 @@ public final class IiiClient implements Iii, SocketListener {
       @Override
       public void unregister() {
         if (functions.remove(definition.id(), entry)) {
-          outbox.send(new UnregisterFunction(definition.id()));
+          link.send(new UnregisterFunction(definition.id()));
         }
       }
     };
@@ -253,7 +260,7 @@ public final class IiiClient implements Iii, SocketListener {
             orJsonNull(toTree(binding.config(), "trigger config")),
             toTree(binding.metadata(), "trigger metadata"));
     bindings.put(id, registration);
-    outbox.send(registration);
+    link.send(registration);
     return new TriggerRef() {
       @Override
       public String id() {
@@ -268,7 +275,7 @@ public final class IiiClient implements Iii, SocketListener {
       @Override
       public void unregister() {
         if (bindings.remove(id) != null && !shutdown.get()) {
-          outbox.sendOrQueue(new UnregisterTrigger(id, binding.type()), null);
+          link.sendOrQueue(new UnregisterTrigger(id, binding.type()), null);
         }
       }
     };
@@ -286,7 +293,7 @@ public final class IiiClient implements Iii, SocketListener {
         new RegisterTriggerType(id, description == null ? "" : description);
     LocalTriggerType entry = new LocalTriggerType(registration, handler);
     triggerTypes.put(id, entry);
-    outbox.send(registration);
+    link.send(registration);
     return new TriggerTypeRef() {
       @Override
       public String id() {
@@ -297,7 +304,7 @@ public final class IiiClient implements Iii, SocketListener {
       public void unregister() {
         if (triggerTypes.remove(id, entry)) {
           provided.values().removeIf(b -> b.triggerType().equals(id));
-          outbox.send(new UnregisterTriggerType(id));
+          link.send(new UnregisterTriggerType(id));
         }
       }
     };
@@ -311,7 +318,7 @@ public final class IiiClient implements Iii, SocketListener {
       throw new IllegalArgumentException("a trigger request is required");
     }
     requireRunning();
-    if (group.next().inEventLoop()) {
+    if (link.onDeliveryThread()) {
       // the answer would have to be read by this very thread
       throw new IllegalStateException(
           "trigger() blocks and cannot run on the SDK's I/O thread; use triggerAsync()");
@@ -319,7 +326,7 @@ public final class IiiClient implements Iii, SocketListener {
     JsonNode data = payloadOf(request);
     JsonNode metadata = toTree(request.metadata(), "metadata");
     if (request.action() instanceof TriggerAction.FireAndForget) {
-      outbox.sendOrQueue(
+      link.sendOrQueue(
           new InvokeFunction(null, request.functionId(), data, request.action(), metadata, null, null),
           null);
       return null;
@@ -370,7 +377,7 @@ public final class IiiClient implements Iii, SocketListener {
       JsonNode data = payloadOf(request);
       JsonNode metadata = toTree(request.metadata(), "metadata");
       if (request.action() instanceof TriggerAction.FireAndForget) {
-        outbox.sendOrQueue(
+        link.sendOrQueue(
             new InvokeFunction(
                 null, request.functionId(), data, request.action(), metadata, null, null),
             null);
@@ -404,7 +411,7 @@ public final class IiiClient implements Iii, SocketListener {
 
   /** Fire-and-forget call that never throws past the queue bound; used by the logger. */
   void fireAndForget(String functionId, JsonNode data) {
-    outbox.sendOrQueue(
+    link.sendOrQueue(
         new InvokeFunction(null, functionId, data, TriggerAction.VOID, null, null, null), null);
   }
 
@@ -417,14 +424,16 @@ public final class IiiClient implements Iii, SocketListener {
             request.functionId(),
             timeout.toNanos(),
             () -> timeoutError(request.functionId(), timeout));
+    long timeoutMs = Math.max(1, timeout.toMillis());
     if (shutdown.get()) {
       // shutdown() may have failed the pending calls just before this one was opened
       pending.abandon(call, new IiiException(IiiException.UNKNOWN, SHUTTING_DOWN));
       throw new IiiException(IiiException.UNKNOWN, SHUTTING_DOWN);
     }
     try {
-      outbox.sendOrQueue(
-          new InvokeFunction(id, request.functionId(), data, request.action(), metadata, null, null),
+      link.sendOrQueue(
+          new InvokeFunction(
+              id, request.functionId(), data, request.action(), metadata, null, null, timeoutMs),
           call);
     } catch (RuntimeException e) {
       IiiException failure = asIiiException(e, request.functionId());
@@ -498,49 +507,45 @@ public final class IiiClient implements Iii, SocketListener {
     return new WorkerLogger(name == null ? workerName : name, workerName, this);
   }
 
-  // ------------------------------------------------------------------ socket events (I/O thread)
+  // ------------------------------------------------------------------ link events
 
   @Override
-  public void onOpen(Channel ch) {
-    if (shutdown.get()) {
-      ch.close();
-      return;
+  public List<Message> replay() {
+    List<Message> messages = new ArrayList<>();
+    String previous = workerId;
+    if (previous != null) {
+      messages.add(new Reattach(previous, reattachToken));
     }
-    outbox.open(
-        ch,
-        c -> {
-          String previous = workerId;
-          if (previous != null) {
-            outbox.writeDuringOpen(c, new Reattach(previous, reattachToken));
-          }
-          for (LocalTriggerType t : triggerTypes.values()) {
-            outbox.writeDuringOpen(c, t.registration());
-          }
-          for (LocalFunction f : functions.values()) {
-            outbox.writeDuringOpen(c, f.registration());
-          }
-          for (RegisterTrigger b : bindings.values()) {
-            outbox.writeDuringOpen(c, b);
-          }
-        },
-        c ->
-            outbox.writeDuringOpen(
-                c,
-                new InvokeFunction(
-                    null,
-                    WORKERS_REGISTER,
-                    WorkerInfo.payload(workerName, options.description()),
-                    TriggerAction.VOID,
-                    null,
-                    null,
-                    null)));
-    log.debug("connected; replayed {} trigger types, {} functions, {} bindings",
+    triggerTypes.values().forEach(t -> messages.add(t.registration()));
+    functions.values().forEach(f -> messages.add(f.registration()));
+    messages.addAll(bindings.values());
+    log.debug("connecting; replaying {} trigger types, {} functions, {} bindings",
         triggerTypes.size(), functions.size(), bindings.size());
+    return messages;
   }
 
   @Override
-  public void onClose(Channel ch) {
-    if (outbox.closed(ch) && !shutdown.get()) {
+  public Message announcement() {
+    return new InvokeFunction(
+        null,
+        WORKERS_REGISTER,
+        WorkerInfo.payload(workerName, options.description()),
+        TriggerAction.VOID,
+        null,
+        null,
+        null);
+  }
+
+  @Override
+  public void onDisconnected() {
+    if (shutdown.get()) {
+      return;
+    }
+    if (inProcess) {
+      // nothing will answer these any more, and in-process calls have no local timers
+      log.info("the in-process engine stopped");
+      pending.failAll(() -> new IiiException(IiiException.UNKNOWN, "the in-process engine stopped"));
+    } else {
       log.info("disconnected from the engine; reconnecting");
     }
   }
@@ -559,7 +564,7 @@ public final class IiiClient implements Iii, SocketListener {
         log.debug("registered as worker {}", m.workerId());
         ready.complete(null);
       }
-      case Ping p -> outbox.send(Pong.INSTANCE);
+      case Ping p -> link.send(Pong.INSTANCE);
       default -> log.debug("ignoring an unexpected {} message", message.type());
     }
   }
@@ -570,7 +575,7 @@ public final class IiiClient implements Iii, SocketListener {
     LocalFunction fn = functions.get(m.functionId());
     if (fn == null) {
       if (m.invocationId() != null) {
-        outbox.send(
+        link.send(
             InvocationResult.failure(
                 m.invocationId(),
                 m.functionId(),
@@ -618,7 +623,7 @@ public final class IiiClient implements Iii, SocketListener {
       reply = failure(m, new ErrorBody(ErrorCodes.INVOCATION_FAILED, messageOf(t), stackOf(t)));
     }
     if (m.invocationId() != null) {
-      outbox.send(reply);
+      link.send(reply);
     } else if (reply.error() != null) {
       log.warn("{} failed: {}: {}", m.functionId(), reply.error().code(), reply.error().message());
     }
@@ -639,7 +644,7 @@ public final class IiiClient implements Iii, SocketListener {
   private void onProvideBinding(RegisterTrigger m) {
     LocalTriggerType type = triggerTypes.get(m.triggerType());
     if (type == null) {
-      outbox.send(
+      link.send(
           new TriggerRegistrationResult(
               m.id(),
               m.triggerType(),
@@ -660,7 +665,7 @@ public final class IiiClient implements Iii, SocketListener {
             log.warn("trigger type {} rejected binding {}: {}", m.triggerType(), m.id(), t.toString());
             error = new ErrorBody(ErrorCodes.TRIGGER_REGISTRATION_FAILED, messageOf(t));
           }
-          outbox.send(new TriggerRegistrationResult(m.id(), m.triggerType(), m.functionId(), error));
+          link.send(new TriggerRegistrationResult(m.id(), m.triggerType(), m.functionId(), error));
         });
   }
 
@@ -734,17 +739,7 @@ public final class IiiClient implements Iii, SocketListener {
     Supplier<IiiException> stopping = () -> new IiiException(IiiException.UNKNOWN, SHUTTING_DOWN);
     ready.completeExceptionally(stopping.get());
     pending.failAll(stopping);
-    Channel open = socket.stop();
-    outbox.clear();
-    boolean onIoThread = group.next().inEventLoop();
-    if (open != null && !onIoThread) {
-      // let the close frame go out, so the engine cleans up at once
-      open.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
-    }
-    var terminated = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    if (!onIoThread) {
-      terminated.awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
+    link.stop();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }

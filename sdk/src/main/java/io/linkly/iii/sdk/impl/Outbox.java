@@ -1,5 +1,6 @@
 package io.linkly.iii.sdk.impl;
 
+import io.linkly.iii.protocol.ErrorCodes;
 import io.linkly.iii.protocol.Message;
 import io.linkly.iii.sdk.IiiException;
 import io.netty.channel.Channel;
@@ -7,8 +8,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -22,6 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The lock only orders "is there a connection?" against "the connection became open" (replay,
  * flush of the queue, publish); writes never block, so it is held briefly.
+ *
+ * <p>Outbound bytes are bounded while connected too: when the socket's buffer is above its high
+ * water mark, a sending thread waits (never the I/O thread), for at most its call's remaining time
+ * or the default invocation timeout, until the engine has read enough.
  */
 final class Outbox {
 
@@ -35,15 +42,21 @@ final class Outbox {
   private final Frames frames;
   private final EventExecutor timers;
   private final int capacity;
+  private final long maxWaitNanos;
   private final ReentrantLock lock = new ReentrantLock();
+  private final Condition writable = lock.newCondition();
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private volatile Channel channel;
 
-  /** {@code timers} runs the timeouts of calls that wait in the queue. */
-  Outbox(Frames frames, EventExecutor timers, int capacity) {
+  /**
+   * {@code timers} runs the timeouts of calls that wait in the queue; {@code maxWait} bounds how
+   * long a message that belongs to no call waits for a full socket to drain.
+   */
+  Outbox(Frames frames, EventExecutor timers, int capacity, Duration maxWait) {
     this.frames = frames;
     this.timers = timers;
     this.capacity = capacity;
+    this.maxWaitNanos = maxWait.toNanos();
   }
 
   /** Sends if connected, else drops: for registrations (replayed) and replies (moot). */
@@ -60,7 +73,48 @@ final class Outbox {
         return;
       }
     }
+    if (!awaitWritable(ch, maxWaitNanos)) {
+      log.warn("dropping a {} message: the engine has not read this worker's output for {} ms",
+          message.type(), maxWaitNanos / 1_000_000);
+      return;
+    }
     write(ch, message);
+  }
+
+  /** The socket crossed a water mark: wake the senders waiting for it. */
+  void writabilityChanged() {
+    lock.lock();
+    try {
+      writable.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until {@code ch} can take more output, it closes, or {@code nanos} pass; true unless the
+   * time ran out. The I/O thread never waits: it is the one that drains the socket.
+   */
+  private boolean awaitWritable(Channel ch, long nanos) {
+    if (ch.isWritable() || ch.eventLoop().inEventLoop()) {
+      return true;
+    }
+    lock.lock();
+    try {
+      long remaining = nanos;
+      while (!ch.isWritable() && ch.isActive() && channel == ch) {
+        if (remaining <= 0) {
+          return false;
+        }
+        remaining = writable.awaitNanos(remaining);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -88,6 +142,12 @@ final class Outbox {
         }
         return;
       }
+    }
+    if (!awaitWritable(ch, call != null ? call.remainingNanos() : maxWaitNanos)) {
+      throw new IiiException(
+          call != null ? ErrorCodes.TIMEOUT : IiiException.UNKNOWN,
+          "the engine has not read this worker's output in time; "
+              + (call != null ? "the call to " + call.functionId() + " timed out" : "the message was not sent"));
     }
     writeKeeping(ch, message, call, true);
   }
@@ -124,6 +184,7 @@ final class Outbox {
   boolean closed(Channel ch) {
     lock.lock();
     try {
+      writable.signalAll();
       if (channel == ch) {
         channel = null;
         return true;
@@ -140,6 +201,7 @@ final class Outbox {
     try {
       channel = null;
       queue.clear();
+      writable.signalAll();
     } finally {
       lock.unlock();
     }

@@ -8,6 +8,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import io.linkly.iii.sdk.IiiException;
 
 /**
  * A call this worker made and still waits for. Done means answered, timed out or abandoned.
@@ -22,14 +24,25 @@ final class PendingCall {
   private final String functionId;
   private final long deadlineNanos;
   private final Consumer<PendingCall> onTimeout;
+  private final Supplier<IiiException> timeoutError;
   private final CompletableFuture<JsonNode> future = new CompletableFuture<>();
   private volatile ScheduledFuture<?> timer;
 
-  PendingCall(UUID id, String functionId, long timeoutNanos, Consumer<PendingCall> onTimeout) {
+  PendingCall(
+      UUID id,
+      String functionId,
+      long timeoutNanos,
+      Consumer<PendingCall> onTimeout,
+      Supplier<IiiException> timeoutError) {
     this.id = id;
     this.functionId = functionId;
     this.deadlineNanos = System.nanoTime() + timeoutNanos;
     this.onTimeout = onTimeout;
+    this.timeoutError = timeoutError;
+  }
+
+  IiiException timeoutError() {
+    return timeoutError.get();
   }
 
   UUID id() {
@@ -42,6 +55,10 @@ final class PendingCall {
 
   CompletableFuture<JsonNode> future() {
     return future;
+  }
+
+  long remainingNanos() {
+    return deadlineNanos - System.nanoTime();
   }
 
   boolean isDone() {

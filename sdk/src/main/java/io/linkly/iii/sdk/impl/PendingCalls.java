@@ -9,6 +9,9 @@ import java.util.function.Supplier;
 /** Calls waiting for their {@code invocationresult}, by invocation id. */
 final class PendingCalls {
 
+  /** The error a deadline-enforcing engine answers with when a call's {@code timeout_ms} passed. */
+  static final String ENGINE_TIMEOUT = "invocation_timeout";
+
   private final ConcurrentHashMap<UUID, PendingCall> calls = new ConcurrentHashMap<>();
 
   /**
@@ -17,7 +20,7 @@ final class PendingCalls {
    */
   PendingCall open(UUID id, String functionId, long timeoutNanos, Supplier<IiiException> timeoutError) {
     PendingCall call =
-        new PendingCall(id, functionId, timeoutNanos, c -> abandon(c, timeoutError.get()));
+        new PendingCall(id, functionId, timeoutNanos, c -> abandon(c, timeoutError.get()), timeoutError);
     calls.put(id, call);
     return call;
   }
@@ -29,7 +32,10 @@ final class PendingCalls {
       return;
     }
     call.disarm();
-    if (result.error() != null) {
+    if (result.error() != null && ENGINE_TIMEOUT.equals(result.error().code())) {
+      // the engine gave up at this call's own deadline: the same TIMEOUT as a local timer's
+      call.future().completeExceptionally(call.timeoutError());
+    } else if (result.error() != null) {
       call.future().completeExceptionally(IiiException.from(result.error(), call.functionId()));
     } else {
       call.future().complete(result.hasResult() ? result.result() : null);

@@ -74,6 +74,12 @@ final class SocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    listener.onWritabilityChanged(ctx.channel());
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
       // the aggregator has already discarded the oversized message; the connection is fine

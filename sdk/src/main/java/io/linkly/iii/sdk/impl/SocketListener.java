@@ -13,4 +13,7 @@ interface SocketListener {
 
   /** The channel is gone (never opened, closed, or timed out). */
   void onClose(Channel channel);
+
+  /** The channel's outbound buffer crossed a water mark. */
+  void onWritabilityChanged(Channel channel);
 }

@@ -80,10 +80,12 @@ final class WorkerLogger implements Logger {
     } catch (RuntimeException e) {
       local.debug("log data is not JSON-mappable: {}", e.toString());
     }
-    try {
-      logLocally(level, text, tree);
-    } catch (RuntimeException e) {
-      // a broken local backend must not break the caller either
+    if (client.logsLocally()) {
+      try {
+        logLocally(level, text, tree);
+      } catch (RuntimeException e) {
+        // a broken local backend must not break the caller either
+      }
     }
     if (client.isShutdown()) {
       return;

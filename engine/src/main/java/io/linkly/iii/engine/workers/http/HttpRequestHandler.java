@@ -73,7 +73,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
       return;
     }
     RequestPipeline.Incoming incoming =
-        new RequestPipeline.Incoming(method, query(uri), headers(request.headers()), ByteBufUtil.getBytes(request.content()));
+        new RequestPipeline.Incoming(
+            method,
+            query(uri),
+            headers(request.headers()),
+            ByteBufUtil.getBytes(request.content()),
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()));
 
     inFlight = true;
     long seq = ++requestSeq;

@@ -10,7 +10,12 @@ import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.linkly.iii.engine.core.LogSafe;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +33,9 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   private final HttpConfig config;
   private final RouteTable routes = new RouteTable();
   private final Map<String, RouteTable.Route> byBinding = new ConcurrentHashMap<>();
+  /** Every binding of each method + route shape, the one serving last (see {@link #register}). */
+  private final Map<String, List<RouteTable.Route>> owners = new HashMap<>();
+  private final ReentrantLock ownersLock = new ReentrantLock();
   private Listener listener;
 
   private HttpWorker(HttpConfig config) {
@@ -67,26 +75,69 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
     return listener == null ? 0 : listener.port();
   }
 
+  /**
+   * Serves a route. A second binding of the same method and route takes it over; when that one
+   * goes, the previous binding serves again (upstream drops the route, #2050).
+   */
   @Override
   public void register(TriggerBinding binding) throws TriggerRejectedException {
     HttpBinding http = HttpBinding.from(binding);
     RouteTable.Route route =
         new RouteTable.Route(http.method(), http.pattern(), RouteTable.segments(http.pattern()), binding.id(), http);
+    ownersLock.lock();
     try {
       routes.add(route);
+      List<RouteTable.Route> stack = owners.computeIfAbsent(shape(route), k -> new ArrayList<>());
+      stack.removeIf(r -> r.bindingId().equals(binding.id()));
+      if (!stack.isEmpty()) {
+        log.warn(
+            "route {} {} is now served by {}; the previous binding serves again when this one goes",
+            http.method(), LogSafe.escape(http.pattern()), LogSafe.escape(http.functionId()));
+      }
+      stack.add(route);
     } catch (RouteTable.RouteConflictException e) {
       throw new TriggerRejectedException(e.getMessage());
+    } finally {
+      ownersLock.unlock();
     }
     byBinding.put(binding.id(), route);
-    log.info("[REGISTERED] route {} {} -> {}", http.method(), http.pattern(), http.functionId());
+    log.info("[REGISTERED] route {} {} -> {}", http.method(), LogSafe.escape(http.pattern()), LogSafe.escape(http.functionId()));
   }
 
   @Override
   public void unregister(TriggerBinding binding) {
     RouteTable.Route route = byBinding.remove(binding.id());
-    if (route != null) {
-      routes.remove(route.method(), route.segments(), binding.id());
+    if (route == null) {
+      return;
     }
+    ownersLock.lock();
+    try {
+      List<RouteTable.Route> stack = owners.getOrDefault(shape(route), new ArrayList<>());
+      boolean wasServing = !stack.isEmpty() && stack.get(stack.size() - 1).bindingId().equals(binding.id());
+      stack.removeIf(r -> r.bindingId().equals(binding.id()));
+      routes.remove(route.method(), route.segments(), binding.id());
+      if (stack.isEmpty()) {
+        owners.remove(shape(route));
+      } else if (wasServing) {
+        RouteTable.Route previous = stack.get(stack.size() - 1);
+        routes.add(previous);
+        log.info("route {} {} is served by {} again", previous.method(), LogSafe.escape(previous.pattern()),
+            LogSafe.escape(previous.binding().functionId()));
+      }
+    } catch (RouteTable.RouteConflictException e) {
+      log.error("could not restore a route's previous binding: {}", e.getMessage());
+    } finally {
+      ownersLock.unlock();
+    }
+  }
+
+  /** Method and route with parameter names left out: the routes that one request path matches. */
+  private static String shape(RouteTable.Route route) {
+    StringBuilder key = new StringBuilder(route.method());
+    for (String segment : route.segments()) {
+      key.append('/').append(RouteTable.isParam(segment) ? ":" : segment);
+    }
+    return key.toString();
   }
 
   @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.Router;
 import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.Json;
 import java.nio.charset.StandardCharsets;
@@ -36,25 +37,35 @@ final class RequestPipeline {
   }
 
   /** A request as the handler sees it, minus the channel refs this engine does not create yet. */
-  record Incoming(String method, Map<String, String> query, Map<String, String> headers, byte[] body) {}
+  /**
+   * A request as the handler sees it, minus the channel refs this engine does not create yet.
+   * {@code deadlineNanos} ({@link System#nanoTime()} based) is when the request times out (504):
+   * every call made for it carries what is left, so the engine abandons them at that moment too.
+   */
+  record Incoming(String method, Map<String, String> query, Map<String, String> headers, byte[] body, long deadlineNanos) {
+
+    Call bounded(Call call) {
+      return call.withTimeout((deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+  }
 
   CompletableFuture<HttpReply> handle(RouteTable.Match match, Incoming in) {
     HttpBinding binding = match.route().binding();
     ObjectNode request = requestObject(match, in);
-    CompletableFuture<HttpReply> flow = middleware(globalIds(), 0, request);
+    CompletableFuture<HttpReply> flow = middleware(globalIds(), 0, request, in);
     return flow.thenCompose(
         early -> {
           if (early != null) {
             return CompletableFuture.completedFuture(early);
           }
-          return condition(binding, request)
+          return condition(binding, request, in)
               .thenCompose(
                   skip -> {
                     if (skip != null) {
                       return CompletableFuture.completedFuture(skip);
                     }
-                    return middleware(binding.middlewareFunctionIds(), 0, request)
-                        .thenCompose(respond -> respond != null ? CompletableFuture.completedFuture(respond) : call(binding, request));
+                    return middleware(binding.middlewareFunctionIds(), 0, request, in)
+                        .thenCompose(respond -> respond != null ? CompletableFuture.completedFuture(respond) : call(binding, request, in));
                   });
         });
   }
@@ -95,7 +106,7 @@ final class RequestPipeline {
   }
 
   /** Runs middleware in order; a {@code respond} action short-circuits with its response. */
-  private CompletableFuture<HttpReply> middleware(List<String> ids, int index, ObjectNode request) {
+  private CompletableFuture<HttpReply> middleware(List<String> ids, int index, ObjectNode request, Incoming in) {
     if (index >= ids.size()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -108,12 +119,11 @@ final class RequestPipeline {
     view.set("method", request.get("method"));
     input.putObject("context");
     return engine
-        .invoke(Call.of(ids.get(index), input))
+        .invoke(in.bounded(Call.of(ids.get(index), input)))
         .handle(
             (result, failure) -> {
               if (failure != null) {
-                ErrorBody error = InvocationException.bodyOf(failure);
-                return HttpReply.error(500, error.code(), error.message(), true);
+                return failed(failure);
               }
               if (result != null && "respond".equals(result.path("action").asText())) {
                 JsonNode response = result.path("response");
@@ -121,21 +131,20 @@ final class RequestPipeline {
               }
               return null;
             })
-        .thenCompose(reply -> reply != null ? CompletableFuture.completedFuture(reply) : middleware(ids, index + 1, request));
+        .thenCompose(reply -> reply != null ? CompletableFuture.completedFuture(reply) : middleware(ids, index + 1, request, in));
   }
 
   /** Only a literal {@code false} skips the handler (422); an error is a 500. */
-  private CompletableFuture<HttpReply> condition(HttpBinding binding, ObjectNode request) {
+  private CompletableFuture<HttpReply> condition(HttpBinding binding, ObjectNode request, Incoming in) {
     if (binding.conditionFunctionId() == null) {
       return CompletableFuture.completedFuture(null);
     }
     return engine
-        .invoke(Call.of(binding.conditionFunctionId(), request.deepCopy(), binding.metadata()))
+        .invoke(in.bounded(Call.of(binding.conditionFunctionId(), request.deepCopy(), binding.metadata())))
         .handle(
             (result, failure) -> {
               if (failure != null) {
-                ErrorBody error = InvocationException.bodyOf(failure);
-                return HttpReply.error(500, error.code(), error.message(), true);
+                return failed(failure);
               }
               if (result != null && result.isBoolean() && !result.booleanValue()) {
                 ObjectNode body = HttpReply.envelope("CONDITION_NOT_MET", "condition function returned false", false);
@@ -146,14 +155,13 @@ final class RequestPipeline {
             });
   }
 
-  private CompletableFuture<HttpReply> call(HttpBinding binding, ObjectNode request) {
+  private CompletableFuture<HttpReply> call(HttpBinding binding, ObjectNode request, Incoming in) {
     return engine
-        .invoke(Call.of(binding.functionId(), request, binding.metadata()))
+        .invoke(in.bounded(Call.of(binding.functionId(), request, binding.metadata())))
         .handle(
             (result, failure) -> {
               if (failure != null) {
-                ErrorBody error = InvocationException.bodyOf(failure);
-                return HttpReply.error(500, error.code(), error.message(), true);
+                return failed(failure);
               }
               if (result == null) {
                 return HttpReply.error(
@@ -162,6 +170,15 @@ final class RequestPipeline {
               }
               return toReply(result, false);
             });
+  }
+
+  /** A call that failed: 504 when the request's deadline passed, else the error as a 500. */
+  private static HttpReply failed(Throwable failure) {
+    ErrorBody error = InvocationException.bodyOf(failure);
+    if (Router.INVOCATION_TIMEOUT.equals(error.code())) {
+      return HttpReply.empty(504);
+    }
+    return HttpReply.error(500, error.code(), error.message(), true);
   }
 
   /**

@@ -3,6 +3,8 @@ package io.linkly.iii.engine.workers.manager;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.RouterSettings;
+import io.linkly.iii.engine.net.SocketLimits;
 import io.linkly.iii.engine.net.WorkerListener;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
@@ -23,26 +25,55 @@ public final class WorkerManager implements BuiltinWorker {
   private final String host;
   private final int configuredPort;
   private final long handshakeTimeoutMs;
+  private final RouterSettings routerSettings;
+  private final SocketLimits socketLimits;
   private WorkerListener listener;
 
-  WorkerManager(String host, int port, long handshakeTimeoutMs) {
+  WorkerManager(
+      String host, int port, long handshakeTimeoutMs, RouterSettings routerSettings, SocketLimits socketLimits) {
     this.host = host;
     this.configuredPort = port;
     this.handshakeTimeoutMs = handshakeTimeoutMs;
+    this.routerSettings = routerSettings;
+    this.socketLimits = socketLimits;
   }
 
   public static WorkerManager fromConfig(WorkerEntry entry) throws ConfigException {
     ConfigBlock config =
         ConfigBlock.of(entry)
-            .onlyKeys(Set.of("port", "host", "handshake_timeout_ms", "rbac", "middleware_function_id"));
+            .onlyKeys(
+                Set.of(
+                    "port", "host", "handshake_timeout_ms", "rbac", "middleware_function_id",
+                    "invocation_timeout_ms", "max_invocations_per_worker", "max_buffered_bytes",
+                    "slow_worker_grace_ms"));
     if (config.has("rbac") || config.has("middleware_function_id")) {
       String key = config.has("rbac") ? "rbac" : "middleware_function_id";
       throw new ConfigException(config.path() + "." + key + ": not supported by this engine yet");
     }
+    long maxBuffered = config.positive("max_buffered_bytes", SocketLimits.DEFAULTS.maxBufferedBytes());
+    if (maxBuffered > Integer.MAX_VALUE) {
+      throw new ConfigException(config.path() + ".max_buffered_bytes: at most " + Integer.MAX_VALUE);
+    }
+    long maxInvocations =
+        config.positive("max_invocations_per_worker", RouterSettings.DEFAULT_MAX_INVOCATIONS_PER_WORKER);
+    if (maxInvocations > 1_000_000) {
+      throw new ConfigException(config.path() + ".max_invocations_per_worker: at most 1000000");
+    }
     return new WorkerManager(
         config.string("host", "127.0.0.1"),
         config.port("port", DEFAULT_PORT),
-        config.positive("handshake_timeout_ms", 10_000));
+        config.positive("handshake_timeout_ms", 10_000),
+        new RouterSettings(
+            config.positive("invocation_timeout_ms", RouterSettings.DEFAULT_INVOCATION_TIMEOUT_MS), (int) maxInvocations),
+        new SocketLimits(
+            maxBuffered,
+            config.positive("slow_worker_grace_ms", SocketLimits.DEFAULTS.graceMs()),
+            Math.max(SocketLimits.DEFAULTS.hardLimitBytes(), maxBuffered)));
+  }
+
+  /** The engine-wide call bounds; the first listener's settings apply to all. */
+  public RouterSettings routerSettings() {
+    return routerSettings;
   }
 
   @Override
@@ -52,7 +83,9 @@ public final class WorkerManager implements BuiltinWorker {
 
   @Override
   public void start(EngineContext context) {
-    listener = WorkerListener.start(context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs);
+    listener =
+        WorkerListener.start(
+            context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs, socketLimits);
     log.info("iii-worker-manager listening on ws://{}:{}", host, listener.port());
   }
 

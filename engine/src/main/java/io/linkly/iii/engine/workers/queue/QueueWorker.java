@@ -120,7 +120,8 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
     }
     Worker self = engine.registerBuiltinWorker(NAME);
-    engine.registerFunction(self, FunctionDefinition.of(Engine.QUEUE_ENQUEUE_FUNCTION, "Enqueue a message on a named queue (TriggerAction.Enqueue)"), this::enqueue);
+    engine.registerFunction(self, FunctionDefinition.of(EnqueueAction.FUNCTION, "Enqueue a message on a named queue (TriggerAction.Enqueue)"), this::enqueue);
+    EnqueueAction.install(engine);
     engine.registerFunction(self, FunctionDefinition.of("iii::durable::publish", "Enqueue a message"), this::publish);
     admin(self, "iii::queue::redrive", "Redrive all DLQ messages back to the main queue", this::redrive);
     admin(self, "iii::queue::redrive_message", "Redrive a single DLQ message by ID back to the main queue", call -> single(call, true));
