@@ -19,11 +19,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** One Java worker's functions called by another Java worker through a real engine. */
+/**
+ * One Java worker's functions called by another Java worker through a real engine, once over
+ * sockets and once with both workers in the engine's JVM.
+ */
+@ParameterizedClass
+@EnumSource(TestSupport.Link.class)
 class InvocationTest {
 
   record Greeting(String name, int times) {}
@@ -34,18 +42,26 @@ class InvocationTest {
   private static Iii worker;
   private static Iii caller;
 
-  private static final AtomicInteger voidRuns = new AtomicInteger();
-  private static final AtomicInteger syncRunsOfVoidFn = new AtomicInteger();
-  private static final CountDownLatch voidReleased = new CountDownLatch(1);
-  private static final CountDownLatch voidFinished = new CountDownLatch(1);
-  private static final CountDownLatch slowReleased = new CountDownLatch(1);
-  private static final AtomicReference<InvocationContext> lastContext = new AtomicReference<>();
+  private static AtomicInteger voidRuns;
+  private static AtomicInteger syncRunsOfVoidFn;
+  private static CountDownLatch voidReleased;
+  private static CountDownLatch voidFinished;
+  private static CountDownLatch slowReleased;
+  private static AtomicReference<InvocationContext> lastContext;
 
-  @BeforeAll
-  static void start() throws Exception {
+  @Parameter TestSupport.Link link;
+
+  @BeforeParameterizedClassInvocation
+  static void start(TestSupport.Link link) throws Exception {
+    voidRuns = new AtomicInteger();
+    syncRunsOfVoidFn = new AtomicInteger();
+    voidReleased = new CountDownLatch(1);
+    voidFinished = new CountDownLatch(1);
+    slowReleased = new CountDownLatch(1);
+    lastContext = new AtomicReference<>();
     engine = TestSupport.startEngine(EngineConfig.ephemeral());
-    worker = TestSupport.worker(engine, "invocation-worker");
-    caller = TestSupport.worker(engine, "invocation-caller");
+    worker = TestSupport.worker(engine, "invocation-worker", link);
+    caller = TestSupport.worker(engine, "invocation-caller", link);
 
     worker.registerFunction(
         "calc::add",
@@ -97,7 +113,7 @@ class InvocationTest {
     TestSupport.sync(worker);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
     slowReleased.countDown();
     voidReleased.countDown();
@@ -288,7 +304,7 @@ class InvocationTest {
   void aWorkerThatShutsDownMidCallStopsTheCall() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Iii doomed = TestSupport.worker(engine, "doomed-worker");
+    Iii doomed = TestSupport.worker(engine, "doomed-worker", link);
     try {
       doomed.registerFunction(
           "doomed::hang",

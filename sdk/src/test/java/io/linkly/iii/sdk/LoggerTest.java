@@ -12,9 +12,16 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Logger lines reach the engine's log store, and logging never throws. */
+/** Logger lines reach the engine's log store, and logging never throws, over each link. */
+@ParameterizedClass
+@EnumSource(TestSupport.Link.class)
 class LoggerTest {
+
+  @Parameter TestSupport.Link link;
 
   private IiiEngine engine;
   private Iii worker;
@@ -32,7 +39,7 @@ class LoggerTest {
   @Test
   void logLinesAreForwardedToTheEngine() throws Exception {
     engine = TestSupport.startEngine(EngineConfig.ephemeral());
-    worker = TestSupport.worker(engine, "logging-worker");
+    worker = TestSupport.worker(engine, "logging-worker", link);
     String marker = "sdk-log-" + UUID.randomUUID();
 
     Logger log = worker.logger();

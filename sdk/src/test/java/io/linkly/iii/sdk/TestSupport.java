@@ -27,11 +27,22 @@ final class TestSupport {
         .until(() -> IiiEngine.start(config), e -> e != null);
   }
 
+  /** How a test worker reaches the engine: tests that care run once with each. */
+  enum Link {
+    SOCKET,
+    IN_PROCESS
+  }
+
   static Iii worker(IiiEngine engine, String name) throws Exception {
+    return worker(engine, name, Link.SOCKET);
+  }
+
+  static Iii worker(IiiEngine engine, String name, Link link) throws Exception {
+    WorkerOptions options = WorkerOptions.builder().workerName(name).reconnect(FAST_RECONNECT).build();
     Iii iii =
-        Iii.registerWorker(
-            engine.workerUrl(),
-            WorkerOptions.builder().workerName(name).reconnect(FAST_RECONNECT).build());
+        link == Link.SOCKET
+            ? Iii.registerWorker(engine.workerUrl(), options)
+            : Iii.registerWorker(engine, options);
     try {
       iii.ready().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

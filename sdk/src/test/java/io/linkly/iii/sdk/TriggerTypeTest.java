@@ -15,9 +15,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** A custom trigger type provided by one Java worker and used by another. */
+/** A custom trigger type provided by one Java worker and used by another, over each link. */
+@ParameterizedClass
+@EnumSource(TestSupport.Link.class)
 class TriggerTypeTest {
+
+  @Parameter TestSupport.Link link;
 
   private IiiEngine engine;
   private Iii provider;
@@ -27,7 +34,7 @@ class TriggerTypeTest {
   @BeforeEach
   void start() throws Exception {
     engine = TestSupport.startEngine(EngineConfig.ephemeral());
-    provider = TestSupport.worker(engine, "tt-provider");
+    provider = TestSupport.worker(engine, "tt-provider", link);
     provider.registerTriggerType(
         "sdk-test.ticker",
         "fires on demand",
@@ -60,7 +67,7 @@ class TriggerTypeTest {
 
   @Test
   void theProviderGetsTheBindingCanFireItAndHearsWhenItsOwnerLeaves() throws Exception {
-    Iii binder = TestSupport.worker(engine, "tt-binder");
+    Iii binder = TestSupport.worker(engine, "tt-binder", link);
     List<JsonNode> fired = new CopyOnWriteArrayList<>();
     binder.registerFunction(
         "binder::on-tick",
@@ -98,7 +105,7 @@ class TriggerTypeTest {
 
   @Test
   void unregisteringABindingTellsTheProvider() throws Exception {
-    Iii binder = TestSupport.worker(engine, "tt-binder-2");
+    Iii binder = TestSupport.worker(engine, "tt-binder-2", link);
     try {
       TriggerRef ref =
           binder.registerTrigger(TriggerBinding.of("sdk-test.ticker", "binder::whatever", null));

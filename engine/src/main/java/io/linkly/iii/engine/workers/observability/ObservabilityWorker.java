@@ -11,6 +11,7 @@ import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.EngineVersion;
 import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.InvocationCounters;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
@@ -210,6 +211,16 @@ public final class ObservabilityWorker implements BuiltinWorker {
     components.put("metrics", "disabled");
     components.put("logs", "healthy");
     components.put("spans", "disabled");
+    // beyond upstream: the router's load and totals, so a stuck worker shows up here
+    InvocationCounters.Snapshot counts = engine.router().counters();
+    ObjectNode invocations = out.putObject("invocations");
+    invocations.put("pending", engine.pendingInvocations());
+    invocations.put("started", counts.started());
+    invocations.put("succeeded", counts.succeeded());
+    invocations.put("failed", counts.failed());
+    invocations.put("timed_out", counts.timedOut());
+    invocations.put("cancelled", counts.cancelled());
+    invocations.put("refused", counts.refused());
     out.put("timestamp", clock.millis());
     out.put("version", EngineVersion.VERSION);
     return out;
