@@ -32,12 +32,13 @@ if [ "$redis" != none ]; then
   fi
 fi
 
+. "$root/bench/scripts/lib.sh"
 jfr=()
 [ -n "${FANOUT_JFR:-}" ] && jfr=("-XX:StartFlightRecording=filename=$FANOUT_JFR,settings=profile")
 # shellcheck disable=SC2086
-java -Xms2g -Xmx2g ${FANOUT_JVM_OPTS:-} "${jfr[@]}" --enable-native-access=ALL-UNNAMED -cp "$jar" \
-  io.linkly.iii.bench.FanoutBench "$subscribers" "$step" "$redis" 2>&1 | grep -v 'Connection is already closed'
+run_fg java -Xms2g -Xmx2g ${FANOUT_JVM_OPTS:-} "${jfr[@]}" --enable-native-access=ALL-UNNAMED -cp "$jar" \
+  io.linkly.iii.bench.FanoutBench "$subscribers" "$step" "$redis" > >(grep -v 'Connection is already closed') 2>&1
 echo
-java --enable-native-access=ALL-UNNAMED -Dbench.child.jvm=--enable-native-access=ALL-UNNAMED -cp "$jar" \
+run_fg java --enable-native-access=ALL-UNNAMED -Dbench.child.jvm=--enable-native-access=ALL-UNNAMED -cp "$jar" \
   io.linkly.iii.bench.IdleHeapBench "$idle" 1g
 echo "   load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,10 +10,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
 [ -f "$root/bench/target/bench.jar" ] || (cd "$root" && ./mvnw -B -q -DskipTests -pl bench -am package)
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+. "$root/bench/scripts/lib.sh"
 cd "$work"  # the engine must not write into the checkout
-timeout 300 java -Xmx1g -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.QueueBench \
+run_fg timeout 300 java -Xmx1g -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.QueueBench \
   "${1:-5}" "${2:-1000}" "${3:-5}" "${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}" 2> >(grep -v '^WARNING: ' >&2)
 
 # Belt and braces: no queue of a qbench namespace may be left in the broker.

@@ -10,8 +10,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 [ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] ||
   (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench -am package)
 
-work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+. "$root/bench/scripts/lib.sh"
 
 port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
   for _ in $(seq 1 300); do
@@ -23,16 +22,19 @@ port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
 }
 
 echo "== $(date -u +%F) redirect benchmark, $(nproc) cores, ${seconds}s per run, wrk -t1 -c64"
-(cd "$work" && III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1) &
+cd "$work"
+III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
+  run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
+linkly_pid="$last_pid"
 http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
 curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
 curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
 wrk -t1 -c64 -d3s "http://127.0.0.1:$http/s/bench" >/dev/null  # warm-up
 echo "-- Linkly GET /s/:code"
 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'
-kill %1; wait %1 2>/dev/null || true
+stop_one "$linkly_pid"
 
-java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1 &
+run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
 bare="$(port_of "$work/bare.log" "bare-redirect listening on")"
 wrk -t1 -c64 -d3s "http://127.0.0.1:$bare/s/bench" >/dev/null
 echo "-- bare Netty 302 (ceiling)"

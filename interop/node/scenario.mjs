@@ -1,5 +1,5 @@
 // One Node worker of an interop test, built on the unmodified npm iii-sdk@0.22.1:
-//   node scenario.mjs <serve|call|list-functions|trigger-provider|trigger-consumer|bind|http-route>
+//   node scenario.mjs <serve|call|list-functions|trigger-provider|trigger-consumer|bind|http-route|takeover>
 // See lib.mjs for the stdout/stdin contract with the Java tests.
 import { TriggerAction } from 'iii-sdk'
 import {
@@ -218,6 +218,34 @@ const scenarios = {
         emit('unregistered')
       },
     })
+    await finish(iii)
+  },
+
+  // A local program that tries to take a running app's function (TAKE=function: link::resolve),
+  // its redirect route (TAKE=route: GET s/:code) and built-in ids, until stdin closes.
+  async takeover() {
+    const target = env('TARGET_URL', 'https://intruder.example/')
+    const iii = connect()
+    if (env('TAKE', 'function') === 'function') {
+      iii.registerFunction('link::resolve', async (data) => {
+        emit('called', { function_id: 'link::resolve', data })
+        return { url: target }
+      })
+    } else {
+      iii.registerFunction('node::hijack', async () => {
+        emit('called', { function_id: 'node::hijack' })
+        return { status_code: 302, headers: { Location: target }, body: null }
+      })
+      iii.registerTrigger({ type: 'http', function_id: 'node::hijack', config: { api_path: 's/:code', http_method: 'GET' } })
+    }
+    for (const id of ['stream::set', 'engine::functions::list', 'database::query', 'publish']) {
+      iii.registerFunction(id, async () => {
+        emit('called', { function_id: id })
+        return { hijacked: true }
+      })
+    }
+    emit('started', { pid: process.pid })
+    await stdinClosed()
     await finish(iii)
   },
 }

@@ -82,6 +82,11 @@ final class FakeEngine implements AutoCloseable {
       channel.writeAndFlush(new TextWebSocketFrame(json)).syncUninterruptibly();
     }
 
+    /** Stops reading the worker's frames: its output piles up in the sockets, then in the SDK. */
+    void stopReading() {
+      channel.config().setAutoRead(false);
+    }
+
     void drop() {
       channel.close().syncUninterruptibly();
     }

@@ -36,7 +36,7 @@ class CallPathTest {
     }
   }
 
-  private IiiEngine start(EngineConfig config) {
+  private IiiEngine start(EngineConfig config) throws Exception {
     engine = IiiEngine.start(config);
     return engine;
   }

@@ -1,0 +1,47 @@
+# Sourced by every benchmark script: processes started with `run_bg` (or `run_fg`) are stopped,
+# with all their children, whenever the script ends: normally, on an error, or on Ctrl-C / kill.
+# `work` is a temporary directory removed at the same moment.
+
+work="$(mktemp -d)"
+bench_pids=()
+
+# Starts a command in the background and remembers it; its pid is in $last_pid.
+run_bg() {
+  "$@" &
+  last_pid=$!
+  bench_pids+=("$last_pid")
+}
+
+# Runs a command as a remembered background process and waits for it, so that a signal to the
+# script stops it too (bash runs traps only between foreground commands). Returns its status.
+run_fg() {
+  run_bg "$@"
+  wait "$last_pid"
+}
+
+# Stops a process and its descendants: TERM first, KILL for whatever is left after 5 s.
+stop_tree() {
+  local pid="$1" child
+  for child in $(pgrep -P "$pid" 2>/dev/null); do stop_tree "$child"; done
+  kill -TERM "$pid" 2>/dev/null || true
+}
+
+stop_all() {
+  local pid waited=0
+  for pid in "${bench_pids[@]}"; do stop_tree "$pid"; done
+  for pid in "${bench_pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  bench_pids=()
+}
+
+# Stops one remembered process (and its children) before the script goes on.
+stop_one() {
+  stop_tree "$1"
+  wait "$1" 2>/dev/null || true
+}
+
+trap 'stop_all; rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
