@@ -114,16 +114,20 @@ public final class LinkWorker {
   }
 
   Map<String, Object> resolve(JsonNode data) {
-    String code = requiredText(data, "code");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("url", resolve(requiredText(data, "code")).orElse(null));
+    return out;
+  }
+
+  /** The target of {@code code}: from the state cache, else from the database (then cached). */
+  private Optional<String> resolve(String code) {
     Optional<String> url = store.cachedUrl(code);
     if (url.isEmpty()) {
       url = store.findUrl(code);
       url.ifPresent(u -> store.cache(code, u));
     }
     log.info("link resolved", Map.of("code", code, "found", url.isPresent()));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("url", url.orElse(null));
-    return out;
+    return url;
   }
 
   /**
@@ -177,8 +181,8 @@ public final class LinkWorker {
 
   Map<String, Object> httpRedirect(JsonNode request, InvocationContext ctx) {
     String code = request.path("path_params").path("code").asText("");
-    JsonNode resolved = iii.trigger(TriggerRequest.of("link::resolve", Map.of("code", code)));
-    String url = resolved == null ? null : resolved.path("url").textValue();
+    // link::resolve is this worker's own function: called directly, not through the engine
+    String url = resolve(code).orElse(null);
     if (url == null) {
       return HttpResponses.json(404, Map.of("error", "link not found"));
     }
