@@ -11,11 +11,21 @@ public final class LogSafe {
 
   private LogSafe() {}
 
+  /** An id, name or short value: escaped, and cut at {@value #MAX_CHARS} characters. */
   public static String escape(String value) {
+    return escape(value, MAX_CHARS);
+  }
+
+  /** A whole message (a worker's log line): escaped, never cut. */
+  public static String line(String value) {
+    return escape(value, Integer.MAX_VALUE);
+  }
+
+  private static String escape(String value, int maxChars) {
     if (value == null) {
       return "null";
     }
-    int length = Math.min(value.length(), MAX_CHARS);
+    int length = Math.min(value.length(), maxChars);
     StringBuilder out = null;
     for (int i = 0; i < length; i++) {
       char c = value.charAt(i);
@@ -38,6 +48,6 @@ public final class LogSafe {
       }
     }
     String safe = out == null ? value.substring(0, length) : out.toString();
-    return value.length() > MAX_CHARS ? safe + "…(" + value.length() + " chars)" : safe;
+    return value.length() > maxChars ? safe + "…(" + value.length() + " chars)" : safe;
   }
 }

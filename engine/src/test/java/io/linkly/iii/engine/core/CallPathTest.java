@@ -284,9 +284,12 @@ class CallPathTest {
       register(second, "engine::y\nforged"); // refused: logged with the id
       second.send("{\"type\":\"registertrigger\",\"id\":\"t\\n1\",\"trigger_type\":\"nope\\nforged\",\"function_id\":\"f\",\"config\":{}}");
       register(second, "app::barrier");
+      // a worker's own log line, printed by the engine
+      second.call("engine::log::info", RawWorker.payload("message", "hello\nforged line", "service_name", "svc\rforged"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !logs.containing("hello").isEmpty());
 
       List<String> mentioning = new ArrayList<>(logs.containing("forged"));
-      assertThat(mentioning).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(mentioning).hasSizeGreaterThanOrEqualTo(4);
       assertThat(mentioning).allSatisfy(line -> assertThat(line).doesNotContain("\n").doesNotContain("\r").contains("\\n"));
     }
   }

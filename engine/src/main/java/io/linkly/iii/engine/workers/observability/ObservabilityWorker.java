@@ -12,6 +12,7 @@ import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.EngineVersion;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationCounters;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
@@ -127,8 +128,10 @@ public final class ObservabilityWorker implements BuiltinWorker {
         : engine.worker(call.callerWorkerId()).map(Worker::displayName).orElse(call.callerWorkerId());
   }
 
-  private static void print(String level, String service, String message, JsonNode data) {
-    String text = data == null ? message : message + " " + Json.write(data);
+  private static void print(String level, String rawService, String message, JsonNode data) {
+    // a worker's words: escaped, so that a line break in them cannot forge a log line
+    String service = LogSafe.escape(rawService);
+    String text = LogSafe.line(data == null ? message : message + " " + Json.write(data));
     switch (level) {
       case "error" -> workerLog.error("[{}] {}", service, text);
       case "warn" -> workerLog.warn("[{}] {}", service, text);

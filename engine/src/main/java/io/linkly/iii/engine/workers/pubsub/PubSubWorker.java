@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.pubsub;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
@@ -107,7 +108,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
         .handle(
             (ok, failure) -> {
               if (failure != null) {
-                log.warn("publish to topic {} was dropped: {}", topic, InvocationException.bodyOf(failure).message());
+                log.warn("publish to topic {} was dropped: {}", LogSafe.escape(topic), LogSafe.escape(InvocationException.bodyOf(failure).message()));
               }
               return null;
             });
@@ -124,11 +125,11 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
     }
     if (subscription.topic.isEmpty()) {
       // Upstream accepts such a binding and leaves it inert.
-      log.warn("subscribe trigger {} for {} has no topic; it will never fire", binding.id(), binding.functionId());
+      log.warn("subscribe trigger {} for {} has no topic; it will never fire", LogSafe.escape(binding.id()), LogSafe.escape(binding.functionId()));
       return;
     }
     backend.subscribe(subscription.topic, subscription);
-    log.info("[REGISTERED] PubSub subscription {} → {}", subscription.topic, binding.functionId());
+    log.info("[REGISTERED] PubSub subscription {} → {}", LogSafe.escape(subscription.topic), LogSafe.escape(binding.functionId()));
   }
 
   @Override
@@ -192,7 +193,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
                 if (failure != null) {
                   log.warn(
                       "condition {} of subscribe trigger {} failed; skipping {}: {}",
-                      conditionFunctionId, bindingId, functionId, InvocationException.bodyOf(failure).message());
+                      LogSafe.escape(conditionFunctionId), LogSafe.escape(bindingId), LogSafe.escape(functionId), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 } else if (verdict == null || !verdict.isBoolean() || verdict.booleanValue()) {
                   call(data);
                 }
@@ -206,7 +207,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
               (result, failure) -> {
                 if (failure != null) {
                   log.warn(
-                      "subscriber {} of topic {} failed: {}", functionId, topic, InvocationException.bodyOf(failure).message());
+                      "subscriber {} of topic {} failed: {}", LogSafe.escape(functionId), LogSafe.escape(topic), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 }
               });
     }

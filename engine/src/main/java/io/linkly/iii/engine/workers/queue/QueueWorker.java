@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -338,7 +339,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     JsonNode c = binding.config() == null ? NullNode.getInstance() : binding.config();
     String topic = c.path("topic").isTextual() ? c.path("topic").textValue() : "";
     if (topic.isEmpty()) {
-      log.warn("durable:subscriber {} for {}: topic is not set; the trigger stays inert", binding.id(), binding.functionId());
+      log.warn("durable:subscriber {} for {}: topic is not set; the trigger stays inert", LogSafe.escape(binding.id()), LogSafe.escape(binding.functionId()));
       return;
     }
     String condition = c.path("condition_function_id").isTextual() ? c.path("condition_function_id").textValue() : null;
@@ -374,7 +375,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     } finally {
       lock.unlock();
     }
-    log.info("[REGISTERED] durable subscription {} → {}", topic, binding.functionId());
+    log.info("[REGISTERED] durable subscription {} → {}", LogSafe.escape(topic), LogSafe.escape(binding.functionId()));
     if (first) {
       QueueSpec started = spec;
       setup.run(
@@ -385,7 +386,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
             try {
               backend.consume(started, topicHandler(key));
             } catch (QueueException e) {
-              log.error("durable subscription {} → {} cannot consume: {}", topic, binding.functionId(), e.getMessage());
+              log.error("durable subscription {} → {} cannot consume: {}", LogSafe.escape(topic), LogSafe.escape(binding.functionId()), LogSafe.escape(e.getMessage()));
             }
           });
     }
@@ -480,7 +481,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       for (String key : resolve(queue)) {
         redriven += backend.redrive(key);
       }
-      log.info("redrove {} dead letters of {}", redriven, queue);
+      log.info("redrove {} dead letters of {}", redriven, LogSafe.escape(queue));
       return Json.object().put("queue", queue).put("redriven", redriven);
     } catch (QueueException e) {
       throw new InvocationException("redrive_failed", "Failed to redrive DLQ for queue '" + queue + "': " + e.getMessage());

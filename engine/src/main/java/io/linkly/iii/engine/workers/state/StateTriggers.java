@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.state;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -171,14 +172,14 @@ final class StateTriggers implements TriggerProvider {
         } catch (RuntimeException e) {
           log.error(
               "state trigger {}: condition {} failed, handler {} skipped: {}",
-              binding.id(), condition, binding.functionId(), message(e));
+              LogSafe.escape(binding.id()), condition, LogSafe.escape(binding.functionId()), LogSafe.escape(message(e)));
           continue;
         }
       }
       try {
         engine.invoke(Call.of(binding.functionId(), payload, binding.metadata())).join();
       } catch (RuntimeException e) {
-        log.error("state trigger {}: handler {} failed: {}", binding.id(), binding.functionId(), message(e));
+        log.error("state trigger {}: handler {} failed: {}", LogSafe.escape(binding.id()), LogSafe.escape(binding.functionId()), LogSafe.escape(message(e)));
       }
     }
   }

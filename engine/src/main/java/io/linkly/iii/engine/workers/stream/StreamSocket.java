@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.stream;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -197,7 +198,7 @@ final class StreamSocket implements AutoCloseable {
           tail.thenCompose(v -> request.join() ? join(ctx, request) : leave(ctx, request))
               .exceptionally(
                   e -> {
-                    log.warn("stream {} of {}/{} failed", request.join() ? "join" : "leave", request.stream(), request.group(), e);
+                    log.warn("stream {} of {}/{} failed", request.join() ? "join" : "leave", LogSafe.escape(request.stream()), LogSafe.escape(request.group()), e);
                     return null; // the socket's later messages are still handled
                   });
     }
@@ -243,7 +244,7 @@ final class StreamSocket implements AutoCloseable {
                 }
                 if (failure != null) {
                   String reason = "could not read stream " + r.stream() + "/" + r.group() + "; rejoin to retry";
-                  log.warn("{}: {}", reason, InvocationException.bodyOf(failure).message());
+                  log.warn("{}: {}", LogSafe.escape(reason), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                   connection.close(1011, reason);
                   return DONE;
                 }

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.stream;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
@@ -123,7 +124,7 @@ final class StreamTriggers {
                 .handle(
                     (r, e) -> {
                       if (e != null) {
-                        log.warn("stream trigger {}: condition {} failed: {}", b.binding().id(), b.condition(), e.getMessage());
+                        log.warn("stream trigger {}: condition {} failed: {}", LogSafe.escape(b.binding().id()), LogSafe.escape(b.condition()), LogSafe.escape(e.getMessage()));
                         return false;
                       }
                       return r == null || !(r.isBoolean() && !r.booleanValue());
@@ -136,7 +137,7 @@ final class StreamTriggers {
                     .handle(
                         (r, e) -> {
                           if (e != null) {
-                            log.warn("stream trigger {} -> {} failed: {}", b.binding().id(), b.binding().functionId(), e.getMessage());
+                            log.warn("stream trigger {} -> {} failed: {}", LogSafe.escape(b.binding().id()), LogSafe.escape(b.binding().functionId()), LogSafe.escape(e.getMessage()));
                           }
                           return null;
                         })
@@ -160,7 +161,7 @@ final class StreamTriggers {
                           .handle(
                               (r, e) -> {
                                 if (e != null) {
-                                  log.warn("stream:join handler {} failed: {}", b.functionId(), e.getMessage());
+                                  log.warn("stream:join handler {} failed: {}", LogSafe.escape(b.functionId()), LogSafe.escape(e.getMessage()));
                                   return true;
                                 }
                                 return !(r != null && r.path("unauthorized").isBoolean() && r.path("unauthorized").booleanValue());
@@ -177,7 +178,7 @@ final class StreamTriggers {
           .whenComplete(
               (r, e) -> {
                 if (e != null) {
-                  log.debug("stream:leave handler {} failed: {}", b.functionId(), e.getMessage());
+                  log.debug("stream:leave handler {} failed: {}", LogSafe.escape(b.functionId()), LogSafe.escape(e.getMessage()));
                 }
               });
     }

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.stream;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -267,7 +268,7 @@ public final class StreamWorker implements BuiltinWorker {
       try {
         triggers.fire(event[0]);
       } catch (RuntimeException e) {
-        log.warn("stream triggers for {}/{} failed to start: {}", stream, group, e.toString());
+        log.warn("stream triggers for {}/{} failed to start: {}", LogSafe.escape(stream), LogSafe.escape(group), e.toString());
       }
     }
     return change;
@@ -285,7 +286,7 @@ public final class StreamWorker implements BuiltinWorker {
         .whenComplete(
             (v, e) -> {
               if (e != null) {
-                log.warn("stream {}/{}: the change of an override could not be published: {}", a.stream(), a.group(),
+                log.warn("stream {}/{}: the change of an override could not be published: {}", LogSafe.escape(a.stream()), LogSafe.escape(a.group()),
                     InvocationException.bodyOf(e).message());
               }
             });
@@ -312,7 +313,7 @@ public final class StreamWorker implements BuiltinWorker {
     try {
       triggers.fire(StreamEvent.of(c.stream(), c.group(), c.itemId(), c.kind(), c.data(), c.timestamp(), -1, null));
     } catch (RuntimeException e) {
-      log.warn("stream triggers for {}/{} failed to start: {}", c.stream(), c.group(), e.toString());
+      log.warn("stream triggers for {}/{} failed to start: {}", LogSafe.escape(c.stream()), LogSafe.escape(c.group()), e.toString());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.pubsub.adapter;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -22,7 +23,7 @@ public final class LocalPubSub implements PubSubBackend {
       try {
         listener.onEvent(data);
       } catch (RuntimeException e) {
-        log.warn("pubsub listener on topic {} failed", topic, e);
+        log.warn("pubsub listener on topic {} failed", LogSafe.escape(topic), e);
       }
     }
     return CompletableFuture.completedFuture(null);

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.pubsub.adapter;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.redis.RedisClients;
@@ -133,7 +134,7 @@ public final class RedisPubSub implements PubSubBackend {
             .exceptionally(
                 e -> {
                   if (!closed) {
-                    log.error("could not subscribe to Redis channel {} at {}: {}", topic, safeUrl, e.getMessage());
+                    log.error("could not subscribe to Redis channel {} at {}: {}", LogSafe.escape(topic), safeUrl, e.getMessage());
                   }
                   return null;
                 });
@@ -154,7 +155,7 @@ public final class RedisPubSub implements PubSubBackend {
             .exceptionally(
                 e -> {
                   if (!closed) {
-                    log.warn("could not unsubscribe from Redis channel {}: {}", topic, e.getMessage());
+                    log.warn("could not unsubscribe from Redis channel {}: {}", LogSafe.escape(topic), e.getMessage());
                   }
                   return null;
                 });
@@ -177,14 +178,14 @@ public final class RedisPubSub implements PubSubBackend {
       data = null;
     }
     if (data == null || data.isMissingNode()) {
-      log.error("dropping a message on Redis channel {}: it is not JSON", topic);
+      log.error("dropping a message on Redis channel {}: it is not JSON", LogSafe.escape(topic));
       return;
     }
     for (Listener listener : listeners) {
       try {
         listener.onEvent(data);
       } catch (RuntimeException e) {
-        log.warn("pubsub listener on topic {} failed", topic, e);
+        log.warn("pubsub listener on topic {} failed", LogSafe.escape(topic), e);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
 import java.io.IOException;
 import java.time.Clock;
@@ -257,7 +258,7 @@ public final class BuiltinQueue implements QueueBackend {
       } catch (InterruptedException e) {
         // stopped
       } catch (RuntimeException e) {
-        log.error("queue {}: consumer lane failed", spec.name(), e);
+        log.error("queue {}: consumer lane failed", LogSafe.escape(spec.name()), e);
       } finally {
         exited.countDown();
       }
@@ -284,11 +285,11 @@ public final class BuiltinQueue implements QueueBackend {
         long now = clock.millis();
         if (spec.retry().exhausted(failed)) {
           record = queue.dead(e, failed, now, error);
-          log.warn("queue {}: message {} failed {} times and is now a dead letter: {}", spec.displayName(), e.message.id(), failed, error);
+          log.warn("queue {}: message {} failed {} times and is now a dead letter: {}", LogSafe.escape(spec.displayName()), LogSafe.escape(e.message.id()), failed, LogSafe.escape(error));
         } else {
           long delay = spec.retry().delayAfter(failed);
           record = queue.retry(e, failed, now + delay, error);
-          log.debug("queue {}: message {} failed (attempt {}), retry in {} ms: {}", spec.displayName(), e.message.id(), failed, delay, error);
+          log.debug("queue {}: message {} failed (attempt {}), retry in {} ms: {}", LogSafe.escape(spec.displayName()), LogSafe.escape(e.message.id()), failed, delay, LogSafe.escape(error));
         }
       }
       if (journal != null) {
@@ -394,7 +395,7 @@ public final class BuiltinQueue implements QueueBackend {
     try {
       for (Lanes lanes : all) {
         if (!lanes.awaitExit(5_000)) {
-          log.warn("queue {}: consumer lanes did not stop within 5 s", lanes.spec.name());
+          log.warn("queue {}: consumer lanes did not stop within 5 s", LogSafe.escape(lanes.spec.name()));
         }
       }
     } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
@@ -326,7 +327,7 @@ public final class RabbitQueue implements QueueBackend {
         try {
           channel.close(); // unacked deliveries go back to the queue
         } catch (IOException | TimeoutException | com.rabbitmq.client.AlreadyClosedException e) {
-          log.debug("closing consumer channel of {}: {}", spec.name(), e.getMessage());
+          log.debug("closing consumer channel of {}: {}", spec.name(), LogSafe.escape(e.getMessage()));
         }
       }
     }
@@ -395,7 +396,7 @@ public final class RabbitQueue implements QueueBackend {
           int failed = m.attempts() + 1;
           long now = clock.millis();
           if (spec.retry().exhausted(failed)) {
-            log.warn("queue {}: message {} failed {} times and is now a dead letter: {}", spec.displayName(), m.id(), failed, error);
+            log.warn("queue {}: message {} failed {} times and is now a dead letter: {}", LogSafe.escape(spec.displayName()), LogSafe.escape(m.id()), failed, LogSafe.escape(error));
             await(publisher.publish("", topology.dlq(spec.name()), properties(m, failed, error, now), m.payload()));
             ack(d);
             return;
@@ -412,10 +413,10 @@ public final class RabbitQueue implements QueueBackend {
           m = m.withAttempts(failed);
         }
       } catch (QueueException e) {
-        log.warn("queue {}: could not record the outcome of message {}; it will be delivered again: {}", spec.displayName(), m.id(), e.getMessage());
+        log.warn("queue {}: could not record the outcome of message {}; it will be delivered again: {}", LogSafe.escape(spec.displayName()), LogSafe.escape(m.id()), LogSafe.escape(e.getMessage()));
         nack(d);
       } catch (RuntimeException e) {
-        log.error("queue {}: handling message {} failed", spec.displayName(), m.id(), e);
+        log.error("queue {}: handling message {} failed", LogSafe.escape(spec.displayName()), LogSafe.escape(m.id()), e);
         nack(d);
       }
     }
@@ -458,7 +459,7 @@ public final class RabbitQueue implements QueueBackend {
       try {
         channel.basicAck(d.tag(), false);
       } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
-        log.debug("ack of {} failed (it will be redelivered): {}", d.tag(), e.getMessage());
+        log.debug("ack of {} failed (it will be redelivered): {}", d.tag(), LogSafe.escape(e.getMessage()));
       } finally {
         channelLock.unlock();
       }
@@ -469,7 +470,7 @@ public final class RabbitQueue implements QueueBackend {
       try {
         channel.basicNack(d.tag(), false, true);
       } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
-        log.debug("nack of {} failed: {}", d.tag(), e.getMessage());
+        log.debug("nack of {} failed: {}", d.tag(), LogSafe.escape(e.getMessage()));
       } finally {
         channelLock.unlock();
       }
@@ -608,7 +609,7 @@ public final class RabbitQueue implements QueueBackend {
       try {
         connection.close(5_000);
       } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
-        log.debug("closing the RabbitMQ connection: {}", e.getMessage());
+        log.debug("closing the RabbitMQ connection: {}", LogSafe.escape(e.getMessage()));
       }
     }
   }

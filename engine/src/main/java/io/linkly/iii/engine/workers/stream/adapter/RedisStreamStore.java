@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
+import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -210,7 +211,7 @@ public final class RedisStreamStore implements SharedStreamStore {
       try {
         feed.received(change);
       } catch (RuntimeException e) {
-        log.warn("delivering a stream change of {}/{} failed", change.stream(), change.group(), e);
+        log.warn("delivering a stream change of {}/{} failed", LogSafe.escape(change.stream()), LogSafe.escape(change.group()), e);
       }
     }
 
