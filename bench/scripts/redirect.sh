@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Redirect benchmark: wrk against Linkly's GET /s/:code (cache hit, 64 connections), then against
 # a bare Netty server answering the same 302 (the ceiling), in the same run. Loopback only.
-# Usage: bench/scripts/redirect.sh [seconds]
+# Every measured redirect durably enqueues its click; Linkly's click pipeline (record_click, the
+# clicks stream) runs beside the redirects as it would in production. The warm-up lets the JIT
+# settle; the clicks it queued are drained before the measurement starts, and the queue's depth is
+# printed after it (a growing depth means clicks arrive faster than they are recorded).
+# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
 seconds="${1:-10}"
+warmup="${2:-10}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] ||
-  (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench -am package)
+[ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] && [ -f "$root/cli/target/iii.jar" ] ||
+  (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench,cli -am package)
 
 . "$root/bench/scripts/lib.sh"
 
@@ -27,11 +32,18 @@ III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
 linkly_pid="$last_pid"
 http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
+engine="$(sed -n 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p' "$work/linkly.log" | head -1)"
+click_depth() {
+  java -jar "$root/cli/target/iii.jar" trigger engine::queue::topic_stats topic=clicks --address "ws://127.0.0.1:$engine" 2>/dev/null |
+    sed -n 's/.*"depth": *\([0-9]*\).*/\1/p'
+}
 curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
 curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
-wrk -t1 -c64 -d3s "http://127.0.0.1:$http/s/bench" >/dev/null  # warm-up
-echo "-- Linkly GET /s/:code"
-wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'
+wrk -t1 -c64 -d"${warmup}s" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
+for _ in $(seq 1 180); do [ "$(click_depth)" = 0 ] && break; sleep 1; done
+echo "-- Linkly GET /s/:code (clicks queue depth before: $(click_depth))"
+wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in'
+echo "   clicks queue depth after: $(click_depth)"
 stop_one "$linkly_pid"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
