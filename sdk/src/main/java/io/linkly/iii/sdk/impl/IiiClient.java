@@ -59,8 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker: keeps what user code registered, replays it on every connection, serves inbound
- * calls on the handler executor and matches results to outbound calls. Inbound messages arrive
- * on the single I/O thread and are only dispatched from there; user code never runs on it.
+ * calls on the handler executor and matches results to outbound calls. Inbound messages arrive on
+ * the {@link Link}'s delivery thread (the socket's I/O thread, or an in-process engine's threads)
+ * and are only dispatched from there; user code never runs on it.
  */
 public final class IiiClient implements Iii, LinkListener {
 
