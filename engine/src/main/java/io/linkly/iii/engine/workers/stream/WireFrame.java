@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -9,7 +10,9 @@ import io.netty.buffer.Unpooled;
  * direct buffer, so a delivery neither copies the payload nor runs Netty's frame encoder.
  *
  * <p>The buffer is unreleasable: sockets release their duplicates as usual, and the memory goes
- * with the last reference, like any object.
+ * with the last reference, like any object. That needs memory the garbage collector frees: a JDK
+ * direct buffer, which has a cleaner. (Netty's own direct buffers are freed only by a release that
+ * an unreleasable wrapper never passes on, so every change leaked its frame's native memory.)
  */
 final class WireFrame {
 
@@ -18,7 +21,7 @@ final class WireFrame {
   static ByteBuf text(byte[] payload) {
     int length = payload.length;
     int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
-    ByteBuf frame = Unpooled.directBuffer(header + length, header + length);
+    ByteBuf frame = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(header + length)).clear();
     frame.writeByte(0x81);
     if (length < 126) {
       frame.writeByte(length);

@@ -104,6 +104,40 @@ class StreamWorkerTest {
     }
   }
 
+  /** Frames leave history (150 here) and sockets; their native memory must go with them. */
+  @Test
+  void changesLeaveNoNativeMemoryBehind() throws Exception {
+    String big = "\"" + "z".repeat(32 * 1024) + "\"";
+    try (StreamClient c = StreamClient.connect(streamUrl).join("leak", "leak", "g")) {
+      await().until(() -> c.events("sync").size() == 1);
+      // one change at a time, so that this reader is never the slow subscriber the bound cuts off
+      for (int i = 0; i < 150; i++) { // fill the history first: what it holds is not a leak
+        set("leak", "g", "warm" + i, big);
+        int expected = i + 1;
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> c.events("create").size() == expected);
+      }
+      long before = directMemoryAfterGc();
+      for (int i = 0; i < 600; i++) { // 600 × 32 KiB = 18.75 MiB of frames
+        set("leak", "g", "i" + i, big);
+        int expected = 151 + i;
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> c.events("create").size() == expected);
+      }
+      long growth = directMemoryAfterGc() - before;
+      assertThat(growth).as("native memory left behind, bytes").isLessThan(8L * 1024 * 1024);
+    }
+  }
+
+  /** Direct memory in use: Netty's own (freed only on release) plus the JDK's (freed by the GC). */
+  private static long directMemoryAfterGc() throws InterruptedException {
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    long jdk = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+        .stream().filter(p -> p.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+    return jdk + io.netty.util.internal.PlatformDependent.usedDirectMemory();
+  }
+
   @Test
   void twoHundredSubscribersEachGetEveryClickInOrder() throws Exception {
     set("clicks", "all", "old", "{\"code\":\"earlier\"}");
