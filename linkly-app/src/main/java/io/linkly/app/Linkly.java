@@ -30,6 +30,7 @@ public final class Linkly implements AutoCloseable {
 
   private final IiiEngine engine;
   private final List<Iii> connections = new ArrayList<>();
+  private LinkWorker links;
 
   private Linkly(IiiEngine engine) {
     this.engine = engine;
@@ -49,7 +50,8 @@ public final class Linkly implements AutoCloseable {
     try {
       new ClickStreamer(linkly.connect(ClickStreamer.NAME)).start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
-      new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock).start(Duration.ofSeconds(30));
+      linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
+      linkly.links.start(Duration.ofSeconds(30));
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;
@@ -79,6 +81,9 @@ public final class Linkly implements AutoCloseable {
 
   @Override
   public void close() {
+    if (links != null) {
+      links.close();
+    }
     for (int i = connections.size() - 1; i >= 0; i--) {
       connections.get(i).shutdown();
     }

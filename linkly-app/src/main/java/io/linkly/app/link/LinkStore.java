@@ -13,7 +13,7 @@ import java.util.Optional;
  * Linkly's data, reached only through the engine: links and clicks in the {@code primary}
  * database, and the {@code links} state scope as a cache in front of it (LINKLY.md Ch. 3).
  */
-public final class LinkStore {
+public final class LinkStore implements ClickRecorder.Store {
 
   static final String DB = "primary";
   static final String CACHE_SCOPE = "links";
@@ -95,6 +95,7 @@ public final class LinkStore {
    * Records a click once per key; returns its row id (which tells two clicks of one millisecond
    * apart), or empty when a click with this key was recorded before. A null key never collides.
    */
+  @Override
   public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
     JsonNode result =
         execute(
@@ -104,6 +105,37 @@ public final class LinkStore {
       return Optional.empty();
     }
     return Optional.ofNullable(result.path("last_insert_id").asText(null));
+  }
+
+  private static final String INSERT_CLICK_RETURNING_ID =
+      "INSERT INTO clicks (code, clicked_at, click_key) VALUES (?, ?, ?) ON CONFLICT (click_key) DO NOTHING RETURNING id";
+
+  /**
+   * Records several clicks in one transaction: for each, its row id, or empty when its key was
+   * recorded before. Throws when the transaction did not commit (nothing of it was recorded).
+   */
+  @Override
+  public List<Optional<String>> insertClicks(List<ClickRecorder.Click> clicks) {
+    List<Map<String, Object>> statements = new java.util.ArrayList<>(clicks.size());
+    for (ClickRecorder.Click c : clicks) {
+      statements.add(Map.of("sql", INSERT_CLICK_RETURNING_ID, "params", java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey())));
+    }
+    JsonNode result = iii.trigger(TriggerRequest.of("database::transaction", Map.of("db", DB, "statements", statements)));
+    if (result == null || !result.path("committed").asBoolean(false)) {
+      JsonNode error = result == null ? null : result.path("error");
+      throw new IiiException(
+          error == null ? "TRANSACTION_FAILED" : error.path("code").asText("TRANSACTION_FAILED"),
+          error == null ? "the click batch did not commit" : error.path("message").asText("the click batch did not commit"));
+    }
+    List<Optional<String>> ids = new java.util.ArrayList<>(clicks.size());
+    for (JsonNode statement : result.path("results")) {
+      JsonNode rows = statement.path("rows");
+      ids.add(rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).get(0).asText()));
+    }
+    if (ids.size() != clicks.size()) {
+      throw new IiiException("TRANSACTION_FAILED", "the click batch returned " + ids.size() + " results for " + clicks.size() + " clicks");
+    }
+    return ids;
   }
 
   /** Points a link somewhere else; false when there is no such link. */

@@ -33,6 +33,7 @@ public final class LinkWorker {
 
   private final Iii iii;
   private final LinkStore store;
+  private final ClickRecorder clicks;
   private final ShortCode codes;
   private final Clock clock;
   private final Logger log;
@@ -40,6 +41,7 @@ public final class LinkWorker {
   public LinkWorker(Iii iii, ShortCode codes, Clock clock) {
     this.iii = iii;
     this.store = new LinkStore(iii);
+    this.clicks = new ClickRecorder(store);
     this.codes = codes;
     this.clock = clock;
     this.log = iii.logger(NAME);
@@ -141,7 +143,13 @@ public final class LinkWorker {
     if (clickedAt == null) {
       clickedAt = now();
     }
-    Optional<String> clickId = store.insertClick(code, clickedAt, text(data, "click_key"));
+    Optional<String> clickId;
+    try {
+      clickId = clicks.record(new ClickRecorder.Click(code, clickedAt, text(data, "click_key")));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IiiException("INTERRUPTED", "interrupted while recording a click");
+    }
     if (clickId.isPresent()) { // a redelivered click was announced when it was first recorded
       Map<String, Object> click = new LinkedHashMap<>();
       click.put("code", code);
@@ -150,6 +158,11 @@ public final class LinkWorker {
       iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
     }
     return Map.of("recorded", true);
+  }
+
+  /** Stops recording clicks; calls still waiting fail and their queue messages are retried. */
+  public void close() {
+    clicks.close();
   }
 
   // ------------------------------------------------------------------ http::*
