@@ -11,7 +11,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code database::query}, {@code database::execute} and {@code database::transaction} do
@@ -166,7 +168,9 @@ final class Operations {
       return failed(e, -1);
     }
     int current = -1;
-    try (c; QueryTimer.Watch watch = timer.start(timeoutMs)) {
+    // a statement repeated in the transaction (a batch of the same INSERT) is prepared once
+    Map<String, Prepared> prepared = new HashMap<>();
+    try (c; QueryTimer.Watch watch = timer.start(timeoutMs); Closer closer = () -> closeAll(prepared)) {
       try {
         run(c, watch, begin(db.driver(), isolation));
         ArrayNode results = NODES.arrayNode(steps.size());
@@ -176,7 +180,7 @@ final class Operations {
           if (watch.expired()) {
             throw DatabaseErrors.queryTimeout(db.name(), timeoutMs);
           }
-          results.add(step(db, c, watch, mapper, steps.get(i)));
+          results.add(step(db, c, watch, mapper, steps.get(i), prepared));
         }
         current = -1;
         run(c, watch, "COMMIT");
@@ -201,10 +205,60 @@ final class Operations {
     }
   }
 
-  private ObjectNode step(Database db, Connection c, QueryTimer.Watch watch, ResultMapper mapper, Step step)
+  /** A statement prepared once in a transaction; {@code order} maps Postgres' {@code $n} to params. */
+  private record Prepared(PreparedStatement statement, int needed, int[] order) {}
+
+  /** Closes what a transaction prepared; its close cannot fail the transaction. */
+  @FunctionalInterface
+  private interface Closer extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private static void closeAll(Map<String, Prepared> prepared) {
+    for (Prepared p : prepared.values()) {
+      try {
+        p.statement().close();
+      } catch (SQLException e) {
+        // the connection goes back to the pool and is reset there
+      }
+    }
+  }
+
+  private static Prepared prepared(Database db, Connection c, String sql, Map<String, Prepared> cache)
       throws SQLException, DatabaseException {
-    Statements.Single statement = Statements.single(db.driver(), step.sql());
-    try (PreparedStatement ps = prepare(db, c, statement.sql(), step.params())) {
+    Prepared known = cache.get(sql);
+    if (known != null) {
+      return known;
+    }
+    Statements.Single statement = Statements.single(db.driver(), sql);
+    Prepared made;
+    if (db.driver() == Driver.POSTGRES) {
+      Statements.Numbered numbered = Statements.numbered(statement.sql());
+      made = new Prepared(c.prepareStatement(numbered.sql()), numbered.needed(), numbered.order());
+    } else {
+      PreparedStatement ps = c.prepareStatement(statement.sql());
+      made = new Prepared(ps, ps.getParameterMetaData().getParameterCount(), null);
+    }
+    cache.put(sql, made);
+    return made;
+  }
+
+  private ObjectNode step(
+      Database db, Connection c, QueryTimer.Watch watch, ResultMapper mapper, Step step, Map<String, Prepared> cache)
+      throws SQLException, DatabaseException {
+    Prepared prepared = prepared(db, c, step.sql(), cache);
+    if (prepared.needed() != step.params().size()) {
+      throw DatabaseErrors.parameterCount(db.driver(), step.params().size(), prepared.needed());
+    }
+    PreparedStatement ps = prepared.statement();
+    ps.clearParameters();
+    if (db.driver() == Driver.POSTGRES) {
+      Params.bindPostgres(ps, step.params(), prepared.order());
+    } else {
+      Params.bindSqlite(ps, step.params());
+    }
+    {
       watch.track(ps);
       ArrayNode rows = NODES.arrayNode();
       long affected;

@@ -24,8 +24,6 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code iii-observability}, the part workers rely on today: {@code engine::log::*} (printed and
@@ -35,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class ObservabilityWorker implements BuiltinWorker {
 
   public static final String NAME = "iii-observability";
-  private static final Logger workerLog = LoggerFactory.getLogger("iii.worker");
   private static final String[] LEVELS = {"trace", "debug", "info", "warn", "error"};
 
   private final int maxLogs;
@@ -44,6 +41,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
   private final Deque<ObjectNode> logs = new ArrayDeque<>();
   private Engine engine;
   private Clock clock;
+  private ConsolePrinter console;
 
   ObservabilityWorker(int maxLogs, boolean consoleOutput) {
     this.maxLogs = maxLogs;
@@ -72,12 +70,15 @@ public final class ObservabilityWorker implements BuiltinWorker {
     engine = context.engine();
     clock = context.clock();
     Worker self = engine.registerBuiltinWorker(NAME);
+    if (consoleOutput) {
+      console = new ConsolePrinter();
+    }
     for (String level : LEVELS) {
       engine.registerFunction(
           self,
           FunctionDefinition.of("engine::log::" + level, "Record a log line at " + level + " level"),
-          // printing to the console can block, so it never runs on an event loop
-          BuiltinFunction.blocking(context.blocking(), call -> log(level, call)));
+          // only memory is touched here: the console is written by the printer's own thread
+          BuiltinFunction.sync(call -> log(level, call)));
     }
     engine.registerFunction(
         self, FunctionDefinition.of("engine::logs::list", "List stored log lines"), BuiltinFunction.sync(this::list));
@@ -116,8 +117,13 @@ public final class ObservabilityWorker implements BuiltinWorker {
     } finally {
       lock.unlock();
     }
-    if (consoleOutput) {
-      print(level, entry.get("service_name").asText(), message, data);
+    if (console != null) {
+      // a worker's words: escaped, so that a line break in them cannot forge a log line
+      console.print(
+          new ConsolePrinter.Line(
+              level,
+              LogSafe.escape(entry.get("service_name").asText()),
+              LogSafe.line(data == null ? message : message + " " + Json.write(data))));
     }
     return null;
   }
@@ -126,19 +132,6 @@ public final class ObservabilityWorker implements BuiltinWorker {
     return call.callerWorkerId() == null
         ? "engine"
         : engine.worker(call.callerWorkerId()).map(Worker::displayName).orElse(call.callerWorkerId());
-  }
-
-  private static void print(String level, String rawService, String message, JsonNode data) {
-    // a worker's words: escaped, so that a line break in them cannot forge a log line
-    String service = LogSafe.escape(rawService);
-    String text = LogSafe.line(data == null ? message : message + " " + Json.write(data));
-    switch (level) {
-      case "error" -> workerLog.error("[{}] {}", service, text);
-      case "warn" -> workerLog.warn("[{}] {}", service, text);
-      case "debug" -> workerLog.debug("[{}] {}", service, text);
-      case "trace" -> workerLog.trace("[{}] {}", service, text);
-      default -> workerLog.info("[{}] {}", service, text);
-    }
   }
 
   private static int severityNumber(String level) {
@@ -213,6 +206,9 @@ public final class ObservabilityWorker implements BuiltinWorker {
     components.put("otel", "disabled");
     components.put("metrics", "disabled");
     components.put("logs", "healthy");
+    if (console != null) {
+      out.put("log_lines_not_printed", console.dropped()); // beyond upstream
+    }
     components.put("spans", "disabled");
     // beyond upstream: the router's load and totals, so a stuck worker shows up here
     InvocationCounters.Snapshot counts = engine.router().counters();
@@ -236,6 +232,13 @@ public final class ObservabilityWorker implements BuiltinWorker {
   private static void putIfPresent(ObjectNode node, String field, String value) {
     if (value != null) {
       node.put(field, value);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (console != null) {
+      console.close();
     }
   }
 }

@@ -305,6 +305,28 @@ class DatabaseWorkerTest {
   }
 
   @Test
+  void aStatementRepeatedInATransactionRunsWithEachOfItsParameters() throws Exception {
+    linklySchema();
+    String insert = "INSERT INTO clicks (code, clicked_at) VALUES (?, ?) RETURNING id, code";
+    JsonNode result =
+        db.result("database::transaction", "db", "primary", "statements",
+            List.of(
+                Map.of("sql", insert, "params", List.of("a", "t1")),
+                Map.of("sql", insert, "params", List.of("b", "t2")),
+                Map.of("sql", insert, "params", List.of("c", "t3"))));
+    assertThat(Json.write(result))
+        .isEqualTo("{\"committed\":true,\"results\":[{\"affected_rows\":1,\"rows\":[[1,\"a\"]]},"
+            + "{\"affected_rows\":1,\"rows\":[[2,\"b\"]]},{\"affected_rows\":1,\"rows\":[[3,\"c\"]]}]}");
+
+    JsonNode wrongCount =
+        db.result("database::transaction", "db", "primary", "statements",
+            List.of(Map.of("sql", insert, "params", List.of("d", "t4")), Map.of("sql", insert, "params", List.of("e"))));
+    assertThat(wrongCount.get("committed").asBoolean()).isFalse();
+    assertThat(wrongCount.get("failed_index").asInt()).isEqualTo(1);
+    assertThat(query("SELECT COUNT(*) AS n FROM clicks").get("rows").get(0).get("n").asInt()).as("d rolled back").isEqualTo(3);
+  }
+
+  @Test
   void aFailingStatementRollsBackTheWholeTransaction() throws Exception {
     linklySchema();
     execute("INSERT INTO links VALUES ('taken', 'u', 't')");
