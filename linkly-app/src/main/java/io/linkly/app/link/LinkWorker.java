@@ -200,7 +200,9 @@ public final class LinkWorker {
       return HttpResponses.json(404, Map.of("error", "link not found"));
     }
     // The click leaves the hot path: the queue acknowledges it durably, record_click runs later.
-    Map<String, Object> click = Map.of("code", code, "clicked_at", now(), "click_key", Uuids.fast().toString());
+    // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
+    Map<String, Object> click =
+        Map.of("code", code, "clicked_at", now(), "click_key", Uuids.timeOrdered(clock.millis()).toString());
     iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
     return HttpResponses.redirect(url);
   }

@@ -36,4 +36,16 @@ public final class Uuids {
     long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
     return new UUID(msb, lsb);
   }
+
+  /**
+   * A version-7 UUID (RFC 9562): the Unix time in milliseconds, then random bits. Keys made this
+   * way sort by creation time, so a database index over them grows at its end instead of at random
+   * pages (far fewer pages rewritten per insert); they are as unique as {@link #fast()}'s.
+   */
+  public static UUID timeOrdered(long epochMillis) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long msb = (epochMillis << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);
+    long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb);
+  }
 }
