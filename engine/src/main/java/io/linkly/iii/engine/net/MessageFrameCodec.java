@@ -34,6 +34,8 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
   private final Engine engine;
   private final MessageCodec codec;
   private boolean warnedAboutBadFrame;
+  private long bytesQueued; // event loop only
+
 
   MessageFrameCodec(Engine engine, MessageCodec codec) {
     this.engine = engine;
@@ -102,6 +104,12 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
       log.error("could not encode a {} message", message.type(), e);
       return;
     }
+    bytesQueued += buffer.readableBytes();
     ctx.write(new TextWebSocketFrame(buffer), promise);
+  }
+
+  /** Message bytes queued for the socket since it opened; read on the event loop. */
+  long bytesQueued() {
+    return bytesQueued;
   }
 }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * Ties one worker socket to its {@link Session}: opens it when the upgrade completes, hands it
  * every decoded message in order, closes it when the socket goes. It also applies backpressure:
  * while the worker's unread output is above the bound, its own frames are not read, and if that
- * lasts longer than the grace period the worker is cut off.
+ * lasts a grace period in which the worker read nothing, it is cut off.
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
 
@@ -71,20 +71,41 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         connection.drained();
       }
     } else if (grace == null && connection != null) {
-      grace =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    grace = null;
-                    if (!ctx.channel().isWritable()) {
-                      connection.cutOff(
-                          connection.pendingBytes() + " bytes have waited for more than " + limits.graceMs() + " ms");
-                    }
-                  },
-                  limits.graceMs(),
-                  TimeUnit.MILLISECONDS);
+      startGrace(ctx, flushedSoFar(ctx));
     }
     ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Bytes the socket has taken so far: what was queued minus what still waits. */
+  private long flushedSoFar(ChannelHandlerContext ctx) {
+    MessageFrameCodec codec = ctx.pipeline().get(MessageFrameCodec.class);
+    return (codec == null ? 0 : codec.bytesQueued()) - connection.pendingBytes();
+  }
+
+  /**
+   * Gives a worker whose output is above the bound {@code graceMs} to read it. A worker that did
+   * read something meanwhile is slow, not stalled: it gets another grace period (new output may
+   * have kept it above the bound all along).
+   */
+  private void startGrace(ChannelHandlerContext ctx, long flushedAtStart) {
+    grace =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  grace = null;
+                  if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
+                    return;
+                  }
+                  long flushed = flushedSoFar(ctx);
+                  if (flushed > flushedAtStart) {
+                    startGrace(ctx, flushed);
+                  } else {
+                    connection.cutOff(
+                        connection.pendingBytes() + " bytes have waited for more than " + limits.graceMs() + " ms");
+                  }
+                },
+                limits.graceMs(),
+                TimeUnit.MILLISECONDS);
   }
 
   @Override

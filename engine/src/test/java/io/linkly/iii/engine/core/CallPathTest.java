@@ -239,6 +239,33 @@ class CallPathTest {
     }
   }
 
+  @Test
+  void aWorkerThatReadsSlowlyIsNotCutOff() throws Exception {
+    // the grace must outlast the kernel's socket buffers: a sender is woken only once a third of
+    // them has drained, which at this reader's pace takes most of a second
+    start(withManager("slow_worker_grace_ms", 3_000).withSetting(
+        "iii-worker-manager", "max_buffered_bytes", Json.mapper().getNodeFactory().numberNode(65_536)));
+    try (LogCapture logs = new LogCapture();
+        FloodingWorker slow = new FloodingWorker(engine.workerUrl());
+        RawWorker caller = worker()) {
+      slow.send("{\"type\":\"registerfunction\",\"id\":\"slow::reader\"}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> engine.core().function("slow::reader").isPresent());
+      // 9,000 calls of 1 KiB reach the worker at once: more than the kernel's socket buffers hold,
+      // read at about 2 MiB/s, so its output stays above the bound for longer than the grace
+      // while it does read
+      ObjectNode frame = Json.object().put("type", "invokefunction").put("function_id", "slow::reader");
+      frame.putObject("data").put("pad", "p".repeat(1024));
+      frame.putObject("action").put("type", "void");
+      String call = Json.write(frame);
+      for (int i = 0; i < 9_000; i++) {
+        caller.send(call);
+      }
+      long read = slow.readSlowly(4096, 2, 2_000);
+      assertThat(read).as("bytes read; -1 means the engine cut the worker off").isGreaterThan(9_000L * 1024);
+      assertThat(logs.containing("is not reading its output")).isEmpty();
+    }
+  }
+
   private static long rssBytes() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {

@@ -19,6 +19,12 @@ public final class FloodingWorker implements AutoCloseable {
     socket = BareWebSocket.open(workerUrl, 4096);
   }
 
+  /** Sends one text frame. */
+  public void send(String json) throws IOException {
+    socket.getOutputStream().write(BareWebSocket.maskedText(json));
+    socket.getOutputStream().flush();
+  }
+
   /**
    * Sends up to {@code calls} invocations of {@code functionId}; returns how many went out before
    * the engine closed the connection (a blocked write ends when it does).
@@ -36,6 +42,32 @@ public final class FloodingWorker implements AutoCloseable {
       // the engine cut us off
     }
     return sent;
+  }
+
+  /**
+   * Reads at most {@code bytesPerTick} every {@code tickMs} until nothing has come for
+   * {@code quietMs}: a worker that reads, only slowly. Returns the bytes read, or -1 if the engine
+   * closed the connection.
+   */
+  public long readSlowly(int bytesPerTick, long tickMs, long quietMs) throws IOException, InterruptedException {
+    socket.setSoTimeout((int) quietMs);
+    InputStream in = socket.getInputStream();
+    byte[] buf = new byte[bytesPerTick];
+    long total = 0;
+    try {
+      while (true) {
+        int n = in.read(buf);
+        if (n < 0) {
+          return -1;
+        }
+        total += n;
+        Thread.sleep(tickMs);
+      }
+    } catch (java.net.SocketTimeoutException e) {
+      return total;
+    } catch (java.net.SocketException e) {
+      return -1;
+    }
   }
 
   public boolean isClosedByPeer() {
