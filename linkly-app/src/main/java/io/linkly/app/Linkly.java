@@ -69,6 +69,11 @@ public final class Linkly implements AutoCloseable {
     return engine;
   }
 
+  /** Clicks lost because the click queue refused them (redirects were answered all the same). */
+  public long droppedClicks() {
+    return links == null ? 0 : links.droppedClicks();
+  }
+
   /** The subscriber WebSocket of the clicks stream, e.g. {@code ws://127.0.0.1:3112/}. */
   public String streamUrl() {
     return "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";

@@ -17,6 +17,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@code link} worker (LINKLY.md Ch. 1–3): creates and resolves short links, records clicks,
@@ -30,6 +32,7 @@ public final class LinkWorker {
   public static final String UPDATED_TOPIC = "link.updated";
   public static final String CLICKS_QUEUE = "clicks";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
+  private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
 
   private final Iii iii;
   private final LinkStore store;
@@ -37,6 +40,8 @@ public final class LinkWorker {
   private final ShortCode codes;
   private final Clock clock;
   private final Logger log;
+  private final LongAdder droppedClicks = new LongAdder();
+  private final AtomicLong lastDropWarningMs = new AtomicLong(Long.MIN_VALUE / 2);
 
   public LinkWorker(Iii iii, ShortCode codes, Clock clock) {
     this.iii = iii;
@@ -203,7 +208,11 @@ public final class LinkWorker {
     // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
     Map<String, Object> click =
         Map.of("code", code, "clicked_at", now(), "click_key", Uuids.timeOrdered(clock.millis()).toString());
-    iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
+    try {
+      iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
+    } catch (IiiException e) {
+      clickDropped(e); // the click is lost, the redirect is not
+    }
     return HttpResponses.redirect(url);
   }
 
@@ -226,6 +235,23 @@ public final class LinkWorker {
         default -> throw e;
       };
     }
+  }
+
+  /** Counts a click the queue refused; warns at most every {@link #DROP_WARNING_INTERVAL}. */
+  private void clickDropped(IiiException cause) {
+    droppedClicks.increment();
+    long now = clock.millis();
+    long last = lastDropWarningMs.get();
+    if (now - last >= DROP_WARNING_INTERVAL.toMillis() && lastDropWarningMs.compareAndSet(last, now)) {
+      log.warn(
+          "clicks dropped: the click queue refused them; redirects go on",
+          Map.of("dropped_total", droppedClicks.sum(), "code", String.valueOf(cause.code()), "reason", String.valueOf(cause.getMessage())));
+    }
+  }
+
+  /** Clicks lost since start because the click queue refused them. */
+  public long droppedClicks() {
+    return droppedClicks.sum();
   }
 
   // ------------------------------------------------------------------ helpers
