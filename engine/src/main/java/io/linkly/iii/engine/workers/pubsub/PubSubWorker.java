@@ -1,6 +1,5 @@
 package io.linkly.iii.engine.workers.pubsub;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
@@ -8,6 +7,7 @@ import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.engine.core.Worker;

@@ -1,11 +1,11 @@
 package io.linkly.iii.engine.workers.state;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.protocol.Json;

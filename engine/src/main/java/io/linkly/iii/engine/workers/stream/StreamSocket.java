@@ -1,12 +1,12 @@
 package io.linkly.iii.engine.workers.stream;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.net.Listener;
 import io.linkly.iii.engine.net.Transport;
 import io.linkly.iii.engine.net.WebSockets;

@@ -1,10 +1,10 @@
 package io.linkly.iii.engine.workers.stream;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import java.util.List;

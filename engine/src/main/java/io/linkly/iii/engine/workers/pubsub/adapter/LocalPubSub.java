@@ -1,7 +1,7 @@
 package io.linkly.iii.engine.workers.pubsub.adapter;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.LogSafe;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,8 +1,8 @@
 package io.linkly.iii.engine.workers.pubsub.adapter;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -1,6 +1,5 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
@@ -9,6 +8,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
 import java.io.IOException;
 import java.time.Clock;

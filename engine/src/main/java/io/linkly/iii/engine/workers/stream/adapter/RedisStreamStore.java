@@ -1,11 +1,11 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
-import io.linkly.iii.engine.core.LogSafe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
+import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
