@@ -82,9 +82,12 @@ final class FakeEngine implements AutoCloseable {
       channel.writeAndFlush(new TextWebSocketFrame(json)).syncUninterruptibly();
     }
 
-    /** Stops reading the worker's frames: its output piles up in the sockets, then in the SDK. */
+    /**
+     * Stops reading the worker's frames: its output piles up in the sockets, then in the SDK.
+     * Returns once the event loop has applied it (from another thread it is only scheduled).
+     */
     void stopReading() {
-      channel.config().setAutoRead(false);
+      channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
     }
 
     void drop() {

@@ -11,6 +11,8 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class Outbox {
 
   static final int DEFAULT_CAPACITY = 10_000;
+  /** Encoded bytes that may wait for the I/O thread to pick them up (beside the socket's bound). */
+  static final long MAX_IN_TRANSIT = 1024 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
@@ -46,6 +50,8 @@ final class Outbox {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition writable = lock.newCondition();
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private final AtomicLong inTransit = new AtomicLong();
+  private final AtomicInteger waiters = new AtomicInteger();
   private volatile Channel channel;
 
   /**
@@ -96,13 +102,14 @@ final class Outbox {
    * time ran out. The I/O thread never waits: it is the one that drains the socket.
    */
   private boolean awaitWritable(Channel ch, long nanos) {
-    if (ch.isWritable() || ch.eventLoop().inEventLoop()) {
+    if (canTakeMore(ch) || ch.eventLoop().inEventLoop()) {
       return true;
     }
+    waiters.incrementAndGet();
     lock.lock();
     try {
       long remaining = nanos;
-      while (!ch.isWritable() && ch.isActive() && channel == ch) {
+      while (!canTakeMore(ch) && ch.isActive() && channel == ch) {
         if (remaining <= 0) {
           return false;
         }
@@ -114,6 +121,7 @@ final class Outbox {
       return false;
     } finally {
       lock.unlock();
+      waiters.decrementAndGet();
     }
   }
 
@@ -232,12 +240,28 @@ final class Outbox {
       write(ch, loop, frame, message, call, flush);
       return;
     }
+    // bytes handed to the I/O thread but not yet in the channel count against the bound too: a
+    // busy I/O thread must not let them pile up in its task queue
+    long size = frame.content().readableBytes();
+    inTransit.addAndGet(size);
     try {
-      loop.execute(() -> write(ch, loop, frame, message, call, true));
+      loop.execute(
+          () -> {
+            if (inTransit.addAndGet(-size) < MAX_IN_TRANSIT && waiters.get() > 0) {
+              writabilityChanged();
+            }
+            write(ch, loop, frame, message, call, true);
+          });
     } catch (RejectedExecutionException e) {
       // the I/O thread is gone (shutdown), which fails every call anyway
+      inTransit.addAndGet(-size);
       frame.release();
     }
+  }
+
+  /** Whether {@code ch} can take more: below its high-water mark, and little still in transit. */
+  private boolean canTakeMore(Channel ch) {
+    return ch.isWritable() && inTransit.get() < MAX_IN_TRANSIT;
   }
 
   private void write(

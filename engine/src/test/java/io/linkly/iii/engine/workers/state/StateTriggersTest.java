@@ -23,15 +23,16 @@ import org.junit.jupiter.api.Test;
 class StateTriggersTest {
 
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final Engine engine = new Engine(Clock.systemUTC());
 
   @AfterEach
   void stop() {
     executor.shutdownNow();
+    engine.close();
   }
 
   @Test
   void eventsBeyondTheInFlightBoundAreDroppedAndCountedNotQueued() throws Exception {
-    Engine engine = new Engine(Clock.systemUTC());
     Worker self = engine.registerBuiltinWorker("test");
     List<JsonNode> calls = new CopyOnWriteArrayList<>();
     CompletableFuture<JsonNode> release = new CompletableFuture<>();
@@ -69,7 +70,6 @@ class StateTriggersTest {
 
   @Test
   void unregisteredBindingsNoLongerFire() throws Exception {
-    Engine engine = new Engine(Clock.systemUTC());
     Worker self = engine.registerBuiltinWorker("test");
     List<String> keys = new CopyOnWriteArrayList<>();
     engine.registerFunction(self, FunctionDefinition.of("t::h", "records"),
