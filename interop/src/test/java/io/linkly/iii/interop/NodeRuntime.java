@@ -2,6 +2,7 @@ package io.linkly.iii.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.linkly.testing.LocalService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ final class NodeRuntime {
   }
 
   static boolean inCi() {
-    return "true".equalsIgnoreCase(System.getenv("CI"));
+    return LocalService.inCi();
   }
 
   /** Aborts (or, under CI, fails) the calling test unless Node and iii-sdk@0.22.1 are usable. */
