@@ -29,10 +29,6 @@ public record Call(
     return new Call(functionId, data, metadata, null, null, null, null);
   }
 
-  public Call withData(JsonNode newData) {
-    return new Call(functionId, newData, metadata, traceparent, baggage, callerWorkerId, timeoutMs);
-  }
-
   /** The same call with a deadline {@code timeoutMs} from now (at least 1 ms). */
   public Call withTimeout(long newTimeoutMs) {
     return new Call(functionId, data, metadata, traceparent, baggage, callerWorkerId, Math.max(1, newTimeoutMs));

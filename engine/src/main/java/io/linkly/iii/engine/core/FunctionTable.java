@@ -44,10 +44,6 @@ final class FunctionTable {
     return owners == null ? null : owners.top();
   }
 
-  boolean contains(String id) {
-    return table.containsKey(id);
-  }
-
   /** Puts {@code entry} on top of its id's stack; an owner's earlier entry for the id is replaced. */
   Outcome register(FunctionEntry entry) {
     boolean fromWorker = entry.builtin() == null;

@@ -60,20 +60,12 @@ public final class Router implements AutoCloseable {
             512);
   }
 
-  public RouterSettings settings() {
-    return settings;
-  }
-
   /** Appends an interceptor; it sees every invocation that starts afterwards. */
   public synchronized void addInterceptor(InvocationInterceptor interceptor) {
     InvocationInterceptor[] current = interceptors;
     InvocationInterceptor[] next = java.util.Arrays.copyOf(current, current.length + 1);
     next[current.length] = interceptor;
     interceptors = next;
-  }
-
-  public List<InvocationInterceptor> interceptors() {
-    return List.of(interceptors);
   }
 
   public InvocationCounters.Snapshot counters() {

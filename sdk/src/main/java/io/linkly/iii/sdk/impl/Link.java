@@ -26,9 +26,6 @@ interface Link {
   /** True on the thread that delivers the engine's messages, which must never block. */
   boolean onDeliveryThread();
 
-  /** Whether the engine enforces each call's {@code timeout_ms}, so no local timer is needed. */
-  boolean engineEnforcesDeadlines();
-
   /** Disconnects for good; waits briefly so the engine learns of it at once. Idempotent. */
   void stop();
 }

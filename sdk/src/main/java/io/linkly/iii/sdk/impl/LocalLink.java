@@ -70,11 +70,6 @@ final class LocalLink implements Link {
   }
 
   @Override
-  public boolean engineEnforcesDeadlines() {
-    return true;
-  }
-
-  @Override
   public void stop() {
     closed = true;
     MessageSink sink = toEngine;

@@ -55,11 +55,6 @@ final class SocketLink implements Link, SocketListener {
   }
 
   @Override
-  public boolean engineEnforcesDeadlines() {
-    return false; // the engine may be upstream's, which never times a call out
-  }
-
-  @Override
   public void stop() {
     Channel open = socket.stop();
     outbox.clear();
