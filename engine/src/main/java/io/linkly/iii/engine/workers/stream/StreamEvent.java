@@ -42,7 +42,7 @@ record StreamEvent(
     }
   }
 
-  /** A frame that is not a change: {@code sync}, {@code resync} or {@code unauthorized}. */
+  /** A frame that is not a change: {@code sync}, {@code resync}, {@code unauthorized} or {@code error}. */
   static byte[] control(String stream, String group, String itemId, String kind, JsonNode data, long timestamp, long seq, String epoch) {
     return encode(stream, group, itemId, kind, data, timestamp, seq, epoch);
   }

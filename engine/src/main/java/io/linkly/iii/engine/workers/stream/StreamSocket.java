@@ -110,7 +110,7 @@ final class StreamSocket implements AutoCloseable {
               (context, e) -> {
                 try {
                   StreamConnection connection = hub.connection(ctx.channel(), context);
-                  if (WebSockets.upgrade(ctx, request, "stream", new Connection(connection, hub, triggers, groups))) {
+                  if (WebSockets.upgrade(ctx, request, "stream", new Connection(connection, hub, triggers, groups, config.maxSubscriptionsPerConnection()))) {
                     ctx.pipeline().remove(this);
                   }
                 } finally {
@@ -162,14 +162,16 @@ final class StreamSocket implements AutoCloseable {
     private final StreamHub hub;
     private final StreamTriggers triggers;
     private final Groups groups;
+    private final int maxSubscriptions;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private CompletableFuture<Void> tail = DONE;
 
-    Connection(StreamConnection connection, StreamHub hub, StreamTriggers triggers, Groups groups) {
+    Connection(StreamConnection connection, StreamHub hub, StreamTriggers triggers, Groups groups, int maxSubscriptions) {
       this.connection = connection;
       this.hub = hub;
       this.triggers = triggers;
       this.groups = groups;
+      this.maxSubscriptions = maxSubscriptions;
     }
 
     @Override
@@ -214,6 +216,15 @@ final class StreamSocket implements AutoCloseable {
                 if (!allowed) {
                   connection.writeNow(
                       StreamEvent.control(r.stream(), r.group(), r.itemId(), "unauthorized", null, System.currentTimeMillis(), -1, null));
+                  return DONE;
+                }
+                if (!connection.subscriptions.containsKey(r.subscriptionId()) && connection.subscriptions.size() >= maxSubscriptions) {
+                  // each subscription costs the engine memory and fan-out work: one socket gets a bounded share
+                  ObjectNode error = Json.object();
+                  error.put("code", "too_many_subscriptions");
+                  error.put("message", "this connection already has " + maxSubscriptions + " subscriptions; leave one first");
+                  connection.writeNow(
+                      StreamEvent.control(r.stream(), r.group(), r.itemId(), "error", error, System.currentTimeMillis(), -1, null));
                   return DONE;
                 }
                 Subscriber template = new Subscriber(connection, r.subscriptionId(), r.stream(), r.group(), r.itemId(), 0);

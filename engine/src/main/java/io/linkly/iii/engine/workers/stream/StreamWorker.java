@@ -171,7 +171,42 @@ public final class StreamWorker implements BuiltinWorker {
     if (custom != null) {
       return custom.thenApply(r -> afterOverride(a, requireObject(r, "set"), false));
     }
-    return write(() -> setResult(store.put(a.stream(), a.group(), a.item(), data), data), "STREAM_SET_ERROR", "Failed to set value: ");
+    return write(
+        () -> {
+          JsonNode previous = store.put(a.stream(), a.group(), a.item(), data);
+          if (previous == null) {
+            trim(a.stream(), a.group());
+          }
+          return setResult(previous, data);
+        },
+        "STREAM_SET_ERROR",
+        "Failed to set value: ");
+  }
+
+  /**
+   * Holds a group of a bounded stream ({@code retention}) at its newest items: the oldest are
+   * removed as any removal is, with a delete event, so subscribers and the store stay alike.
+   */
+  private void trim(String stream, String group) throws StreamStoreException {
+    int keep = config.maxItems(stream);
+    if (keep == 0) {
+      return;
+    }
+    List<String> beyond;
+    if (store.writesBlock()) {
+      beyond = store.itemsBeyond(stream, group, keep);
+    } else { // an in-memory group is only read under its lock
+      beyond = hub.locked(stream, group, () -> {
+        try {
+          return store.itemsBeyond(stream, group, keep);
+        } catch (StreamStoreException e) {
+          throw new InvocationException("STREAM_SET_ERROR", e.getMessage());
+        }
+      });
+    }
+    for (String item : beyond) {
+      store.remove(stream, group, item);
+    }
   }
 
   private CompletableFuture<JsonNode> delete(Call call) {
@@ -200,6 +235,9 @@ public final class StreamWorker implements BuiltinWorker {
     return write(
         () -> {
           StreamStore.Updated updated = store.update(a.stream(), a.group(), a.item(), ops);
+          if (updated.change().previous() == null) {
+            trim(a.stream(), a.group());
+          }
           ObjectNode out = (ObjectNode) setResult(updated.change().previous(), updated.change().value());
           if (!updated.errors().isEmpty()) {
             ArrayNode errors = out.putArray("errors");

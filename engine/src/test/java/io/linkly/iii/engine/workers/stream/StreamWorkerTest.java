@@ -139,6 +139,53 @@ class StreamWorkerTest {
   }
 
   @Test
+  void aBoundedStreamKeepsItsNewestItemsAndTellsSubscribersWhatLeft() throws Exception {
+    engine.close();
+    engine = IiiEngine.start(EngineConfig.ephemeral()
+        .withSetting("iii-stream", "retention", json("{\"clicks\":{\"max_items\":3}}")));
+    streamUrl = "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
+    try (StreamClient watcher = StreamClient.connect(streamUrl).join("w", "clicks", "all")) {
+      await().atMost(StreamClient.patience()).until(() -> watcher.events("sync").size() == 1);
+      for (int n = 1; n <= 5; n++) {
+        set("clicks", "all", "c" + n, "{\"n\":" + n + "}");
+      }
+      set("clicks", "all", "c5", "{\"n\":55}"); // an overwrite is not a new item: nothing more leaves
+      set("other", "all", "o1", "{}");
+      set("other", "all", "o2", "{}");
+      assertThat(call("stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"all\"}"))
+          .isEqualTo(json("[{\"n\":3},{\"n\":4},{\"n\":55}]"));
+      assertThat(call("stream::list", "{\"stream_name\":\"other\",\"group_id\":\"all\"}")).hasSize(2);
+      await().atMost(StreamClient.patience()).until(() -> watcher.events("update").size() == 1);
+      assertThat(watcher.events("create")).hasSize(5);
+      assertThat(watcher.events("delete")).extracting(e -> e.get("id").asText()).containsExactly("c1", "c2");
+    }
+    try (StreamClient late = StreamClient.connect(streamUrl).join("late", "clicks", "all")) {
+      await().atMost(StreamClient.patience()).until(() -> late.events("sync").size() == 1);
+      assertThat(late.events("sync").get(0).get("event").get("data")).hasSize(3);
+    }
+  }
+
+  @Test
+  void oneSocketsSubscriptionsAreCappedWithAnErrorEvent() throws Exception {
+    engine.close();
+    engine = IiiEngine.start(EngineConfig.ephemeral()
+        .withSetting("iii-stream", "max_subscriptions_per_connection", Json.mapper().getNodeFactory().numberNode(2)));
+    streamUrl = "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
+    try (StreamClient greedy = StreamClient.connect(streamUrl)) {
+      greedy.join("a", "clicks", "all").join("b", "clicks", "all").join("a", "clicks", "all").join("c", "clicks", "all");
+      await().atMost(StreamClient.patience()).until(() -> greedy.events("error").size() == 1);
+      JsonNode refused = greedy.events("error").get(0);
+      assertThat(refused.get("event").get("data").get("code").asText()).isEqualTo("too_many_subscriptions");
+      assertThat(greedy.events("sync")).hasSize(3); // a, b, and a again (a rejoin replaces, it does not add)
+      set("clicks", "all", "x", "{}");
+      await().atMost(StreamClient.patience()).until(() -> greedy.events("create").size() == 2);
+      greedy.send("{\"type\":\"leave\",\"data\":{\"subscriptionId\":\"b\",\"streamName\":\"clicks\",\"groupId\":\"all\"}}");
+      greedy.join("c", "clicks", "all");
+      await().atMost(StreamClient.patience()).until(() -> greedy.events("sync").size() == 4);
+    }
+  }
+
+  @Test
   void twoHundredSubscribersEachGetEveryClickInOrder() throws Exception {
     set("clicks", "all", "old", "{\"code\":\"earlier\"}");
     List<StreamClient> clients = new ArrayList<>();

@@ -180,6 +180,11 @@ public final class FileStateStore implements StateStore {
     return table.scopeNames();
   }
 
+  /** The oldest keys of {@code scope} beyond the newest {@code keep} (insertion order). */
+  public List<String> keysBeyond(String scope, int keep) {
+    return table.keysBeyond(scope, keep);
+  }
+
   // ------------------------------------------------------------------ writes
 
   @Override

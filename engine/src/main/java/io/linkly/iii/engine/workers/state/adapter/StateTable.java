@@ -90,6 +90,31 @@ final class StateTable {
     }
   }
 
+  /** The first-inserted keys of {@code scope} beyond the newest {@code keep}, oldest first. */
+  List<String> keysBeyond(String scope, int keep) {
+    Scope s = scopes.get(scope);
+    if (s == null) {
+      return List.of();
+    }
+    s.lock.lock();
+    try {
+      int excess = s.entries.size() - keep;
+      if (excess <= 0) {
+        return List.of();
+      }
+      List<String> out = new ArrayList<>(excess);
+      for (String key : s.entries.keySet()) {
+        if (out.size() == excess) {
+          break;
+        }
+        out.add(key);
+      }
+      return out;
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
   List<String> scopeNames() {
     return new ArrayList<>(scopes.keySet());
   }

@@ -109,6 +109,16 @@ public final class FileStreamStore implements StreamStore {
   }
 
   @Override
+  public List<String> itemsBeyond(String stream, String group, int keep) {
+    return store.keysBeyond(scope(stream, group), keep);
+  }
+
+  @Override
+  public boolean keepsInsertionOrder() {
+    return true;
+  }
+
+  @Override
   public boolean writesBlock() {
     return true;
   }

@@ -89,6 +89,20 @@ public final class MemoryStreamStore implements StreamStore {
   }
 
   @Override
+  public List<String> itemsBeyond(String stream, String group, int keep) {
+    Map<String, JsonNode> items = group(stream, group, false);
+    if (items == null || items.size() <= keep) {
+      return List.of();
+    }
+    return items.keySet().stream().limit(items.size() - keep).toList();
+  }
+
+  @Override
+  public boolean keepsInsertionOrder() {
+    return true;
+  }
+
+  @Override
   public boolean writesBlock() {
     return false;
   }

@@ -51,6 +51,19 @@ public interface StreamStore extends AutoCloseable {
   /** Applies update ops to an item atomically (BUILTINS.md §3). */
   Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException;
 
+  /**
+   * The ids of the group's oldest items beyond its newest {@code keep}, oldest first: what a
+   * retention bound removes. Only stores that keep items in insertion order can answer.
+   */
+  default List<String> itemsBeyond(String stream, String group, int keep) throws StreamStoreException {
+    throw new StreamStoreException("this stream store keeps no insertion order, so it cannot bound a group's items");
+  }
+
+  /** True when the store can answer {@link #itemsBeyond}. */
+  default boolean keepsInsertionOrder() {
+    return false;
+  }
+
   /** True when writes wait for the disk or the network, so they must not run on an event loop. */
   boolean writesBlock();
 
