@@ -31,6 +31,7 @@ public final class Linkly implements AutoCloseable {
   private final IiiEngine engine;
   private final List<Iii> connections = new ArrayList<>();
   private LinkWorker links;
+  private ClickStreamer streamer;
 
   private Linkly(IiiEngine engine) {
     this.engine = engine;
@@ -48,7 +49,8 @@ public final class Linkly implements AutoCloseable {
   public static Linkly start(EngineConfig config, Clock clock) throws ConfigException, InterruptedException {
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
-      new ClickStreamer(linkly.connect(ClickStreamer.NAME)).start();
+      linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
+      linkly.streamer.start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
       linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
       linkly.links.start(Duration.ofSeconds(30));
@@ -88,6 +90,9 @@ public final class Linkly implements AutoCloseable {
   public void close() {
     if (links != null) {
       links.close();
+    }
+    if (streamer != null) {
+      streamer.close();
     }
     for (int i = connections.size() - 1; i >= 0; i--) {
       connections.get(i).shutdown();

@@ -34,7 +34,11 @@ class LinklyProcessTest {
   private record Running(ChildProcess process, String workerUrl, String httpUrl) {}
 
   private Running startLinkly() throws Exception {
-    ChildProcess process = ChildProcess.java(Linkly.class, List.of(), LinklyFixture.env(data), workDir);
+    return startLinkly(LinklyFixture.env(data));
+  }
+
+  private Running startLinkly(Map<String, String> env) throws Exception {
+    ChildProcess process = ChildProcess.java(Linkly.class, List.of(), env, workDir);
     String workerPort = process.await(WORKER_PORT, START);
     String httpPort = process.await(HTTP_PORT, START);
     process.await(Pattern.compile("Linkly is up"), START);
@@ -106,6 +110,48 @@ class LinklyProcessTest {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
           assertThat(client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", count))).get("rows").get(0))
               .isEqualTo(json("{\"n\":" + clicks + ",\"keys\":" + clicks + "}")));
+    }
+  }
+
+  @Test
+  void everyRecordedClickReachesTheStreamOnceAcrossFiveKillMinusNines() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(LinklyFixture.env(data));
+    env.put("LINKLY_LIVE_CLICKS", "1000000"); // keep every item, so that items can be compared with rows
+    String rowsSql = "SELECT COUNT(*) AS n FROM clicks";
+    for (int round = 0; round < 5; round++) {
+      Running running = startLinkly(env);
+      try (ChildProcess process = running.process();
+          Iii client = Iii.registerWorker(running.workerUrl())) {
+        long before = client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", rowsSql))).get("rows").get(0).get("n").asLong();
+        for (int i = 0; i < 400; i++) {
+          client.triggerAsync(TriggerRequest.of("link::record_click",
+                  Map.of("code", "burst", "clicked_at", "2026-12-01T00:00:00.000Z", "click_key", "r" + round + "-" + i))
+              .withAction(TriggerAction.Enqueue("clicks")));
+        }
+        // kill -9 in the middle of the burst: some clicks recorded, some announced, some still queued
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() ->
+            client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", rowsSql))).get("rows").get(0).get("n").asLong() > before + 50);
+        process.kill();
+      }
+    }
+    Running last = startLinkly(env);
+    try (ChildProcess process = last.process();
+        Iii client = Iii.registerWorker(last.workerUrl())) {
+      String sql = "SELECT COUNT(*) AS n, COUNT(DISTINCT click_key) AS keys, SUM(streamed) AS streamed FROM clicks";
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        JsonNode row = client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", sql))).get("rows").get(0);
+        JsonNode items = client.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", "clicks", "group_id", "all")));
+        assertThat(row.get("keys").asLong()).isEqualTo(row.get("n").asLong());
+        assertThat(row.get("streamed").asLong()).isEqualTo(row.get("n").asLong());
+        assertThat(items).hasSize(row.get("n").asInt());
+      });
+      JsonNode ids = client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", "SELECT id FROM clicks"))).get("rows");
+      java.util.Set<String> itemClickIds = new java.util.HashSet<>();
+      client.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", "clicks", "group_id", "all")))
+          .forEach(item -> itemClickIds.add(item.get("click_id").asText()));
+      java.util.Set<String> rowIds = new java.util.HashSet<>();
+      ids.forEach(row -> rowIds.add(row.get("id").asText()));
+      assertThat(itemClickIds).isEqualTo(rowIds);
     }
   }
 

@@ -91,7 +91,8 @@ class LiveClicksTest {
     try (Linkly linkly = Linkly.start(Linkly.config(env::get), Clock.systemUTC())) {
       post(linkly.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"w\"}");
       get(linkly.httpUrl() + "/s/w");
-      watch = new ClickWatch(URI.create(linkly.streamUrl()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+      watch = new ClickWatch(URI.create(linkly.streamUrl()), ClickWatch.databaseBaseline(linkly.engine().workerUrl()),
+          new PrintStream(printed, true, StandardCharsets.UTF_8));
       watching = Thread.ofVirtual().start(() -> {
         try {
           watch.run();
@@ -112,6 +113,65 @@ class LiveClicksTest {
     } finally {
       watch.close();
       watching.join(5000);
+    }
+  }
+
+  @Test
+  void theLiveFeedKeepsAWindowAndWatchStillShowsTheTrueTotal() throws Exception {
+    Map<String, String> env = new HashMap<>(LinklyFixture.env(data));
+    env.put("LINKLY_LIVE_CLICKS", "2");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (Linkly linkly = Linkly.start(Linkly.config(env::get), Clock.systemUTC());
+        Iii client = Iii.registerWorker(linkly.engine().workerUrl())) {
+      post(linkly.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"win\"}");
+      for (int i = 0; i < 5; i++) {
+        assertThat(get(linkly.httpUrl() + "/s/win").statusCode()).isEqualTo(302);
+      }
+      String count = "SELECT COUNT(*) AS n FROM clicks WHERE streamed = 1";
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", count))).get("rows").get(0).get("n").asInt())
+              .isEqualTo(5));
+      assertThat(client.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", "clicks", "group_id", "all")))).hasSize(2);
+      try (ClickWatch watch = new ClickWatch(URI.create(linkly.streamUrl()), ClickWatch.databaseBaseline(linkly.engine().workerUrl()),
+          new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+        Thread watching = Thread.ofVirtual().start(() -> {
+          try {
+            watch.run();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        await().until(() -> printed.toString(StandardCharsets.UTF_8).contains("clicks so far: 5"));
+        get(linkly.httpUrl() + "/s/win");
+        await().until(() -> watch.total() == 6);
+        watch.close();
+        watching.join(5000);
+      }
+    }
+  }
+
+  @Test
+  void aRecordedClickWhoseAnnouncementWasLostIsStreamedAtTheNextStart() throws Exception {
+    String clickedAt = "2026-12-01T00:00:00.000Z";
+    long id;
+    try (Linkly linkly = Linkly.start(Linkly.config(LinklyFixture.env(data)::get), Clock.systemUTC());
+        Iii client = Iii.registerWorker(linkly.engine().workerUrl())) {
+      // a row whose link.clicked never went out: what a crash between commit and announcement leaves
+      id = client.trigger(TriggerRequest.of("database::execute", Map.of("db", "primary",
+              "sql", "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES ('lost', ?, 'k-lost', 0)", "params", List.of(clickedAt))))
+          .get("last_insert_id").asLong();
+    }
+    try (Linkly again = Linkly.start(Linkly.config(LinklyFixture.env(data)::get), Clock.systemUTC());
+        Iii client = Iii.registerWorker(again.engine().workerUrl())) {
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        JsonNode item = client.trigger(TriggerRequest.of("stream::get",
+            Map.of("stream_name", "clicks", "group_id", "all", "item_id", "lost-" + clickedAt + "-" + id)));
+        assertThat(item.get("code").asText()).isEqualTo("lost");
+        assertThat(client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary",
+                "sql", "SELECT streamed FROM clicks WHERE id = ?", "params", List.of(id)))).get("rows").get(0).get("streamed").asInt())
+            .isEqualTo(1);
+      });
+      assertThat(client.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", "clicks", "group_id", "all")))).hasSize(1);
     }
   }
 

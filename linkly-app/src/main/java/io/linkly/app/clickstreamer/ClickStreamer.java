@@ -6,6 +6,7 @@ import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerBinding;
 import io.linkly.iii.sdk.TriggerRequest;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,29 +14,42 @@ import java.util.Map;
  * The {@code click-streamer} worker (LINKLY.md Ch. 5): every {@code link.clicked} event becomes an
  * item of stream {@code clicks}, group {@code all}, which the stream worker pushes to every
  * dashboard subscribed to it.
+ *
+ * <p>Beyond the tutorial, no recorded click is left off the stream: each click row carries an
+ * outbox flag that this worker sets once the click is on the stream ({@link StreamedMarks}), and
+ * {@link ClickReconciler} streams the rows whose announcement was lost (a crash between the insert
+ * and the stream write, or this worker being away). Item ids are fixed by the click, so streaming a
+ * click twice leaves one item.
  */
-public final class ClickStreamer {
+public final class ClickStreamer implements AutoCloseable {
 
   public static final String NAME = "click-streamer";
   public static final String STREAM = "clicks";
   public static final String GROUP = "all";
 
   private final Iii iii;
+  private final StreamedMarks marks;
+  private final ClickReconciler reconciler;
 
   public ClickStreamer(Iii iii) {
+    this(iii, Duration.ofSeconds(30));
+  }
+
+  /** {@code sweepInterval}: how often rows whose announcement never came are looked for. */
+  public ClickStreamer(Iii iii, Duration sweepInterval) {
     this.iii = iii;
+    this.marks = new StreamedMarks(iii);
+    this.reconciler = new ClickReconciler(iii, this, marks, sweepInterval);
   }
 
   public void start() {
     iii.registerFunction("click-streamer::broadcast", (data, ctx) -> broadcast(data));
     iii.registerTrigger(TriggerBinding.of("subscribe", "click-streamer::broadcast", Map.of("topic", LinkWorker.CLICKED_TOPIC)));
+    marks.start();
+    reconciler.start();
     iii.logger(NAME).info("click-streamer ready");
   }
 
-  /**
-   * The item id is {@code <code>-<clicked_at>} as in the tutorial, plus the click's row id when
-   * the event carries one: upstream's id makes two clicks of one millisecond a single item.
-   */
   Map<String, Object> broadcast(JsonNode click) {
     String code = click.path("code").asText(null);
     String clickedAt = click.path("clicked_at").asText(null);
@@ -43,11 +57,44 @@ public final class ClickStreamer {
       throw new IiiException("INVALID_CLICK", "a click needs code and clicked_at");
     }
     String clickId = click.path("click_id").asText(null);
-    String itemId = code + "-" + clickedAt + (clickId == null ? "" : "-" + clickId);
+    stream(code, clickedAt, clickId, click.path("recorded_at").asText(null));
+    if (clickId != null) {
+      marks.add(clickId);
+    }
+    return Map.of("streamed", true);
+  }
+
+  /** Puts one click on the stream. */
+  void stream(String code, String clickedAt, String clickId, String recordedAt) {
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("code", code);
     item.put("clicked_at", clickedAt);
-    iii.trigger(TriggerRequest.of("stream::set", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId, "data", item)));
-    return Map.of("streamed", true);
+    if (clickId != null) {
+      item.put("click_id", clickId);
+    }
+    if (recordedAt != null) {
+      item.put("recorded_at", recordedAt); // when the row committed: lets a dashboard see the pipeline's lag
+    }
+    iii.trigger(TriggerRequest.of("stream::set", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId(code, clickedAt, clickId), "data", item)));
+  }
+
+  /** True when the click's item is on the stream now. */
+  boolean isStreamed(String code, String clickedAt, String clickId) {
+    JsonNode item = iii.trigger(TriggerRequest.of("stream::get", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId(code, clickedAt, clickId))));
+    return item != null && !item.isNull();
+  }
+
+  /**
+   * The item id is {@code <code>-<clicked_at>} as in the tutorial, plus the click's row id when
+   * known: upstream's id makes two clicks of one millisecond a single item.
+   */
+  static String itemId(String code, String clickedAt, String clickId) {
+    return code + "-" + clickedAt + (clickId == null ? "" : "-" + clickId);
+  }
+
+  @Override
+  public void close() {
+    reconciler.close();
+    marks.close();
   }
 }

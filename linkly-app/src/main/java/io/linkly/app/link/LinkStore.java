@@ -15,18 +15,25 @@ import java.util.Optional;
  */
 public final class LinkStore implements ClickRecorder.Store {
 
-  static final String DB = "primary";
+  /** The database that holds links and clicks. */
+  public static final String DB = "primary";
   static final String CACHE_SCOPE = "links";
 
   /**
-   * The tutorial's tables, plus {@code clicks.click_key}: the idempotency key a redirect gives its
-   * queued click, so that a retry after the insert committed records nothing twice.
+   * The tutorial's tables, plus two columns of {@code clicks}: {@code click_key}, the idempotency
+   * key a redirect gives its queued click, so that a retry after the insert committed records
+   * nothing twice; and {@code streamed}, the click's outbox flag: 0 until the click-streamer has put
+   * it on the live stream, so that an announcement a crash lost is made good (ClickReconciler).
+   * Every insert sets {@code streamed = 0}; the column's default 1 is for the rows of a database
+   * made before the column existed, which were announced when they were recorded.
    */
   private static final List<String> SCHEMA =
       List.of(
           "CREATE TABLE IF NOT EXISTS links (code TEXT PRIMARY KEY, url TEXT NOT NULL, created_at TEXT NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS clicks (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, clicked_at TEXT NOT NULL, click_key TEXT)",
-          "CREATE UNIQUE INDEX IF NOT EXISTS clicks_click_key ON clicks (click_key)");
+          "CREATE TABLE IF NOT EXISTS clicks (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, clicked_at TEXT NOT NULL, click_key TEXT,"
+              + " streamed INTEGER NOT NULL DEFAULT 1)",
+          "CREATE UNIQUE INDEX IF NOT EXISTS clicks_click_key ON clicks (click_key)",
+          "CREATE INDEX IF NOT EXISTS clicks_not_streamed ON clicks (id) WHERE streamed = 0");
 
   private final Iii iii;
 
@@ -45,8 +52,10 @@ public final class LinkStore implements ClickRecorder.Store {
       try {
         execute(SCHEMA.get(0), List.of());
         execute(SCHEMA.get(1), List.of());
-        addClickKeyColumn();
+        addColumn("ALTER TABLE clicks ADD COLUMN click_key TEXT");
+        addColumn("ALTER TABLE clicks ADD COLUMN streamed INTEGER NOT NULL DEFAULT 1");
         execute(SCHEMA.get(2), List.of());
+        execute(SCHEMA.get(3), List.of());
         return;
       } catch (IiiException e) {
         if (System.nanoTime() > deadline) {
@@ -58,10 +67,10 @@ public final class LinkStore implements ClickRecorder.Store {
     }
   }
 
-  /** Databases made before clicks had a key get the column; it is there already otherwise. */
-  private void addClickKeyColumn() {
+  /** Databases made before a column existed get it; it is there already otherwise. */
+  private void addColumn(String alter) {
     try {
-      execute("ALTER TABLE clicks ADD COLUMN click_key TEXT", List.of());
+      execute(alter, List.of());
     } catch (IiiException e) {
       if (!String.valueOf(e.getMessage()).contains("duplicate column")) {
         throw e;
@@ -99,7 +108,7 @@ public final class LinkStore implements ClickRecorder.Store {
   public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
     JsonNode result =
         execute(
-            "INSERT INTO clicks (code, clicked_at, click_key) VALUES (?, ?, ?) ON CONFLICT (click_key) DO NOTHING",
+            "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES (?, ?, ?, 0) ON CONFLICT (click_key) DO NOTHING",
             java.util.Arrays.asList(code, clickedAt, clickKey));
     if (result == null || result.path("affected_rows").asLong(0) == 0) {
       return Optional.empty();
@@ -108,7 +117,7 @@ public final class LinkStore implements ClickRecorder.Store {
   }
 
   private static final String INSERT_CLICK_RETURNING_ID =
-      "INSERT INTO clicks (code, clicked_at, click_key) VALUES (?, ?, ?) ON CONFLICT (click_key) DO NOTHING RETURNING id";
+      "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES (?, ?, ?, 0) ON CONFLICT (click_key) DO NOTHING RETURNING id";
 
   /**
    * Records several clicks in one transaction: for each, its row id, or empty when its key was

@@ -140,7 +140,8 @@ public final class LinkWorker {
   /**
    * Records a click, then announces it on {@code link.clicked} without waiting (LINKLY.md Ch. 5).
    * The announcement carries the click's row id so that listeners can tell apart two clicks of
-   * the same millisecond.
+   * the same millisecond, and when the row committed. An announcement lost on the way is made good
+   * by the click-streamer's reconciler (the row's {@code streamed} flag is its outbox).
    */
   Map<String, Object> recordClick(JsonNode data) {
     String code = requiredText(data, "code");
@@ -155,11 +156,12 @@ public final class LinkWorker {
       Thread.currentThread().interrupt();
       throw new IiiException("INTERRUPTED", "interrupted while recording a click");
     }
-    if (clickId.isPresent()) { // a redelivered click was announced when it was first recorded
+    if (clickId.isPresent()) { // a redelivered click was announced when it was first recorded, or is reconciled
       Map<String, Object> click = new LinkedHashMap<>();
       click.put("code", code);
       click.put("clicked_at", clickedAt);
       click.put("click_id", clickId.get());
+      click.put("recorded_at", now());
       iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
     }
     return Map.of("recorded", true);
