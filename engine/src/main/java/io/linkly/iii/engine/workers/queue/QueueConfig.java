@@ -21,8 +21,9 @@ import java.util.Set;
  *     store_method: file_based    #   file_based (default here) | in_memory
  *     file_path: ./data/queue     #   a directory; holds queue.journal
  *     save_interval_ms: 1000      #   how long acks/retries may wait to reach the disk
- *     max_messages: 100000        #   every message held (ready, delayed, in flight, dead)
+ *     max_messages: 100000        #   live messages held (ready, delayed, in flight)
  *     max_bytes: 67108864         #   their payload bytes
+ *     max_dead_letters: 10000     #   dead letters kept, apart: past it the oldest is dropped
  *   # rabbitmq: {amqp_url: amqp://guest:guest@127.0.0.1:5672/%2f, namespace: iii,
  *   #            confirm_timeout_ms: 30000, max_unconfirmed: 10000}
  * queue_configs:
@@ -49,7 +50,7 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
   public sealed interface Adapter permits Builtin, RabbitMq {}
 
   /** The embedded store; {@code dir} is null when {@code store_method: in_memory}. */
-  public record Builtin(Path dir, long saveIntervalMs, long maxMessages, long maxBytes) implements Adapter {
+  public record Builtin(Path dir, long saveIntervalMs, long maxMessages, long maxBytes, long maxDeadLetters) implements Adapter {
     public boolean durable() {
       return dir != null;
     }
@@ -107,7 +108,7 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
   }
 
   private static Builtin builtin(ConfigBlock c) throws ConfigException {
-    c.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms", "max_messages", "max_bytes"));
+    c.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms", "max_messages", "max_bytes", "max_dead_letters"));
     String method = c.string("store_method", "file_based");
     boolean durable =
         switch (method) {
@@ -124,7 +125,11 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
       throw new ConfigException(c.path() + ".save_interval_ms: must be between 10 and 3600000, got " + saveInterval);
     }
     return new Builtin(
-        durable ? Path.of(path) : null, saveInterval, c.positive("max_messages", 100_000), c.positive("max_bytes", 64L << 20));
+        durable ? Path.of(path) : null,
+        saveInterval,
+        c.positive("max_messages", 100_000),
+        c.positive("max_bytes", 64L << 20),
+        c.positive("max_dead_letters", 10_000));
   }
 
   private static RabbitMq rabbit(ConfigBlock c) throws ConfigException {

@@ -75,6 +75,8 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Subscriber> byBinding = new HashMap<>();
   private final Map<String, List<Subscriber>> byQueue = new HashMap<>();
+  private final Map<String, RateMeter> enqueueRates = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, RateMeter> drainRates = new java.util.concurrent.ConcurrentHashMap<>();
   private QueueBackend backend;
   private Engine engine;
   private Executor blocking;
@@ -114,7 +116,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
         QueueSpec spec =
             new QueueSpec(QueueSpec.namedKey(queue.name()), null, queue.fifo(), queue.concurrency(), queue.retry(), queue.maxPriority());
         named.put(queue.name(), spec);
-        backend.consume(spec, namedHandler(queue));
+        backend.consume(spec, counted(spec.name(), namedHandler(queue)));
       }
     } catch (QueueException | RuntimeException e) {
       backend.close();
@@ -164,6 +166,20 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   }
 
   // ------------------------------------------------------------------ delivery
+
+  private RateMeter meter(Map<String, RateMeter> meters, String queueKey) {
+    return meters.computeIfAbsent(queueKey, k -> new RateMeter(clock));
+  }
+
+  /** Counts the messages a queue's handler finished with (acked or given up on), for its drain rate. */
+  private MessageHandler counted(String queueKey, MessageHandler handler) {
+    RateMeter drained = meter(drainRates, queueKey);
+    return message -> handler.handle(message).whenComplete((ok, failure) -> {
+      if (failure == null) {
+        drained.mark();
+      }
+    });
+  }
 
   private MessageHandler namedHandler(QueueConfig.NamedQueue queue) {
     return message -> bounded(invoke(message.functionId(), message), queue.attemptTimeoutMs());
@@ -279,6 +295,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.SERIALIZATION_ERROR, e.getMessage()));
     }
     String id = message.id();
+    RateMeter enqueued = meter(enqueueRates, spec.name());
     return backend
         .enqueue(spec, message)
         .handle(
@@ -286,6 +303,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
               if (failure != null) {
                 throw new InvocationException(ErrorCodes.ENQUEUE_ERROR, describe(failure));
               }
+              enqueued.mark();
               return (JsonNode) Json.object().put("messageReceiptId", id);
             });
   }
@@ -384,7 +402,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
               return; // unsubscribed before the consumer started
             }
             try {
-              backend.consume(started, topicHandler(key));
+              backend.consume(started, counted(key, topicHandler(key)));
             } catch (QueueException e) {
               log.error("durable subscription {} → {} cannot consume: {}", LogSafe.escape(topic), LogSafe.escape(binding.functionId()), LogSafe.escape(e.getMessage()));
             }
@@ -548,6 +566,15 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       if (stats.inFlight() >= 0) {
         out.put("in_flight", stats.inFlight());
       }
+      // beyond upstream: messages per second in and handled successfully, over the last 10 s
+      double arriving = 0;
+      double drained = 0;
+      for (String key : resolve(topic)) {
+        arriving += enqueueRates.containsKey(key) ? enqueueRates.get(key).perSecond() : 0;
+        drained += drainRates.containsKey(key) ? drainRates.get(key).perSecond() : 0;
+      }
+      out.put("enqueue_rate", arriving);
+      out.put("drain_rate", drained);
       QueueConfig.NamedQueue settings = config.queues().get(topic);
       if (settings == null) {
         out.putNull("config");

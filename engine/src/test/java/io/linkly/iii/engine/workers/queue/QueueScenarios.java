@@ -205,6 +205,9 @@ abstract class QueueScenarios {
     JsonNode stats = client.result("engine::queue::topic_stats", "topic", "clicks");
     assertThat(stats.get("depth").asLong()).isZero();
     assertThat(stats.get("dlq_depth").asLong()).isZero();
+    // one message in, handled once (the failed attempts do not count), within the last 10 s
+    assertThat(stats.get("enqueue_rate").asDouble()).isEqualTo(0.1);
+    assertThat(stats.get("drain_rate").asDouble()).isEqualTo(0.1);
   }
 
   @Test

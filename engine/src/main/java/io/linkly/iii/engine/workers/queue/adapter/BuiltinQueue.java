@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded queue ({@code adapter: builtin}). Messages live in memory, bounded by
- * {@code max_messages} and {@code max_bytes}, and — with {@code store_method: file_based}, the
+ * {@code max_messages} and {@code max_bytes}; dead letters have a bound of their own
+ * ({@code max_dead_letters}, past which the oldest is dropped), so they never take room from live
+ * messages. With — with {@code store_method: file_based}, the
  * default — in a {@link Journal} that every enqueue is forced to before it is acknowledged. Acks,
  * retries and dead-letter moves are journaled too, lazily; a message whose ack did not reach the
  * disk before a crash is delivered again (at-least-once). On open the journal is replayed: every
@@ -46,6 +48,8 @@ public final class BuiltinQueue implements QueueBackend {
   private final Map<String, Lanes> consumers = new ConcurrentHashMap<>();
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong deadLetters = new AtomicLong();
+  private final AtomicLong deadLettersDropped = new AtomicLong();
   private final AtomicLong seq = new AtomicLong();
   private Journal journal;
   private volatile boolean closed;
@@ -68,15 +72,21 @@ public final class BuiltinQueue implements QueueBackend {
       journal = Journal.open(config.dir(), JOURNAL_CAPACITY, config.saveIntervalMs(), compactAtBytes, replay::apply);
       long live = 0;
       long liveBytes = 0;
+      long dead = 0;
       for (LocalQueue q : queues.values()) {
         q.rebuild(false);
         for (LocalQueue.Entry e : q.entries().values()) {
-          live++;
-          liveBytes += e.size();
+          if (e.where == LocalQueue.Where.DEAD) {
+            dead++;
+          } else {
+            live++;
+            liveBytes += e.size();
+          }
         }
       }
       messages.set(live);
       bytes.set(liveBytes);
+      deadLetters.set(dead);
       seq.set(replay.maxSeq);
       journal.start(blocking, sink -> queues.values().forEach(q -> q.snapshot(sink)), this::liveEstimate);
       log.info("queue store {}: {} messages in {} queues", config.dir(), live, queues.size());
@@ -277,6 +287,7 @@ public final class BuiltinQueue implements QueueBackend {
         error = Failures.describe(failure);
       }
       JournalRecord record;
+      List<JournalRecord> drops = List.of();
       if (error == null) {
         record = queue.ack(e);
         free(e.size());
@@ -285,6 +296,9 @@ public final class BuiltinQueue implements QueueBackend {
         long now = clock.millis();
         if (spec.retry().exhausted(failed)) {
           record = queue.dead(e, failed, now, error);
+          free(e.size()); // a dead letter leaves the live bound for its own
+          deadLetters.incrementAndGet();
+          drops = dropDeadLettersBeyondBound(queue);
           log.warn("queue {}: message {} failed {} times and is now a dead letter: {}", LogSafe.escape(spec.displayName()), LogSafe.escape(e.message.id()), failed, LogSafe.escape(error));
         } else {
           long delay = spec.retry().delayAfter(failed);
@@ -294,6 +308,9 @@ public final class BuiltinQueue implements QueueBackend {
       }
       if (journal != null) {
         journal.append(record, false);
+        for (JournalRecord drop : drops) {
+          journal.append(drop, false);
+        }
       }
       return true;
     }
@@ -333,7 +350,7 @@ public final class BuiltinQueue implements QueueBackend {
     }
     List<JournalRecord> records = new ArrayList<>();
     for (String id : q.deadIds()) {
-      JournalRecord.Redrive r = q.redrive(id, seq.incrementAndGet());
+      JournalRecord.Redrive r = q.redrive(id, seq.incrementAndGet(), this::revive);
       if (r != null) {
         records.add(r);
       }
@@ -342,10 +359,42 @@ public final class BuiltinQueue implements QueueBackend {
     return records.size();
   }
 
+  /**
+   * Keeps the dead letters within {@code max_dead_letters}: the oldest of {@code q} goes, journaled
+   * as a discard, with a warning. Dead letters are for inspection; live messages must never wait
+   * for room because of them.
+   */
+  private List<JournalRecord> dropDeadLettersBeyondBound(LocalQueue q) {
+    List<JournalRecord> drops = new ArrayList<>(1);
+    while (deadLetters.get() > config.maxDeadLetters()) {
+      String oldest = q.oldestDeadId();
+      JournalRecord.Discard d = oldest == null ? null : q.discard(oldest, e -> deadLetters.decrementAndGet());
+      if (d == null) {
+        break;
+      }
+      deadLettersDropped.incrementAndGet();
+      log.warn("queue {}: more than {} dead letters (max_dead_letters); dropped the oldest, {}", LogSafe.escape(q.name()), config.maxDeadLetters(), LogSafe.escape(oldest));
+      drops.add(d);
+    }
+    return drops;
+  }
+
+  /** Dead letters dropped because there were more than {@code max_dead_letters} (a metric). */
+  public long deadLettersDropped() {
+    return deadLettersDropped.get();
+  }
+
+  /** Redriven messages are live again: they count against the live bound, which they may exceed. */
+  private void revive(LocalQueue.Entry e) {
+    deadLetters.decrementAndGet();
+    messages.incrementAndGet();
+    bytes.addAndGet(e.size());
+  }
+
   @Override
   public boolean redrive(String queue, String messageId) throws QueueException {
     LocalQueue q = queues.get(queue);
-    JournalRecord.Redrive r = q == null ? null : q.redrive(messageId, seq.incrementAndGet());
+    JournalRecord.Redrive r = q == null ? null : q.redrive(messageId, seq.incrementAndGet(), this::revive);
     if (r == null) {
       return false;
     }
@@ -356,7 +405,7 @@ public final class BuiltinQueue implements QueueBackend {
   @Override
   public boolean discard(String queue, String messageId) throws QueueException {
     LocalQueue q = queues.get(queue);
-    JournalRecord.Discard d = q == null ? null : q.discard(messageId, e -> free(e.size()));
+    JournalRecord.Discard d = q == null ? null : q.discard(messageId, e -> deadLetters.decrementAndGet());
     if (d == null) {
       return false;
     }

@@ -311,13 +311,14 @@ final class LocalQueue {
 
   // ------------------------------------------------------------------ dead letters
 
-  JournalRecord.Redrive redrive(String id, long seq) {
+  JournalRecord.Redrive redrive(String id, long seq, Consumer<Entry> revived) {
     lock.lock();
     try {
       Entry e = dead.remove(id);
       if (e == null) {
         return null;
       }
+      revived.accept(e);
       e.attempts = 0;
       e.error = null;
       e.failedAtMs = 0;
@@ -343,6 +344,16 @@ final class LocalQueue {
       e.version++;
       freed.accept(e);
       return new JournalRecord.Discard(name, id, e.version);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The dead letter that died first, or null. */
+  String oldestDeadId() {
+    lock.lock();
+    try {
+      return dead.isEmpty() ? null : dead.keySet().iterator().next();
     } finally {
       lock.unlock();
     }

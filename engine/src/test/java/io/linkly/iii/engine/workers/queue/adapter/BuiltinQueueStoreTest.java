@@ -34,7 +34,7 @@ class BuiltinQueueStoreTest {
 
   private BuiltinQueue open(long compactAt) throws Exception {
     BuiltinQueue queue =
-        new BuiltinQueue(new QueueConfig.Builtin(dir, 50, 100_000, 64L << 20), executor, Clock.systemUTC(), compactAt);
+        new BuiltinQueue(new QueueConfig.Builtin(dir, 50, 100_000, 64L << 20, 10_000), executor, Clock.systemUTC(), compactAt);
     queue.open();
     return queue;
   }
@@ -45,6 +45,35 @@ class BuiltinQueueStoreTest {
 
   private static QueueMessage message(String id) {
     return new QueueMessage(id, "fn", ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), null, null, null, null, 1, 0);
+  }
+
+  @Test
+  void deadLettersHaveABoundOfTheirOwnAndNeverTakeRoomFromLiveMessages() throws Exception {
+    QueueSpec spec = spec(new Retry(0, 0));
+    QueueConfig.Builtin small = new QueueConfig.Builtin(dir, 50, 3, 64L << 20, 2);
+    try (BuiltinQueue queue = new BuiltinQueue(small, executor, Clock.systemUTC(), Long.MAX_VALUE)) {
+      queue.open();
+      queue.consume(spec, m -> CompletableFuture.failedFuture(new InvocationException("invocation_failed", "poison " + m.id())));
+      for (int i = 1; i <= 5; i++) { // five messages through a store of three: each dies before the next comes
+        queue.enqueue(spec, message("poison-" + i)).get(10, TimeUnit.SECONDS);
+        int dead = i;
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.stats(spec.name()).dlqDepth() == Math.min(dead, 2) && queue.stats(spec.name()).depth() == 0);
+      }
+      assertThat(queue.deadLettersDropped()).isEqualTo(3);
+      assertThat(queue.deadLetters(spec.name(), 0, 10)).extracting(d -> d.message().id()).containsExactly("poison-4", "poison-5");
+      queue.stopConsuming(spec.name());
+      for (int i = 1; i <= 3; i++) { // the live bound is whole: two dead letters take none of it
+        queue.enqueue(spec, message("live-" + i)).get(10, TimeUnit.SECONDS);
+      }
+      assertThat(queue.enqueue(spec, message("one-too-many"))).failsWithin(Duration.ofSeconds(10));
+    }
+    try (BuiltinQueue queue = new BuiltinQueue(small, executor, Clock.systemUTC(), Long.MAX_VALUE)) {
+      queue.open(); // the drops were journaled: the replay holds the same two dead letters and three live ones
+      assertThat(queue.deadLetters(spec.name(), 0, 10)).extracting(d -> d.message().id()).containsExactly("poison-4", "poison-5");
+      assertThat(queue.stats(spec.name()).depth()).isEqualTo(3);
+      assertThat(queue.redrive(spec.name())).isEqualTo(2); // redriven letters are live again, even past the bound
+      assertThat(queue.stats(spec.name())).isEqualTo(new QueueStats(5, 0, 0));
+    }
   }
 
   @Test
