@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.workers.FileChannels;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
 import java.io.IOException;
 import java.time.Clock;
@@ -41,6 +42,7 @@ public final class BuiltinQueue implements QueueBackend {
   public static final long DEFAULT_COMPACT_AT_BYTES = 64L << 20;
 
   private final QueueConfig.Builtin config;
+  private final FileChannels channels;
   private final ExecutorService blocking;
   private final Clock clock;
   private final long compactAtBytes;
@@ -59,6 +61,11 @@ public final class BuiltinQueue implements QueueBackend {
   }
 
   public BuiltinQueue(QueueConfig.Builtin config, ExecutorService blocking, Clock clock, long compactAtBytes) {
+    this(config, blocking, clock, compactAtBytes, FileChannels.DEFAULT);
+  }
+
+  public BuiltinQueue(QueueConfig.Builtin config, ExecutorService blocking, Clock clock, long compactAtBytes, FileChannels channels) {
+    this.channels = channels;
     this.config = config;
     this.blocking = blocking;
     this.clock = clock;
@@ -69,7 +76,7 @@ public final class BuiltinQueue implements QueueBackend {
   public void open() throws IOException {
     if (config.durable()) {
       Replay replay = new Replay();
-      journal = Journal.open(config.dir(), JOURNAL_CAPACITY, config.saveIntervalMs(), compactAtBytes, replay::apply);
+      journal = Journal.open(config.dir(), JOURNAL_CAPACITY, config.saveIntervalMs(), compactAtBytes, replay::apply, channels);
       long live = 0;
       long liveBytes = 0;
       long dead = 0;
@@ -102,6 +109,11 @@ public final class BuiltinQueue implements QueueBackend {
 
   long liveEstimate() {
     return bytes.get() + messages.get() * PER_MESSAGE_OVERHEAD;
+  }
+
+  /** Why the store cannot write now (its journal's last error), or null when it can. */
+  public String writeFailure() {
+    return journal == null ? null : journal.failure();
   }
 
   /** The journal file, or null when in memory. */

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.workers.FileChannels;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -75,7 +76,15 @@ final class Journal implements AutoCloseable {
   private LongSupplier liveBytes;
   private boolean started;
 
-  private Journal(Path dir, int capacity, long forceIntervalMs, long compactAtBytes) {
+  /** How long after a failed write the journal refuses new records before it tries the disk again. */
+  static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final FileChannels channels;
+  /** While {@link #broken}: when the next attempt to write may be made. */
+  private volatile long retryAtNanos;
+
+  private Journal(Path dir, int capacity, long forceIntervalMs, long compactAtBytes, FileChannels channels) {
+    this.channels = channels;
     this.dir = dir;
     this.file = dir.resolve(FILE);
     this.requests = new ArrayBlockingQueue<>(capacity);
@@ -84,12 +93,13 @@ final class Journal implements AutoCloseable {
   }
 
   /** Opens (creating if needed) the journal in {@code dir} and replays every record into {@code replay}. */
-  static Journal open(Path dir, int capacity, long forceIntervalMs, long compactAtBytes, Consumer<JournalRecord> replay)
+  static Journal open(
+      Path dir, int capacity, long forceIntervalMs, long compactAtBytes, Consumer<JournalRecord> replay, FileChannels channels)
       throws IOException {
-    Journal journal = new Journal(dir, capacity, forceIntervalMs, compactAtBytes);
+    Journal journal = new Journal(dir, capacity, forceIntervalMs, compactAtBytes, channels);
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(FILE + ".compact"));
-    journal.channel = FileChannel.open(journal.file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    journal.channel = channels.open(journal.file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       journal.replay(replay);
       journal.channel.position(journal.size);
@@ -273,9 +283,15 @@ final class Journal implements AutoCloseable {
     return done;
   }
 
+  /**
+   * Why a record cannot be taken now, or null. After a failed write the journal refuses records
+   * for {@link #RETRY_NANOS}, then takes them again and so tries the disk again: a disk that was
+   * full or briefly gone heals without a restart. Messages never name the file (callers see them).
+   */
   private String refusal() {
-    if (broken != null) {
-      return "the queue store cannot write to " + file + ": " + broken;
+    String failure = broken;
+    if (failure != null && System.nanoTime() - retryAtNanos < 0) {
+      return "the queue store cannot write to its journal (" + failure + "); it retries every second";
     }
     if (closing || !started) {
       return "the queue store is closed";
@@ -307,8 +323,12 @@ final class Journal implements AutoCloseable {
         }
         if (first == null) {
           if (dirty && broken == null) {
-            force();
-            dirty = false;
+            try {
+              force();
+              dirty = false;
+            } catch (IOException e) {
+              failed(e); // those records were not asked to be durable; the next durable write retries
+            }
             lastForce = System.nanoTime();
           }
           if (closing && requests.isEmpty()) {
@@ -322,10 +342,8 @@ final class Journal implements AutoCloseable {
         for (Request r : batch) {
           sync |= r.sync();
         }
+        long before = size;
         try {
-          if (broken != null) {
-            throw new IOException(broken);
-          }
           write(batch);
           dirty = true;
           if (sync || System.nanoTime() - lastForce >= forceIntervalNanos) {
@@ -333,13 +351,15 @@ final class Journal implements AutoCloseable {
             dirty = false;
             lastForce = System.nanoTime();
           }
-        } catch (IOException e) {
-          if (broken == null) {
-            broken = String.valueOf(e.getMessage());
-            log.error("queue journal {}: write failed; the queue refuses new messages from now on", file, e);
+          if (broken != null) {
+            broken = null;
+            log.warn("queue journal {}: writes succeed again; the queue takes new messages", file);
           }
+        } catch (IOException e) {
+          rollBack(before);
+          failed(e);
           for (Request r : batch) {
-            r.done().completeExceptionally(new QueueException("the queue store cannot write to " + file + ": " + broken));
+            r.done().completeExceptionally(new QueueException("the queue store cannot write to its journal (" + broken + "); nothing of this write was kept"));
           }
           batch.clear();
           continue;
@@ -380,6 +400,34 @@ final class Journal implements AutoCloseable {
     }
   }
 
+  /** Marks the journal broken until the next retry; logs once per outage. */
+  private void failed(IOException e) {
+    retryAtNanos = System.nanoTime() + RETRY_NANOS;
+    if (broken == null) {
+      log.error("queue journal {}: write failed; new messages are refused, and the disk is tried again every second", file, e);
+    }
+    broken = String.valueOf(e.getMessage());
+  }
+
+  /**
+   * Forgets a write that failed: the file is cut back to where the batch began, so a half-written
+   * or unforced batch (whose callers were told it failed) never comes back at replay.
+   */
+  private void rollBack(long before) {
+    size = before;
+    try {
+      channel.position(before);
+      channel.truncate(before);
+    } catch (IOException e) {
+      log.debug("queue journal {}: cannot cut back to {} yet", file, before, e);
+    }
+  }
+
+  /** Why the journal cannot write now, or null when it can. */
+  String failure() {
+    return broken;
+  }
+
   private void write(List<Request> batch) throws IOException {
     ByteBuffer[] buffers = new ByteBuffer[batch.size()];
     long total = 0;
@@ -415,7 +463,7 @@ final class Journal implements AutoCloseable {
     Path next = dir.resolve(FILE + ".compact");
     long written;
     try (FileChannel out =
-        FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        channels.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
       long[] bytes = {0};
       IOException[] failure = {null};
       ByteBuffer header = ByteBuffer.wrap(MAGIC);
@@ -448,7 +496,7 @@ final class Journal implements AutoCloseable {
     Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     forceDirectory();
     channel.close();
-    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    channel = channels.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     channel.position(written);
     size = written;
     log.info("queue journal {}: compacted {} → {} bytes", file, before, written);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
+import io.linkly.iii.engine.workers.FileChannels;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -60,16 +61,23 @@ public final class FileStateStore implements StateStore {
    * last snapshot, whichever is more (so compaction costs a constant per byte written); the check
    * also runs every {@code checkIntervalMs} while idle.
    */
-  public record Options(long compactionMinBytes, long checkIntervalMs, int maxBatch, int queueCapacity) {
+  public record Options(long compactionMinBytes, long checkIntervalMs, int maxBatch, int queueCapacity, FileChannels channels) {
 
     public static Options defaults(long checkIntervalMs) {
-      return new Options(16L * 1024 * 1024, checkIntervalMs, 1024, 4096);
+      return new Options(16L * 1024 * 1024, checkIntervalMs, 1024, 4096, FileChannels.DEFAULT);
     }
 
     public Options withCompactionMinBytes(long bytes) {
-      return new Options(bytes, checkIntervalMs, maxBatch, queueCapacity);
+      return new Options(bytes, checkIntervalMs, maxBatch, queueCapacity, channels);
+    }
+
+    public Options withChannels(FileChannels channels) {
+      return new Options(compactionMinBytes, checkIntervalMs, maxBatch, queueCapacity, channels);
     }
   }
+
+  /** How long after a failed write the store refuses writes before it tries the disk again. */
+  static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * Sees every durable write in journal order, on the journal thread, and must run {@code apply}
@@ -101,6 +109,8 @@ public final class FileStateStore implements StateStore {
 
   private volatile boolean closed;
   private volatile String failure;
+  /** While {@link #failure} is set: when the next write may try the disk. */
+  private volatile long retryAtNanos;
   private volatile CompletableFuture<Void> compaction = CompletableFuture.completedFuture(null);
 
   // owned by the journal thread after start
@@ -292,10 +302,14 @@ public final class FileStateStore implements StateStore {
       throw new StateStoreException("state store is closed");
     }
     String failed = failure;
-    if (failed != null) {
-      throw new StateStoreException(
-          "state store refuses writes after a disk error (" + failed + "); restart the engine");
+    if (failed != null && System.nanoTime() - retryAtNanos < 0) {
+      throw new StateStoreException("a disk write failed (" + failed + "); the store tries again every second");
     }
+  }
+
+  /** Why the store cannot write now (its journal's last error), or null when it can. */
+  public String writeFailure() {
+    return failure;
   }
 
   // ------------------------------------------------------------------ the journal thread
@@ -332,6 +346,7 @@ public final class FileStateStore implements StateStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
+      retryAtNanos = System.nanoTime() + Long.MAX_VALUE / 2; // no thread to retry: refused for good
       failure = "journal thread failed: " + e;
       log.error("state store {}: journal thread failed; no more writes are accepted", dir, e);
     } finally {
@@ -342,29 +357,38 @@ public final class FileStateStore implements StateStore {
     }
   }
 
+  /**
+   * Writes and forces one batch, then makes it visible. A batch the disk refuses is rolled back
+   * (its writers are told it failed, and it never comes back at recovery); the store then refuses
+   * writes for {@link #RETRY_NANOS} and tries again, so it heals once the disk is back.
+   */
   private void writeBatch(List<Pending> batch) {
-    String failed = failure;
-    if (failed == null) {
-      try {
-        List<JournalRecord> records = new ArrayList<>(batch.size());
-        for (Pending p : batch) {
-          records.add(p.record());
-        }
-        journalBytes += journal.append(records);
-        journal.force();
-      } catch (IOException e) {
-        failed = failure = e.toString();
-        log.error(
-            "state journal {}: write failed; the store refuses writes until the engine restarts",
-            journal.file(), e);
+    long before = journal.size();
+    long bytes;
+    try {
+      List<JournalRecord> records = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        records.add(p.record());
       }
-    }
-    if (failed != null) {
-      StateStoreException error = new StateStoreException("journal write failed: " + failed);
+      bytes = journal.append(records);
+      journal.force();
+    } catch (IOException e) {
+      journal.rollBack(before);
+      retryAtNanos = System.nanoTime() + RETRY_NANOS;
+      if (failure == null) {
+        log.error("state journal {}: write failed; writes are refused, and the disk is tried again every second", journal.file(), e);
+      }
+      failure = String.valueOf(e.getMessage());
+      StateStoreException error = new StateStoreException("a disk write failed (" + failure + "); nothing of this write was kept");
       for (Pending p : batch) {
         p.done().completeExceptionally(error);
       }
       return;
+    }
+    journalBytes += bytes;
+    if (failure != null) {
+      failure = null;
+      log.warn("state journal {}: writes succeed again", journal.file());
     }
     for (Pending p : batch) {
       JournalRecord r = p.record();
@@ -396,7 +420,7 @@ public final class FileStateStore implements StateStore {
     Journal fresh = null;
     try {
       Files.deleteIfExists(nextPath); // left by an attempt that failed before it was used
-      fresh = Journal.create(nextPath);
+      fresh = Journal.create(nextPath, options.channels());
       syncDirectory();
     } catch (IOException e) {
       if (fresh != null) {
@@ -491,11 +515,11 @@ public final class FileStateStore implements StateStore {
     }
     if (live.isEmpty()) {
       generation = first;
-      journal = Journal.create(journalPath(first));
+      journal = Journal.create(journalPath(first), options.channels());
       syncDirectory();
     } else {
       generation = live.getLast().getKey();
-      journal = Journal.openForAppend(live.getLast().getValue(), lastEnd);
+      journal = Journal.openForAppend(live.getLast().getValue(), lastEnd, options.channels());
     }
     journalBytes = totalJournalBytes;
     // Files a finished compaction no longer needed but a crash kept.

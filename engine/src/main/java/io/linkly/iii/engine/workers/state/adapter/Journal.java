@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.state.adapter;
 
+import io.linkly.iii.engine.workers.FileChannels;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,9 +45,8 @@ final class Journal implements Closeable {
   }
 
   /** Creates a new, empty journal and makes its header durable. */
-  static Journal create(Path file) throws IOException {
-    FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+  static Journal create(Path file, FileChannels channels) throws IOException {
+    FileChannel channel = channels.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
     try {
       writeFully(channel, ByteBuffer.wrap(MAGIC), 0);
       channel.force(true);
@@ -58,8 +58,8 @@ final class Journal implements Closeable {
   }
 
   /** Opens a journal that {@link #replay} validated, for appending after its last good frame. */
-  static Journal openForAppend(Path file, long end) throws IOException {
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+  static Journal openForAppend(Path file, long end, FileChannels channels) throws IOException {
+    FileChannel channel = channels.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
     return new Journal(file, channel, end);
   }
 
@@ -95,6 +95,19 @@ final class Journal implements Closeable {
     writeFully(channel, frame, end);
     end += total;
     return total;
+  }
+
+  /**
+   * Forgets what was appended after {@code end} (a frame whose write or force failed, and whose
+   * writers were told so): the next frame overwrites it, and the file is cut back where possible.
+   */
+  void rollBack(long end) {
+    this.end = end;
+    try {
+      channel.truncate(end);
+    } catch (IOException e) {
+      // the disk still fails; the next append writes at end all the same
+    }
   }
 
   void force() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.testing.FailingDisk;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
 import io.linkly.iii.engine.workers.queue.Retry;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,37 @@ class BuiltinQueueStoreTest {
 
   private static QueueMessage message(String id) {
     return new QueueMessage(id, "fn", ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), null, null, null, null, 1, 0);
+  }
+
+  @Test
+  void aDiskErrorRefusesMessagesWithoutNamingTheFileAndTheQueueHealsWithoutARestart() throws Exception {
+    FailingDisk disk = new FailingDisk();
+    QueueSpec spec = spec(new Retry(0, 0));
+    QueueConfig.Builtin config = new QueueConfig.Builtin(dir, 50, 100_000, 64L << 20, 10_000);
+    try (BuiltinQueue queue = new BuiltinQueue(config, executor, Clock.systemUTC(), Long.MAX_VALUE, disk)) {
+      queue.open();
+      queue.enqueue(spec, message("before")).get(10, TimeUnit.SECONDS);
+      disk.fail();
+      assertThat(queue.enqueue(spec, message("lost"))).failsWithin(Duration.ofSeconds(10))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .satisfies(e -> assertThat(e.getCause().getMessage()).contains("No space left").doesNotContain(dir.toString()));
+      assertThat(queue.writeFailure()).contains("No space left");
+      assertThat(queue.enqueue(spec, message("refused"))).as("refused at once while the disk rests").isCompletedExceptionally();
+      disk.heal();
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+          .until(() -> queue.enqueue(spec, message("after")).get(10, TimeUnit.SECONDS) == null);
+      assertThat(queue.writeFailure()).isNull();
+      assertThat(queue.stats(spec.name()).depth()).isEqualTo(2);
+    }
+    try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
+      Set<String> delivered = ConcurrentHashMap.newKeySet();
+      queue.consume(spec, m -> {
+        delivered.add(m.id());
+        return CompletableFuture.completedFuture(null);
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 2);
+      assertThat(delivered).as("what was refused never comes back").containsExactlyInAnyOrder("before", "after");
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.queue.adapter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.linkly.iii.engine.workers.FileChannels;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ class JournalTest {
   }
 
   private List<JournalRecord> writeAndReopen(List<JournalRecord> records) throws Exception {
-    Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {});
+    Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {}, FileChannels.DEFAULT);
     journal.start(executor, sink -> {}, () -> 0);
     CompletableFuture<Void> last = null;
     for (JournalRecord r : records) {
@@ -49,7 +50,7 @@ class JournalTest {
 
   private List<JournalRecord> replay() throws IOException {
     List<JournalRecord> seen = new ArrayList<>();
-    Journal.open(dir, 64, 1000, Long.MAX_VALUE, seen::add).close();
+    Journal.open(dir, 64, 1000, Long.MAX_VALUE, seen::add, FileChannels.DEFAULT).close();
     return seen;
   }
 
@@ -150,7 +151,7 @@ class JournalTest {
 
   @Test
   void compactionKeepsOnlyTheSnapshot() throws Exception {
-    Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {});
+    Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {}, FileChannels.DEFAULT);
     List<JournalRecord.Put> live = List.of(put("kept", 7));
     journal.start(executor, sink -> live.forEach(sink), () -> 0);
     CompletableFuture<Void> last = null;

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.testing.FailingDisk;
 import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.protocol.Json;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -128,6 +130,25 @@ class FileStateStoreTest {
     assertThat(store.listGroups()).as("a scope emptied before the restart is not restored")
         .contains("letters", "counters", "nulls", "unicode")
         .doesNotContain("gone");
+  }
+
+  @Test
+  void aDiskErrorFailsTheWritesItHitAndTheStoreHealsWithoutARestart() throws Exception {
+    FailingDisk disk = new FailingDisk();
+    FileStateStore store = FileStateStore.open(dir, FileStateStore.Options.defaults(100).withChannels(disk), executor);
+    open.add(store);
+    store.set("s", "before", json("1"));
+    disk.fail();
+    assertThatThrownBy(() -> store.set("s", "lost", json("2"))).isInstanceOf(StateStoreException.class).hasMessageContaining("No space left");
+    assertThat(store.writeFailure()).contains("No space left");
+    assertThatThrownBy(() -> store.set("s", "refused", json("3"))).as("refused at once while the disk rests")
+        .isInstanceOf(StateStoreException.class);
+    assertThat(store.get("s", "lost")).as("a failed write is not visible").isNull();
+    disk.heal();
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> store.set("s", "after", json("4")) != null);
+    assertThat(store.writeFailure()).isNull();
+    close(store);
+    assertThat(list(store(), "s")).as("what was refused never comes back").isEqualTo("[1,4]");
   }
 
   @Test
