@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.testing.RawWorker;
+import io.linkly.iii.protocol.Json;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -159,6 +161,26 @@ class EngineFunctionsTest {
     JsonNode health = call("engine::health::check", "{}").get("result");
     assertThat(health.get("status").asText()).isEqualTo("healthy");
     assertThat(health.get("version").asText()).isEqualTo("0.22.1");
+    assertThat(health.get("components").get("logs").asText()).isEqualTo("healthy"); // upstream's shape stays
+    for (String component : List.of("listener:iii-http", "listener:iii-stream", "state_store", "stream_store")) {
+      assertThat(health.get("components").get(component)).as(component).isEqualTo(Json.mapper().readTree("{\"status\":\"ok\"}"));
+    }
+  }
+
+  @Test
+  void healthIsTheWorstOfItsComponentsAndSaysWhy() throws Exception {
+    engine.core().registerHealthCheck("test:slow", () -> Health.degraded("slow on purpose"));
+    JsonNode degraded = call("engine::health::check", "{}").get("result");
+    assertThat(degraded.get("status").asText()).isEqualTo("degraded");
+    assertThat(degraded.get("components").get("test:slow").get("reason").asText()).isEqualTo("slow on purpose");
+    engine.core().registerHealthCheck("test:broken", () -> Health.failing("broken on purpose"));
+    engine.core().registerHealthCheck("test:throws", () -> {
+      throw new IllegalStateException("boom");
+    });
+    JsonNode failing = call("engine::health::check", "{}").get("result");
+    assertThat(failing.get("status").asText()).isEqualTo("failing");
+    assertThat(failing.get("components").get("test:broken").get("status").asText()).isEqualTo("failing");
+    assertThat(failing.get("components").get("test:throws").get("reason").asText()).contains("boom");
   }
 
   @Test

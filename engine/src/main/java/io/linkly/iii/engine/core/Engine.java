@@ -35,6 +35,7 @@ public final class Engine implements AutoCloseable {
   private final Router router;
   private final List<Consumer<WorkerEvent>> workerListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong droppedFrames = new AtomicLong();
+  private final Map<String, HealthCheck> healthChecks = new ConcurrentHashMap<>();
 
   /** An engine with default bounds where every id may be registered by a worker (tests). */
   public Engine(Clock clock) {
@@ -61,6 +62,16 @@ public final class Engine implements AutoCloseable {
 
   public TriggerActions actions() {
     return actions;
+  }
+
+  /** Adds a component to {@code engine::health::check} (a store, a database, a listener). */
+  public void registerHealthCheck(String component, HealthCheck check) {
+    healthChecks.put(component, check);
+  }
+
+  /** Every registered component, by name. */
+  public Map<String, HealthCheck> healthChecks() {
+    return Map.copyOf(healthChecks);
   }
 
   FunctionTable functionTable() {

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.net;
 
+import io.linkly.iii.engine.core.Health;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -57,6 +58,11 @@ public final class Listener implements AutoCloseable {
 
   public String host() {
     return ((InetSocketAddress) channel.localAddress()).getHostString();
+  }
+
+  /** Failing once the listening socket is gone. */
+  public Health health() {
+    return channel.isActive() ? Health.ok() : Health.failing("no longer listening");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.net;
 
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.protocol.MessageCodec;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.WriteBufferWaterMark;
@@ -48,6 +49,10 @@ public final class WorkerListener implements AutoCloseable {
                   .addLast("router", new PathRouter(engine, codec, handshakeTimeoutMs, limits));
             });
     return new WorkerListener(listener);
+  }
+
+  public Health health() {
+    return listener.health();
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.database;
 
+import io.linkly.iii.engine.core.Health;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
@@ -63,6 +64,15 @@ final class Database implements AutoCloseable {
 
   Connection writer() throws DatabaseException {
     return acquire(writers);
+  }
+
+  /** Failing when no connection can be had, or the one given does not answer within a second. */
+  Health health() {
+    try (Connection connection = writers.getConnection()) {
+      return connection.isValid(1) ? Health.ok() : Health.failing("a connection did not answer within 1 s");
+    } catch (SQLException e) {
+      return Health.failing("cannot connect: " + e.getMessage());
+    }
   }
 
   /** Drops a writer connection whose state is unknown (a failed rollback) instead of reusing it. */

@@ -71,6 +71,9 @@ public final class DatabaseWorker implements BuiltinWorker {
             "database '" + entry.name() + "' (" + entry.safeUrl() + "): " + e.getMessage(), e);
       }
     }
+    for (Database database : databases.values()) {
+      context.engine().registerHealthCheck("database:" + database.name(), database::health);
+    }
     timer = new QueryTimer(context.blocking());
     operations = new Operations(timer);
     Engine engine = context.engine();

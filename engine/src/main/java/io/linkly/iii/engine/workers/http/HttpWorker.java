@@ -68,6 +68,7 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
                     .addLast("body", new BodyLimit(config.maxBodyBytes()))
                     .addLast("requests", new HttpRequestHandler(pipeline, config)));
     log.info("iii-http listening on http://{}:{}", config.host(), listener.port());
+    context.engine().registerHealthCheck("listener:iii-http", listener::health);
   }
 
   @Override

@@ -87,6 +87,7 @@ public final class WorkerManager implements BuiltinWorker {
         WorkerListener.start(
             context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs, socketLimits);
     log.info("iii-worker-manager listening on ws://{}:{}", host, listener.port());
+    context.engine().registerHealthCheck("listener:iii-worker-manager:" + listener.port(), listener::health);
   }
 
   @Override

@@ -11,6 +11,8 @@ import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.EngineVersion;
 import io.linkly.iii.engine.core.FunctionDefinition;
+import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.core.HealthCheck;
 import io.linkly.iii.engine.core.InvocationCounters;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.Worker;
@@ -85,7 +87,9 @@ public final class ObservabilityWorker implements BuiltinWorker {
     engine.registerFunction(
         self, FunctionDefinition.of("engine::logs::clear", "Delete stored log lines"), BuiltinFunction.sync(this::clear));
     engine.registerFunction(
-        self, FunctionDefinition.of("engine::health::check", "Engine health"), BuiltinFunction.sync(this::health));
+        self,
+        FunctionDefinition.of("engine::health::check", "Engine health"),
+        BuiltinFunction.blocking(context.blocking(), this::health)); // a database check may wait for its ping
   }
 
   private JsonNode log(String level, Call call) {
@@ -199,13 +203,38 @@ public final class ObservabilityWorker implements BuiltinWorker {
     return Json.object().put("success", true);
   }
 
+  /**
+   * Upstream's four telemetry components, then (beyond upstream) every store, database and
+   * listener that registered a check, as {@code {status: ok|degraded|failing, reason?}}. The
+   * overall status is the worst of them: {@code healthy}, {@code degraded} or {@code failing}.
+   */
   private JsonNode health(Call call) {
     ObjectNode out = Json.object();
-    out.put("status", "healthy");
+    out.put("status", "healthy"); // first, as upstream orders it; replaced below by the worst component's
     ObjectNode components = out.putObject("components");
     components.put("otel", "disabled");
     components.put("metrics", "disabled");
     components.put("logs", "healthy");
+    Health overall = Health.ok();
+    for (java.util.Map.Entry<String, HealthCheck> check : new java.util.TreeMap<>(engine.healthChecks()).entrySet()) {
+      Health health;
+      try {
+        health = check.getValue().check();
+      } catch (RuntimeException e) {
+        health = Health.failing("its health check failed: " + e);
+      }
+      overall = overall.worst(health);
+      ObjectNode component = components.putObject(check.getKey());
+      component.put("status", health.status().name().toLowerCase(java.util.Locale.ROOT));
+      if (health.reason() != null) {
+        component.put("reason", health.reason());
+      }
+    }
+    out.put("status", switch (overall.status()) {
+      case OK -> "healthy";
+      case DEGRADED -> "degraded";
+      case FAILING -> "failing";
+    });
     if (console != null) {
       out.put("log_lines_not_printed", console.dropped()); // beyond upstream
     }

@@ -111,6 +111,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     clock = context.clock();
     setup = new SerialTasks(blocking);
     backend = open(context);
+    engine.registerHealthCheck("queue_store", backend::health);
     try {
       for (QueueConfig.NamedQueue queue : config.queues().values()) {
         QueueSpec spec =

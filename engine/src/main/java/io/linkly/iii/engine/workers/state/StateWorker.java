@@ -63,6 +63,7 @@ public final class StateWorker implements BuiltinWorker {
   public void start(EngineContext context) throws StateStoreException {
     Engine engine = context.engine();
     store = openStore(context);
+    engine.registerHealthCheck("state_store", store::health);
     Worker self = engine.registerBuiltinWorker(NAME);
     engine.registerFunction(
         self,

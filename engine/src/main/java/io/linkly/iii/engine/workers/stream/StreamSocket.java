@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.net.Listener;
@@ -56,6 +57,10 @@ final class StreamSocket implements AutoCloseable {
   private static final int SYNC_ATTEMPTS = 5;
 
   private final Listener listener;
+
+  Health health() {
+    return listener.health();
+  }
 
   StreamSocket(Transport transport, StreamConfig config, Engine engine, StreamHub hub, StreamTriggers triggers, Groups groups) {
     listener =

@@ -104,6 +104,8 @@ public final class StreamWorker implements BuiltinWorker {
       throw e;
     }
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
+    engine.registerHealthCheck("listener:iii-stream", socket::health);
+    engine.registerHealthCheck("stream_store", store::health);
   }
 
   private StreamStore openStore(EngineContext context) throws StreamStoreException {

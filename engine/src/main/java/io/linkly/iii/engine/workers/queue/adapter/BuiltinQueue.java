@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.workers.FileChannels;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
@@ -114,6 +115,22 @@ public final class BuiltinQueue implements QueueBackend {
   /** Why the store cannot write now (its journal's last error), or null when it can. */
   public String writeFailure() {
     return journal == null ? null : journal.failure();
+  }
+
+  /**
+   * Failing while the journal cannot write; degraded when the live messages fill more than 90 %
+   * of {@code max_messages} or {@code max_bytes} (producers are about to be refused).
+   */
+  @Override
+  public Health health() {
+    String failed = writeFailure();
+    if (failed != null) {
+      return Health.failing("journal writes fail (" + failed + "); retried every second");
+    }
+    if (messages.get() * 10 > config.maxMessages() * 9 || bytes.get() * 10 > config.maxBytes() * 9) {
+      return Health.degraded("nearly full: " + messages.get() + " messages, " + bytes.get() + " payload bytes");
+    }
+    return Health.ok();
   }
 
   /** The journal file, or null when in memory. */

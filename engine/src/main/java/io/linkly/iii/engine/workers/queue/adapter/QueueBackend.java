@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.core.Health;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +58,11 @@ public interface QueueBackend extends AutoCloseable {
 
   /** Deletes one dead letter by message id; false when there is none with that id. */
   boolean discard(String queue, String messageId) throws QueueException;
+
+  /** The backend's health for {@code engine::health::check}. */
+  default Health health() {
+    return Health.ok();
+  }
 
   @Override
   void close();

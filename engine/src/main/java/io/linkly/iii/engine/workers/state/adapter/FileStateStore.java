@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.state.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
@@ -310,6 +311,12 @@ public final class FileStateStore implements StateStore {
   /** Why the store cannot write now (its journal's last error), or null when it can. */
   public String writeFailure() {
     return failure;
+  }
+
+  @Override
+  public Health health() {
+    String failed = failure;
+    return failed == null ? Health.ok() : Health.failing("journal writes fail (" + failed + "); retried every second");
   }
 
   // ------------------------------------------------------------------ the journal thread

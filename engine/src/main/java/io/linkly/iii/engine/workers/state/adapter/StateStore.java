@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.state.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateError;
 import io.linkly.iii.engine.updates.UpdateOp;
 import java.util.List;
@@ -43,6 +44,11 @@ public interface StateStore extends AutoCloseable {
 
   /** True when writes may block the calling thread (disk), so they must not run on an event loop. */
   boolean writesBlock();
+
+  /** The store's health for {@code engine::health::check}. */
+  default Health health() {
+    return Health.ok();
+  }
 
   @Override
   void close();

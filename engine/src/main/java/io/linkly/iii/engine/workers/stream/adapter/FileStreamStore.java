@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStore;
@@ -111,6 +112,11 @@ public final class FileStreamStore implements StreamStore {
   @Override
   public List<String> itemsBeyond(String stream, String group, int keep) {
     return store.keysBeyond(scope(stream, group), keep);
+  }
+
+  @Override
+  public Health health() {
+    return store.health();
   }
 
   @Override

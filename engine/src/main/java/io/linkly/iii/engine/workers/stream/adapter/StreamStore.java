@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateError;
 import io.linkly.iii.engine.updates.UpdateOp;
 import java.util.List;
@@ -62,6 +63,11 @@ public interface StreamStore extends AutoCloseable {
   /** True when the store can answer {@link #itemsBeyond}. */
   default boolean keepsInsertionOrder() {
     return false;
+  }
+
+  /** The store's health for {@code engine::health::check}. */
+  default Health health() {
+    return Health.ok();
   }
 
   /** True when writes wait for the disk or the network, so they must not run on an event loop. */

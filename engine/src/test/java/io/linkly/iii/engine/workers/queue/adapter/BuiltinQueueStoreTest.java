@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.queue.adapter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.testing.FailingDisk;
 import io.linkly.iii.engine.workers.queue.QueueConfig;
@@ -61,11 +62,13 @@ class BuiltinQueueStoreTest {
           .withThrowableOfType(java.util.concurrent.ExecutionException.class)
           .satisfies(e -> assertThat(e.getCause().getMessage()).contains("No space left").doesNotContain(dir.toString()));
       assertThat(queue.writeFailure()).contains("No space left");
+      assertThat(queue.health().status()).isEqualTo(Health.Status.FAILING);
       assertThat(queue.enqueue(spec, message("refused"))).as("refused at once while the disk rests").isCompletedExceptionally();
       disk.heal();
       await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
           .until(() -> queue.enqueue(spec, message("after")).get(10, TimeUnit.SECONDS) == null);
       assertThat(queue.writeFailure()).isNull();
+      assertThat(queue.health()).isEqualTo(Health.ok());
       assertThat(queue.stats(spec.name()).depth()).isEqualTo(2);
     }
     try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
