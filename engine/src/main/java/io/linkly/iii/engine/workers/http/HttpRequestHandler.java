@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -229,10 +230,13 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     return out;
   }
 
-  /** A reset by the peer is routine; anything else is a bug worth a line (escaped: it may quote the wire). */
+  /**
+   * A reset by the peer, or a connection closed halfway through a body (ours after a 408, or the
+   * client's), is routine; anything else is a bug worth a line (escaped: it may quote the wire).
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof java.io.IOException) {
+    if (cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException) {
       log.debug("HTTP connection failed: {}", LogSafe.escape(String.valueOf(cause.getMessage())));
     } else {
       log.warn("HTTP connection closed after an unexpected error: {}", LogSafe.escape(String.valueOf(cause)));
