@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
@@ -129,11 +132,55 @@ class LinklyHttpTest {
         "{\"url\":42}|must be strings",
         "{\"url\":\"https://iii.dev\",\"code\":\"has space\"}|\\\"code\\\" must be",
         "{\"url\":\"https://iii.dev\",\"code\":\"slash/es\"}|\\\"code\\\" must be",
+        "{\"url\":\"https://google.com@evil.com/\"}|must not contain user info",
+        "{\"url\":\"https://example.com:99999/\"}|invalid port 99999",
+        "{\"url\":\"https://example.com:0/\"}|invalid port 0",
+        "{\"url\":|not valid JSON",
       })
   void badLinksGet400NamingTheProblem(String body, String problem) throws Exception {
     HttpResponse<String> response = post(base + "/links", body);
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(json(response.body()).get("error").asText()).contains(problem.replace("\\\"", "\""));
+  }
+
+  @Test
+  void aNonAsciiUrlIsStoredAndRedirectedToInAscii() throws Exception {
+    HttpResponse<String> created = post(base + "/links", "{\"url\":\"https://ja.wikipedia.org/wiki/日本\",\"code\":\"nihon\"}");
+    assertThat(created.statusCode()).isEqualTo(201);
+    String ascii = "https://ja.wikipedia.org/wiki/%E6%97%A5%E6%9C%AC";
+    assertThat(json(created.body()).get("url").asText()).isEqualTo(ascii);
+    assertThat(get(base + "/s/nihon").headers().firstValue("location")).hasValue(ascii);
+  }
+
+  @Test
+  void headOnAShortLinkIsTheRedirectWithoutABody() throws Exception {
+    post(base + "/links", "{\"url\":\"https://iii.dev/head\",\"code\":\"head-me\"}");
+    HttpResponse<String> head =
+        LinklyFixture.HTTP.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/s/head-me"))
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(302);
+    assertThat(head.headers().firstValue("location")).hasValue("https://iii.dev/head");
+    assertThat(head.body()).isEmpty();
+  }
+
+  @Test
+  void aPercentEncodedCodeFindsItsLinkAndAMalformedOneIs400() throws Exception {
+    post(base + "/links", "{\"url\":\"https://iii.dev/pct\",\"code\":\"pct\"}");
+    HttpResponse<String> redirect = get(base + "/s/%70%63%74");
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    assertThat(redirect.headers().firstValue("location")).hasValue("https://iii.dev/pct");
+    // java.net.URI refuses to build this URL, so it goes over a plain socket
+    URI url = URI.create(base);
+    try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write("GET /s/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 400 ");
+      assertThat(json(response.substring(response.indexOf("\r\n\r\n") + 4)).get("error").toString()).contains("percent-escape");
+    }
   }
 
   @Test

@@ -8,8 +8,15 @@ import java.util.regex.Pattern;
 /**
  * Where a short link may point: an absolute http(s) URL with a host. The tutorial only prefixes
  * {@code https://} when the scheme is missing; we keep that convenience but refuse everything a
- * browser must never be redirected to ({@code javascript:}, {@code data:}, other schemes) and
- * text that is not a URL at all.
+ * browser must never be redirected to ({@code javascript:}, {@code data:}, other schemes), URLs
+ * that disguise their host ({@code https://google.com@evil.com/} goes to evil.com), ports no
+ * server can listen on, and text that is not a URL at all.
+ *
+ * <p>The URL is stored in its ASCII spelling ({@link AsciiUrl}): it goes into a {@code Location}
+ * header, which carries bytes, so this is the one form every redirect can send unchanged, and
+ * {@code POST /links} shows the client the URL that visitors will really be sent to. (iii-http
+ * also encodes a non-ASCII Location on its own, for links stored before this and for other
+ * workers; here it is done once, at creation, instead of on every click.)
  */
 public final class LinkTarget {
 
@@ -45,16 +52,37 @@ public final class LinkTarget {
     if (afterScheme.isEmpty() || "/?#".indexOf(afterScheme.charAt(0)) >= 0) {
       throw new InvalidLinkException("\"url\" must name a host");
     }
+    url = AsciiUrl.of(url);
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
       throw new InvalidLinkException("\"url\" is not a valid URL: " + e.getReason());
     }
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    if (authority.contains("@")) {
+      // not echoed: it may be a password
+      throw new InvalidLinkException("\"url\" must not contain user info (a name before @): browsers show it as if it were the host");
+    }
+    checkPort(authority);
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw new InvalidLinkException("\"url\" must name a host");
     }
     return url;
+  }
+
+  /** A port, when there is one, must be 1–65535; {@link URI} accepts any digits. */
+  private static void checkPort(String authority) {
+    int hostEnd = authority.startsWith("[") ? authority.indexOf(']') + 1 : 0;
+    int colon = authority.indexOf(':', Math.max(hostEnd, 0));
+    if (colon < 0 || colon == authority.length() - 1) {
+      return; // no port, or an empty one, which means the default
+    }
+    String port = authority.substring(colon + 1);
+    boolean digits = !port.isEmpty() && port.length() <= 5 && port.chars().allMatch(c -> c >= '0' && c <= '9');
+    if (!digits || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      throw new InvalidLinkException("\"url\" has an invalid port " + port + " (must be 1 to 65535)");
+    }
   }
 
   /** {@code example.com:8080/x} parses as scheme "example.com"; it is a host with a port. */

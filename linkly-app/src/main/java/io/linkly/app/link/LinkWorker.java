@@ -175,6 +175,9 @@ public final class LinkWorker {
   // ------------------------------------------------------------------ http::*
 
   Map<String, Object> httpCreate(JsonNode request) {
+    if (request.hasNonNull("body_error")) {
+      return HttpResponses.json(400, Map.of("error", request.get("body_error").asText()));
+    }
     JsonNode body = request.path("body");
     if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
       return HttpResponses.json(400, Map.of("error", "missing \"url\""));
@@ -200,16 +203,22 @@ public final class LinkWorker {
   }
 
   Map<String, Object> httpRedirect(JsonNode request, InvocationContext ctx) {
-    String code = request.path("path_params").path("code").asText("");
+    Optional<String> code = PathParam.decoded(request.path("path_params").path("code").asText(""));
+    if (code.isEmpty()) {
+      return HttpResponses.json(400, Map.of("error", "the short code in the path has a malformed percent-escape"));
+    }
     // link::resolve is this worker's own function: called directly, not through the engine
-    String url = resolve(code).orElse(null);
+    String url = resolve(code.get()).orElse(null);
     if (url == null) {
       return HttpResponses.json(404, Map.of("error", "link not found"));
+    }
+    if ("HEAD".equals(request.path("method").asText())) {
+      return HttpResponses.redirect(url); // a HEAD is a look at the link (a preview, a checker), not a visit
     }
     // The click leaves the hot path: the queue acknowledges it durably, record_click runs later.
     // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
     Map<String, Object> click =
-        Map.of("code", code, "clicked_at", now(), "click_key", Uuids.timeOrdered(clock.millis()).toString());
+        Map.of("code", code.get(), "clicked_at", now(), "click_key", Uuids.timeOrdered(clock.millis()).toString());
     try {
       iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
     } catch (IiiException e) {
@@ -219,6 +228,9 @@ public final class LinkWorker {
   }
 
   Map<String, Object> httpUpdate(JsonNode request) {
+    if (request.hasNonNull("body_error")) {
+      return HttpResponses.json(400, Map.of("error", request.get("body_error").asText()));
+    }
     JsonNode body = request.path("body");
     if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
       return HttpResponses.json(400, Map.of("error", "missing \"url\""));
@@ -226,9 +238,12 @@ public final class LinkWorker {
     if (!body.path("url").isTextual()) {
       return HttpResponses.json(400, Map.of("error", "\"url\" must be a string"));
     }
-    String code = request.path("path_params").path("code").asText("");
+    Optional<String> code = PathParam.decoded(request.path("path_params").path("code").asText(""));
+    if (code.isEmpty()) {
+      return HttpResponses.json(400, Map.of("error", "the short code in the path has a malformed percent-escape"));
+    }
     try {
-      JsonNode link = iii.trigger(TriggerRequest.of("link::update", Map.of("code", code, "url", body.get("url").textValue())));
+      JsonNode link = iii.trigger(TriggerRequest.of("link::update", Map.of("code", code.get(), "url", body.get("url").textValue())));
       return HttpResponses.json(200, link);
     } catch (IiiException e) {
       return switch (e.code()) {

@@ -39,6 +39,37 @@ class LinkTargetTest {
     assertThatThrownBy(() -> LinkTarget.normalise(raw)).isInstanceOf(InvalidLinkException.class).hasMessageContaining(problem);
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "https://ja.wikipedia.org/wiki/日本, https://ja.wikipedia.org/wiki/%E6%97%A5%E6%9C%AC",
+    "https://bücher.example/straße?q=é#ü, https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A9#%C3%BC",
+    "bücher.example, https://xn--bcher-kva.example",
+    "https://ja.wikipedia.org/wiki/%E6%97%A5, https://ja.wikipedia.org/wiki/%E6%97%A5",
+    "https://example.com:65535/x, https://example.com:65535/x",
+    "https://example.com:1, https://example.com:1",
+  })
+  void storesAnAsciiUrlSoARedirectCanCarryIt(String raw, String expected) {
+    assertThat(LinkTarget.normalise(raw)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "https://google.com@evil.com/|must not contain user info",
+        "https://user:secret@example.com/|must not contain user info",
+        "google.com@evil.com|must not contain user info",
+        "https://example.com:99999/|invalid port 99999",
+        "https://example.com:0/|invalid port 0",
+        "https://example.com:65536|invalid port 65536",
+        "example.com:99999/x|invalid port 99999",
+        "https://example.com:http/|invalid port http",
+        "https://example.com:99999999999999999999/|invalid port 99999999999999999999",
+      })
+  void refusesUserInfoAndInvalidPorts(String raw, String problem) {
+    assertThatThrownBy(() -> LinkTarget.normalise(raw)).isInstanceOf(InvalidLinkException.class).hasMessageContaining(problem);
+  }
+
   @Test
   void refusesControlCharactersAndEmptyInput() {
     assertThatThrownBy(() -> LinkTarget.normalise("https://iii.dev/\u0000x")).hasMessageContaining("control characters");

@@ -10,16 +10,37 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The {@code iii-http} config block (BUILTINS.md §9.1), with our body-size limit added. */
+/**
+ * The {@code iii-http} config block (BUILTINS.md §9.1), with our limits added: body size,
+ * connection timeouts (a client that idles, or sends half a header or body, is cut off; upstream
+ * holds it forever) and the depth of pipelining on one connection.
+ */
 record HttpConfig(
     String host,
     int port,
     long defaultTimeoutMs,
     int maxBodyBytes,
+    Timeouts timeouts,
+    int maxPipelinedRequests,
     Cors cors,
     List<GlobalMiddleware> middleware) {
 
   static final int DEFAULT_PORT = 3111;
+  static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+  static final long DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+  static final long DEFAULT_BODY_TIMEOUT_MS = 30_000;
+  /** With the default body limit, at most 32 MiB of queued requests per connection. */
+  static final int DEFAULT_MAX_PIPELINED_REQUESTS = 32;
+  /** Longer request lines get 414, larger header blocks 431 (Netty's defaults, named). */
+  static final int MAX_REQUEST_LINE_BYTES = 4096;
+  static final int MAX_HEADER_BYTES = 8192;
+
+  /**
+   * How long the engine waits for a client: between requests ({@code idle}), for a request's
+   * head once its first byte came ({@code header}), and for its whole body after the head
+   * ({@code body}).
+   */
+  record Timeouts(long idleMs, long headerMs, long bodyMs) {}
 
   /** Allowed origins and methods; empty means any (upstream's permissive default). */
   record Cors(List<String> allowedOrigins, List<String> allowedMethods) {
@@ -33,7 +54,9 @@ record HttpConfig(
   static HttpConfig fromConfig(WorkerEntry entry) throws ConfigException {
     ConfigBlock c =
         ConfigBlock.of(entry)
-            .onlyKeys(Set.of("port", "host", "default_timeout", "concurrency_request_limit", "cors", "middleware", "max_body_bytes"));
+            .onlyKeys(Set.of(
+                "port", "host", "default_timeout", "concurrency_request_limit", "cors", "middleware", "max_body_bytes",
+                "idle_timeout_ms", "header_timeout_ms", "body_timeout_ms", "max_pipelined_requests"));
     c.positive("concurrency_request_limit", 1024); // accepted for compatibility; see HttpWorker
     ConfigBlock cors = c.child("cors").onlyKeys(Set.of("allowed_origins", "allowed_methods"));
     return new HttpConfig(
@@ -41,6 +64,11 @@ record HttpConfig(
         c.port("port", DEFAULT_PORT),
         c.positive("default_timeout", 30_000),
         (int) Math.min(Integer.MAX_VALUE - 1, c.positive("max_body_bytes", 1024 * 1024)),
+        new Timeouts(
+            c.positive("idle_timeout_ms", DEFAULT_IDLE_TIMEOUT_MS),
+            c.positive("header_timeout_ms", DEFAULT_HEADER_TIMEOUT_MS),
+            c.positive("body_timeout_ms", DEFAULT_BODY_TIMEOUT_MS)),
+        (int) Math.min(100_000, c.positive("max_pipelined_requests", DEFAULT_MAX_PIPELINED_REQUESTS)),
         new Cors(strings(cors, "allowed_origins"), upper(strings(cors, "allowed_methods"))),
         middleware(c));
   }

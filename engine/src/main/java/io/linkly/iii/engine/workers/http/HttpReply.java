@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.http;
 import io.linkly.iii.protocol.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,12 @@ record HttpReply(int status, List<Map.Entry<String, String>> headers, byte[] bod
   static HttpReply json(int status, Object body) {
     return new HttpReply(
         status, List.of(Map.entry("content-type", "application/json")), Json.write(Json.toTree(body)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  HttpReply withHeader(String name, String value) {
+    List<Map.Entry<String, String>> more = new ArrayList<>(headers);
+    more.add(Map.entry(name, value));
+    return new HttpReply(status, List.copyOf(more), body);
   }
 
   static HttpReply empty(int status) {

@@ -1,16 +1,17 @@
 package io.linkly.iii.engine.workers.http;
 
+import io.linkly.iii.engine.core.LogSafe;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -18,15 +19,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP connection. A connection has at most one request in flight: requests that arrive
- * meanwhile (pipelined in the same read) wait their turn and reading pauses, which keeps
- * responses in request order and bounds the work one client can queue. Each request is bounded
- * by {@code default_timeout} (504, empty body).
+ * meanwhile (pipelined) wait their turn and reading pauses, which keeps responses in request
+ * order and bounds the work one client can queue. At most {@code max_pipelined_requests} wait;
+ * the first one past that is answered 429 in its turn and the connection closes, so a client
+ * learns where its requests stopped being served. Each request is bounded by
+ * {@code default_timeout} (504).
  */
 final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
+
+  /** How a request's answer goes out: kept alive or not, CORS for its origin, with a body or not (HEAD). */
+  private record Answer(boolean keepAlive, String origin, boolean head) {}
 
   private final RequestPipeline pipeline;
   private final HttpConfig config;
@@ -34,6 +45,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
   private ScheduledFuture<?> timeout;
   private long requestSeq;
   private boolean inFlight;
+  /** A request past the pipelining limit arrived: it is answered 429 after the waiting ones. */
+  private boolean refused;
 
   HttpRequestHandler(RequestPipeline pipeline, HttpConfig config) {
     this.pipeline = pipeline;
@@ -42,40 +55,54 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (refused) {
+      return; // already past the limit: nothing after the 429 is served
+    }
     if (inFlight || !waiting.isEmpty()) {
-      waiting.add(request.retain());
       ctx.channel().config().setAutoRead(false);
+      if (waiting.size() >= config.maxPipelinedRequests()) {
+        refused = true;
+      } else {
+        waiting.add(request.retain());
+      }
       return;
     }
     serve(ctx, request);
   }
 
   private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    String method = request.method().name().toUpperCase(Locale.ROOT);
+    Answer answer = new Answer(HttpUtil.isKeepAlive(request), request.headers().get(HttpHeaderNames.ORIGIN), method.equals("HEAD"));
     if (!request.decoderResult().isSuccess()) {
-      write(ctx, HttpReply.error(400, "BAD_REQUEST", "malformed HTTP request", false), false, origin);
+      // the decoder discards everything after a malformed request: the connection is done
+      write(ctx, DecodeFailures.reply(request.decoderResult().cause()), new Answer(false, answer.origin(), answer.head()));
       return;
     }
     if (isPreflight(request)) {
-      writePreflight(ctx, request, keepAlive);
+      writePreflight(ctx, request, answer.keepAlive());
       return;
     }
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    String method = request.method().name().toUpperCase(Locale.ROOT);
-    Optional<RouteTable.Match> match = pipeline.routes().match(method, uri.rawPath());
+    RequestTarget target;
+    try {
+      target = RequestTarget.parse(request.uri());
+    } catch (RequestTarget.MalformedTargetException e) {
+      write(ctx, HttpErrors.badRequest(e.getMessage()), answer);
+      return;
+    }
+    Optional<RouteTable.Match> match = pipeline.routes().match(method, target.rawSegments(), target.segments());
+    if (match.isEmpty() && answer.head()) {
+      match = pipeline.routes().match("GET", target.rawSegments(), target.segments()); // HEAD is GET without the body
+    }
     if (match.isEmpty()) {
-      HttpReply miss =
-          pipeline.routes().matchesAnyMethod(uri.rawPath())
-              ? HttpReply.empty(405)
-              : HttpReply.error(404, "NOT_FOUND", "Not Found", false);
-      write(ctx, miss, keepAlive, origin);
+      SortedSet<String> allowed = pipeline.routes().allowedMethods(target.segments());
+      HttpReply miss = allowed.isEmpty() ? HttpReply.error(404, "NOT_FOUND", "Not Found", false) : HttpErrors.methodNotAllowed(allowed);
+      write(ctx, miss, answer);
       return;
     }
     RequestPipeline.Incoming incoming =
         new RequestPipeline.Incoming(
             method,
-            query(uri),
+            target.query(),
             headers(request.headers()),
             ByteBufUtil.getBytes(request.content()),
             System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()));
@@ -84,26 +111,28 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     long seq = ++requestSeq;
     timeout =
         ctx.executor()
-            .schedule(() -> finish(ctx, seq, HttpReply.empty(504), keepAlive, origin), config.defaultTimeoutMs(), TimeUnit.MILLISECONDS);
+            .schedule(
+                () -> finish(ctx, seq, HttpErrors.gatewayTimeout(config.defaultTimeoutMs()), answer),
+                config.defaultTimeoutMs(), TimeUnit.MILLISECONDS);
     pipeline
         .handle(match.get(), incoming)
         .whenCompleteAsync(
             (reply, failure) -> {
               HttpReply out = failure != null ? HttpReply.error(500, "INTERNAL_ERROR", "internal server error", true) : reply;
-              finish(ctx, seq, out, keepAlive, origin);
+              finish(ctx, seq, out, answer);
             },
             ctx.executor());
   }
 
   /** Writes the reply of request {@code seq} unless it already got one (timeout vs result). */
-  private void finish(ChannelHandlerContext ctx, long seq, HttpReply reply, boolean keepAlive, String origin) {
+  private void finish(ChannelHandlerContext ctx, long seq, HttpReply reply, Answer answer) {
     if (seq != requestSeq || timeout == null) {
       return;
     }
     timeout.cancel(false);
     timeout = null;
     inFlight = false;
-    write(ctx, reply, keepAlive, origin);
+    write(ctx, reply, answer);
     drain(ctx);
   }
 
@@ -117,7 +146,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         next.release();
       }
     }
-    if (!inFlight) {
+    if (inFlight) {
+      return;
+    }
+    if (refused) {
+      write(ctx, HttpErrors.tooManyPipelined(config.maxPipelinedRequests()), new Answer(false, null, false));
+    } else {
       ctx.channel().config().setAutoRead(true);
     }
   }
@@ -129,12 +163,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     super.channelInactive(ctx);
   }
 
-  private void write(ChannelHandlerContext ctx, HttpReply reply, boolean keepAlive, String origin) {
-    FullHttpResponse response = Responses.of(ctx.alloc(), reply);
-    cors(response.headers(), origin);
-    HttpUtil.setKeepAlive(response, keepAlive);
+  private void write(ChannelHandlerContext ctx, HttpReply reply, Answer answer) {
+    FullHttpResponse response = answer.head() ? Responses.headOf(ctx.alloc(), reply) : Responses.of(ctx.alloc(), reply);
+    cors(response.headers(), answer.origin());
+    HttpUtil.setKeepAlive(response, answer.keepAlive());
     var written = ctx.writeAndFlush(response);
-    if (!keepAlive) {
+    if (!answer.keepAlive()) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
   }
@@ -187,13 +221,6 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
   // ------------------------------------------------------------------ request parts
 
-  /** Decoded query parameters; a repeated key keeps its first value. */
-  private static Map<String, String> query(QueryStringDecoder uri) {
-    Map<String, String> out = new LinkedHashMap<>();
-    uri.parameters().forEach((k, v) -> out.put(k, v.isEmpty() ? "" : v.get(0)));
-    return out;
-  }
-
   /** Lower-case header names; repeated headers collapse to the first value. */
   private static Map<String, String> headers(HttpHeaders headers) {
     Map<String, String> out = new LinkedHashMap<>();
@@ -203,8 +230,17 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     return out;
   }
 
+  /**
+   * A reset by the peer, or a connection closed halfway through a body (ours after a 408, or the
+   * client's), is routine; anything else is a bug worth a line (escaped: it may quote the wire).
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException) {
+      log.debug("HTTP connection failed: {}", LogSafe.escape(String.valueOf(cause.getMessage())));
+    } else {
+      log.warn("HTTP connection closed after an unexpected error: {}", LogSafe.escape(String.valueOf(cause)));
+    }
     ctx.close();
   }
 }

@@ -9,6 +9,7 @@ import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.net.Listener;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import java.util.ArrayList;
@@ -61,14 +62,31 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
             context.transport(),
             config.host(),
             config.port(),
-            ch ->
-                ch.pipeline()
-                    .addLast("http", new HttpServerCodec())
-                    .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                    .addLast("body", new BodyLimit(config.maxBodyBytes()))
-                    .addLast("requests", new HttpRequestHandler(pipeline, config)));
+            ch -> {
+              ReadTimeouts timeouts = new ReadTimeouts(config.timeouts());
+              ch.pipeline()
+                  .addLast("read-timeouts-bytes", timeouts.bytes())
+                  .addLast("http", codec())
+                  .addLast("read-timeouts", timeouts.messages())
+                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                  .addLast("body", new BodyLimit(config.maxBodyBytes()))
+                  .addLast("requests", new HttpRequestHandler(pipeline, config));
+            });
     log.info("iii-http listening on http://{}:{}", config.host(), listener.port());
     context.engine().registerHealthCheck("listener:iii-http", listener::health);
+  }
+
+  /**
+   * Netty's codec with our limits on the request line and headers. Its own pipelining bound is
+   * lifted: when exceeded it drops the connection without an answer (that was the "more than 128
+   * pipelined requests vanish" bug); {@link HttpRequestHandler} enforces ours and answers 429.
+   * What the codec can decode past ours stays bounded: reading stops as soon as one request
+   * waits, so at most what one read brought in is decoded, and that is discarded.
+   */
+  private static HttpServerCodec codec() {
+    HttpDecoderConfig decoder =
+        new HttpDecoderConfig().setMaxInitialLineLength(HttpConfig.MAX_REQUEST_LINE_BYTES).setMaxHeaderSize(HttpConfig.MAX_HEADER_BYTES);
+    return new HttpServerCodec(decoder, Integer.MAX_VALUE);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.linkly.iii.engine.workers.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
@@ -36,7 +38,6 @@ final class RequestPipeline {
     return routes;
   }
 
-  /** A request as the handler sees it, minus the channel refs this engine does not create yet. */
   /**
    * A request as the handler sees it, minus the channel refs this engine does not create yet.
    * {@code deadlineNanos} ({@link System#nanoTime()} based) is when the request times out (504):
@@ -86,22 +87,34 @@ final class RequestPipeline {
     in.headers().forEach(headers::put);
     request.put("path", match.route().pattern());
     request.put("method", in.method());
-    request.set("body", parseBody(in));
+    parseBody(in, request);
     request.putObject("trigger").put("type", "http").put("path", match.route().pattern()).put("method", in.method());
     return request;
   }
 
-  /** The body is parsed only for JSON content types; empty or invalid JSON reads as null. */
-  private static JsonNode parseBody(Incoming in) {
+  /**
+   * Sets {@code body}: parsed only for JSON content types; empty or invalid JSON reads as null, as
+   * upstream. Invalid JSON also sets {@code body_error} (our addition, ignored by upstream's
+   * handlers), because a null body alone cannot tell "you sent no body" from "your JSON is
+   * broken" and a handler should be able to say which.
+   */
+  private static void parseBody(Incoming in, ObjectNode request) {
+    request.set("body", Json.mapper().nullNode());
     String type = in.headers().getOrDefault("content-type", "");
     if (in.body().length == 0 || !type.toLowerCase(Locale.ROOT).contains("application/json")) {
-      return Json.mapper().nullNode();
+      return;
     }
     try {
       JsonNode node = Json.mapper().readTree(in.body());
-      return node == null ? Json.mapper().nullNode() : node;
+      if (node != null) {
+        request.set("body", node);
+      }
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+      request.put("body_error", "request body is not valid JSON: " + e.getOriginalMessage() + where);
     } catch (java.io.IOException e) {
-      return Json.mapper().nullNode();
+      request.put("body_error", "request body is not valid JSON");
     }
   }
 
@@ -173,10 +186,10 @@ final class RequestPipeline {
   }
 
   /** A call that failed: 504 when the request's deadline passed, else the error as a 500. */
-  private static HttpReply failed(Throwable failure) {
+  private HttpReply failed(Throwable failure) {
     ErrorBody error = InvocationException.bodyOf(failure);
     if (Router.INVOCATION_TIMEOUT.equals(error.code())) {
-      return HttpReply.empty(504);
+      return HttpErrors.gatewayTimeout(config.defaultTimeoutMs());
     }
     return HttpReply.error(500, error.code(), error.message(), true);
   }

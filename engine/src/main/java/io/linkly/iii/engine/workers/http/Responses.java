@@ -8,29 +8,42 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Map;
 
-/** Netty responses from {@link HttpReply} values. */
+/** Netty responses from {@link HttpReply} values; every header value goes through {@link HeaderValues}. */
 final class Responses {
 
   private Responses() {}
 
   static FullHttpResponse of(ByteBufAllocator alloc, HttpReply reply) {
+    return of(alloc, reply, true);
+  }
+
+  /**
+   * The answer to a HEAD request: the same status and headers as {@code reply}, including the
+   * Content-Length of the body that GET would get, and no body (RFC 9110 §9.3.2).
+   */
+  static FullHttpResponse headOf(ByteBufAllocator alloc, HttpReply reply) {
+    return of(alloc, reply, false);
+  }
+
+  private static FullHttpResponse of(ByteBufAllocator alloc, HttpReply reply, boolean withBody) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(reply.status()),
-            alloc.buffer(reply.body().length).writeBytes(reply.body()));
+            withBody ? alloc.buffer(reply.body().length).writeBytes(reply.body()) : alloc.buffer(0));
     for (Map.Entry<String, String> header : reply.headers()) {
+      String value = HeaderValues.onTheWire(header.getKey(), header.getValue());
+      if (value == null) {
+        continue;
+      }
       try {
-        response.headers().add(header.getKey(), header.getValue());
+        response.headers().add(header.getKey(), value);
       } catch (IllegalArgumentException e) {
-        // invalid header names or values are skipped, as upstream does
+        // invalid header names are skipped, as upstream does
       }
     }
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
     return response;
   }
 
-  static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String code, String message, boolean withErrorId) {
-    return of(alloc, HttpReply.error(status.code(), code, message, withErrorId));
-  }
 }

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,7 +21,7 @@ final class RouteTable {
   /** A registered route: the binding behind it and the pattern as the worker wrote it. */
   record Route(String method, String pattern, List<String> segments, String bindingId, HttpBinding binding) {}
 
-  /** A lookup hit: the route plus the captured path parameters (not percent-decoded). */
+  /** A lookup hit: the route plus the captured path parameters (not percent-decoded, as upstream). */
   record Match(Route route, Map<String, String> pathParams) {}
 
   private static final class Node {
@@ -145,10 +147,13 @@ final class RouteTable {
     return new Node(Map.copyOf(statics), node.param, node.paramName, node.routes);
   }
 
-  /** Finds the route for a concrete request path; static segments are tried before parameters. */
-  Optional<Match> match(String method, String path) {
-    List<String> parts = segments(path);
-    Route route = lookup(root, method, parts, 0);
+  /**
+   * Finds the route for a request path; static segments are tried before parameters. Static
+   * segments are compared with the {@code decoded} segments; parameters capture the {@code raw}
+   * ones, not percent-decoded, as upstream hands them to handlers.
+   */
+  Optional<Match> match(String method, List<String> raw, List<String> decoded) {
+    Route route = lookup(root, method, decoded, 0);
     if (route == null) {
       return Optional.empty();
     }
@@ -156,7 +161,7 @@ final class RouteTable {
     for (int i = 0; i < route.segments().size(); i++) {
       String segment = route.segments().get(i);
       if (isParam(segment)) {
-        params.put(segment.substring(1), parts.get(i));
+        params.put(segment.substring(1), raw.get(i));
       }
     }
     return Optional.of(new Match(route, params));
@@ -173,19 +178,29 @@ final class RouteTable {
     return hit != null ? hit : lookup(node.param, method, parts, depth + 1);
   }
 
-  /** True when some route matches the path under another method (for 405 vs 404). */
-  boolean matchesAnyMethod(String path) {
-    return lookupAny(root, segments(path), 0);
+  /**
+   * The methods some route serves for this (decoded) path, for 405's {@code Allow}; empty means
+   * 404. HEAD is in it wherever GET is, because GET routes answer HEAD.
+   */
+  SortedSet<String> allowedMethods(List<String> decoded) {
+    SortedSet<String> methods = new TreeSet<>();
+    collectMethods(root, decoded, 0, methods);
+    if (methods.contains("GET")) {
+      methods.add("HEAD");
+    }
+    return methods;
   }
 
-  private static boolean lookupAny(Node node, List<String> parts, int depth) {
+  private static void collectMethods(Node node, List<String> parts, int depth, SortedSet<String> into) {
     if (node == null) {
-      return false;
+      return;
     }
     if (depth == parts.size()) {
-      return !node.routes.isEmpty();
+      into.addAll(node.routes.keySet());
+      return;
     }
-    return lookupAny(node.statics.get(parts.get(depth)), parts, depth + 1) || lookupAny(node.param, parts, depth + 1);
+    collectMethods(node.statics.get(parts.get(depth)), parts, depth + 1, into);
+    collectMethods(node.param, parts, depth + 1, into);
   }
 
   static final class RouteConflictException extends Exception {

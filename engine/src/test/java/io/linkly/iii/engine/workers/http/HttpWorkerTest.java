@@ -147,6 +147,7 @@ class HttpWorkerTest {
 
     HttpResponse<String> wrongMethod = send(HttpRequest.newBuilder(URI.create(base() + "/boom")).DELETE());
     assertThat(wrongMethod.statusCode()).isEqualTo(405);
+    assertThat(parse(wrongMethod.body()).get("error").get("code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
   }
 
   @Test
@@ -155,7 +156,9 @@ class HttpWorkerTest {
     route("a", "GET", "/hang", "r::hang", "");
     HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base() + "/hang")));
     assertThat(response.statusCode()).isEqualTo(504);
-    assertThat(response.body()).isEmpty();
+    JsonNode error = parse(response.body()).get("error");
+    assertThat(error.get("code").asText()).isEqualTo("GATEWAY_TIMEOUT");
+    assertThat(error.get("message").asText()).contains("1000 ms");
   }
 
   @Test
