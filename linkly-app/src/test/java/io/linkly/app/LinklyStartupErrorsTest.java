@@ -1,14 +1,19 @@
 package io.linkly.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.linkly.testing.JvmRun;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,6 +49,51 @@ class LinklyStartupErrorsTest {
               "linkly: " + worker + " cannot listen on 127.0.0.1:" + port + " (workers[" + entry
                   + "].config.port: address already in use)");
       assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
+    }
+  }
+
+  /** linkly.yaml's first worker with files is the database, entry 3: it reports the data directory. */
+  @Test
+  void aFileAsTheDataDirectoryNamesTheDatabaseItsFileAndKey() throws Exception {
+    Path file = Files.writeString(workDir.resolve("data"), "not a directory");
+
+    JvmRun run = linkly(LinklyFixture.env(file));
+
+    assertThat(run.exitCode()).as(run.transcript()).isEqualTo(2);
+    assertThat(run.said())
+        .as(run.transcript())
+        .containsExactly(
+            "linkly: database cannot use " + file.resolve("iii.db") + " (workers[3].config.databases.primary.url: " + file
+                + " is not a directory)");
+    assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
+  }
+
+  @Test
+  void aDataDirectoryThatCannotBeWrittenIsNamed() throws Exception {
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r-x------"));
+    try {
+      assumeFalse(writesAnyway(data), "this user (root?) writes through permissions; run as another user to check this");
+
+      JvmRun run = linkly(LinklyFixture.env(data));
+
+      assertThat(run.exitCode()).as(run.transcript()).isEqualTo(2);
+      assertThat(run.said())
+          .as(run.transcript())
+          .containsExactly(
+              "linkly: database cannot use " + data.resolve("iii.db") + " (workers[3].config.databases.primary.url: " + data
+                  + " is not writable (permission denied))");
+    } finally {
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  /** True when this user can write to {@code dir} whatever its permissions say, as root can. */
+  private static boolean writesAnyway(Path dir) {
+    try {
+      Files.delete(Files.createTempFile(dir, "probe", ".tmp"));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 }

@@ -121,7 +121,7 @@ final class Database implements AutoCloseable {
     HikariDataSource writers = start(writer);
     try {
       return new Database(entry.name(), Driver.SQLITE, start(reader), writers, entry.pool().acquireTimeoutMs());
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
       writers.close();
       throw e;
     }
@@ -142,7 +142,7 @@ final class Database implements AutoCloseable {
 
   // ------------------------------------------------------------------ PostgreSQL
 
-  private static Database postgres(DatabaseConfig.Entry entry) {
+  private static Database postgres(DatabaseConfig.Entry entry) throws SQLException {
     PostgresUrl url = entry.postgres();
     HikariConfig config = hikari(entry, "pool", null);
     config.setDriverClassName("org.postgresql.Driver");
@@ -168,12 +168,15 @@ final class Database implements AutoCloseable {
     return config;
   }
 
-  private static HikariDataSource start(HikariConfig config) {
+  private static HikariDataSource start(HikariConfig config) throws SQLException {
     try {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
       // Hikari wraps the driver's failure; the driver's own words are the useful part
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof SQLException driver) {
+        throw driver;
+      }
       throw new IllegalStateException(String.valueOf(cause.getMessage()), cause);
     }
   }

@@ -14,6 +14,7 @@ import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.Input;
@@ -30,6 +31,7 @@ import io.linkly.iii.engine.workers.stream.adapter.StreamStoreException;
 import io.linkly.iii.protocol.Json;
 import io.linkly.iii.protocol.Uuids;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -115,12 +117,22 @@ public final class StreamWorker implements BuiltinWorker {
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
   }
 
-  private StreamStore openStore(EngineContext context) throws StreamStoreException {
+  private StreamStore openStore(EngineContext context) throws StreamStoreException, StartupException {
     return switch (config.adapter().kind()) {
       case MEMORY -> new MemoryStreamStore(this::commit);
-      case FILE -> FileStreamStore.open(config.adapter().filePath(), context.blocking(), this::commit);
+      case FILE -> openFileStore(config.adapter().filePath().toAbsolutePath().normalize(), context);
       case REDIS -> RedisStreamStore.connect(config.adapter().redisUrl(), config.adapter().keyPrefix(), clock, new Feed());
     };
+  }
+
+  private FileStreamStore openFileStore(Path dir, EngineContext context) throws StartupException {
+    String key = configPath + ".adapter.config.file_path";
+    DataDirectory.require(NAME, dir, dir, key);
+    try {
+      return FileStreamStore.open(dir, context.blocking(), this::commit);
+    } catch (StreamStoreException e) {
+      throw StartupException.cannotUse(NAME, dir, key, e.getMessage(), e); // damage, or in use by another engine
+    }
   }
 
   private void register(Worker self, String id, String description, BuiltinFunction function) {
