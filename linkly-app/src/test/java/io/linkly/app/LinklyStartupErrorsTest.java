@@ -3,6 +3,7 @@ package io.linkly.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.linkly.iii.engine.testing.DamagedSqlite;
 import io.linkly.testing.JvmRun;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -85,6 +86,21 @@ class LinklyStartupErrorsTest {
     } finally {
       Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
     }
+  }
+
+  @Test
+  void aDamagedDatabaseRefusesTheStartNamingTheFile() throws Exception {
+    Path file = data.resolve("iii.db");
+    DamagedSqlite.create(file);
+
+    JvmRun run = linkly(LinklyFixture.env(data));
+
+    assertThat(run.exitCode()).as(run.transcript()).isEqualTo(2);
+    assertThat(run.said()).as(run.transcript()).hasSize(1);
+    assertThat(run.said().getFirst())
+        .startsWith("linkly: database cannot use " + file + " (workers[3].config.databases.primary.url: damaged, PRAGMA quick_check found: ")
+        .endsWith("; restore it from a backup)");
+    assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
   }
 
   /** True when this user can write to {@code dir} whatever its permissions say, as root can. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -63,6 +64,16 @@ final class Database implements AutoCloseable {
 
   Connection writer() throws DatabaseException {
     return acquire(writers);
+  }
+
+  /** SQLite's {@code PRAGMA quick_check} findings on one line; empty when none, and for PostgreSQL. */
+  Optional<String> damage() throws SQLException {
+    if (driver != Driver.SQLITE) {
+      return Optional.empty();
+    }
+    try (Connection connection = writers.getConnection()) {
+      return QuickCheck.problems(connection);
+    }
   }
 
   /** Drops a writer connection whose state is unknown (a failed rollback) instead of reusing it. */

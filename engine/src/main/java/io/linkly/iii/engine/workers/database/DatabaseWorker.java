@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,8 +100,9 @@ public final class DatabaseWorker implements BuiltinWorker {
   }
 
   /**
-   * Opens one database. A SQLite file that cannot be created or opened is the machine's problem,
-   * not a bug: it is reported in one line naming the file and the key that chose it.
+   * Opens one database. A SQLite file that cannot be created or opened, or that {@code PRAGMA
+   * quick_check} finds damaged, is the machine's problem, not a bug: it is reported in one line
+   * naming the file and the key that chose it.
    */
   private Database open(DatabaseConfig.Entry entry) throws Exception {
     if (entry.sqlite() == null) {
@@ -113,11 +115,26 @@ public final class DatabaseWorker implements BuiltinWorker {
     Path file = entry.sqlite().path().toAbsolutePath().normalize();
     String key = configPath + ".databases." + entry.name() + ".url";
     DataDirectory.require(NAME, file.getParent(), file, key);
+    Database database;
+    Optional<String> damage;
     try {
-      return Database.open(entry);
+      database = Database.open(entry);
     } catch (IOException | SQLException e) {
       throw StartupException.cannotUse(NAME, file, key, e.getMessage(), e);
     }
+    try {
+      damage = database.damage();
+    } catch (SQLException e) {
+      database.close();
+      throw StartupException.cannotUse(NAME, file, key, "damaged: " + e.getMessage(), e);
+    }
+    if (damage.isPresent()) {
+      // Refused, not repaired: which rows a damaged page held is not knowable from here.
+      database.close();
+      throw StartupException.cannotUse(
+          NAME, file, key, "damaged, PRAGMA quick_check found: " + damage.get() + "; restore it from a backup");
+    }
+    return database;
   }
 
   private static FunctionDefinition definition(String id, String description, String request, String response) {
