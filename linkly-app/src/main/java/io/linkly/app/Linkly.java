@@ -8,6 +8,7 @@ import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.WorkerOptions;
 import java.io.IOException;
@@ -46,7 +47,8 @@ public final class Linkly implements AutoCloseable {
     }
   }
 
-  public static Linkly start(EngineConfig config, Clock clock) throws ConfigException, InterruptedException {
+  public static Linkly start(EngineConfig config, Clock clock)
+      throws ConfigException, StartupException, InterruptedException {
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
@@ -116,6 +118,11 @@ public final class Linkly implements AutoCloseable {
       linkly = start(config(System::getenv), Clock.systemUTC());
     } catch (ConfigException e) {
       System.err.println("linkly: config error: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (StartupException e) {
+      // the message names the worker and the key or file; a stack trace would bury it
+      System.err.println("linkly: " + e.getMessage());
       System.exit(2);
       return;
     }

@@ -3,6 +3,7 @@ package io.linkly.iii.cli;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.workers.StartupException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", description = "Run the engine (the default when no subcommand is given).")
 final class ServeCommand implements Callable<Integer> {
 
+  /** A config that cannot be used, or a machine that cannot give the engine what it asks for. */
   static final int CONFIG_ERROR = 2;
 
   @Option(names = {"-c", "--config"}, description = "Config file (default: ./config.yaml, if present).")
@@ -35,6 +37,10 @@ final class ServeCommand implements Callable<Integer> {
       engine = IiiEngine.start(engineConfig);
     } catch (ConfigException e) {
       System.err.println("iii: config error: " + e.getMessage());
+      return CONFIG_ERROR;
+    } catch (StartupException e) {
+      // the message names the worker and the key or file; a stack trace would bury it
+      System.err.println("iii: " + e.getMessage());
       return CONFIG_ERROR;
     }
     CountDownLatch stopped = new CountDownLatch(1);

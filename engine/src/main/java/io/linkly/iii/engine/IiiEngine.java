@@ -13,6 +13,7 @@ import io.linkly.iii.engine.net.Transport;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.BuiltinWorkers;
 import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running engine: the core, its event loops and the built-in workers of one configuration.
  * {@link #start} returns once every listener is bound; {@link #close} stops everything it started.
+ * A start that fails stops what it had started first, so no port or file stays held.
  */
 public final class IiiEngine implements AutoCloseable, LocalEngine {
 
@@ -42,11 +44,17 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
     this.blocking = blocking;
   }
 
-  public static IiiEngine start(EngineConfig config) throws ConfigException {
+  /**
+   * @throws ConfigException the configuration cannot be used (nothing was started)
+   * @throws StartupException it cannot be used on this machine: a port in use, a directory that
+   *     cannot be written, a damaged store (whatever had started is stopped again)
+   */
+  public static IiiEngine start(EngineConfig config) throws ConfigException, StartupException {
     return start(config, BuiltinWorkers.standard(), Clock.systemUTC());
   }
 
-  public static IiiEngine start(EngineConfig config, BuiltinWorkers catalogue, Clock clock) throws ConfigException {
+  public static IiiEngine start(EngineConfig config, BuiltinWorkers catalogue, Clock clock)
+      throws ConfigException, StartupException {
     long began = System.nanoTime();
     List<BuiltinWorker> workers = catalogue.create(config); // validates everything before binding
     RouterSettings settings =
@@ -63,14 +71,17 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
     IiiEngine running = new IiiEngine(engine, transport, blocking);
     EngineContext context = new EngineContext(engine, transport, blocking, clock);
-    try {
-      for (BuiltinWorker worker : workers) {
+    for (BuiltinWorker worker : workers) {
+      try {
         worker.start(context);
-        running.started.add(worker);
+      } catch (StartupException e) {
+        running.close();
+        throw e;
+      } catch (Exception e) {
+        running.close(); // a worker cleans up its own part-start; the engine stops the rest
+        throw new IllegalStateException("could not start " + worker.name() + ": " + describe(e), e);
       }
-    } catch (Exception e) {
-      running.close();
-      throw new IllegalStateException("could not start " + describe(e), e);
+      running.started.add(worker);
     }
     log.info("engine ready in {} ms", (System.nanoTime() - began) / 1_000_000);
     return running;

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.net;
 import io.linkly.iii.engine.core.Health;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -10,7 +11,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.function.Consumer;
 
 /**
@@ -27,8 +30,14 @@ public final class Listener implements AutoCloseable {
     this.connections = connections;
   }
 
-  /** Binds {@code host:port} (port 0 picks a free one) and installs {@code pipeline} per connection. */
-  public static Listener bind(Transport transport, String host, int port, Consumer<SocketChannel> pipeline) {
+  /**
+   * Binds {@code host:port} (port 0 picks a free one) and installs {@code pipeline} per connection.
+   * A port in use, a host that is not local and the like fail with a {@link BindException} whose
+   * message is the reason alone, such as {@code address already in use}, for the caller to say
+   * which worker and key it was.
+   */
+  public static Listener bind(Transport transport, String host, int port, Consumer<SocketChannel> pipeline)
+      throws BindException {
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -48,8 +57,29 @@ public final class Listener implements AutoCloseable {
                     pipeline.accept(ch);
                   }
                 });
-    Channel channel = bootstrap.bind(host, port).syncUninterruptibly().channel();
-    return new Listener(channel, connections);
+    ChannelFuture bound = bootstrap.bind(host, port).awaitUninterruptibly(); // the channel is closed on failure
+    if (!bound.isSuccess()) {
+      BindException failure = new BindException(reason(bound.cause()));
+      failure.initCause(bound.cause());
+      throw failure;
+    }
+    return new Listener(bound.channel(), connections);
+  }
+
+  /**
+   * The operating system's words without the call around them: epoll says {@code bind(..) failed
+   * with error(-98): Address already in use}, NIO {@code Address already in use}.
+   */
+  private static String reason(Throwable cause) {
+    if (cause instanceof UnresolvedAddressException) {
+      return "unknown host";
+    }
+    String message = cause.getMessage();
+    if (message == null || message.isBlank()) {
+      return cause.getClass().getSimpleName();
+    }
+    String last = message.substring(message.lastIndexOf(": ") + 1).strip();
+    return last.isEmpty() ? message : Character.toLowerCase(last.charAt(0)) + last.substring(1);
   }
 
   public int port() {

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.BindException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +30,8 @@ public final class WorkerListener implements AutoCloseable {
   }
 
   public static WorkerListener start(
-      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs, SocketLimits limits) {
+      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs, SocketLimits limits)
+      throws BindException {
     MessageCodec codec = new MessageCodec();
     Listener listener =
         Listener.bind(

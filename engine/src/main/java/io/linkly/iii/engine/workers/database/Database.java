@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -75,6 +76,16 @@ final class Database implements AutoCloseable {
     }
   }
 
+  /** SQLite's {@code PRAGMA quick_check} findings on one line; empty when none, and for PostgreSQL. */
+  Optional<String> damage() throws SQLException {
+    if (driver != Driver.SQLITE) {
+      return Optional.empty();
+    }
+    try (Connection connection = writers.getConnection()) {
+      return QuickCheck.problems(connection);
+    }
+  }
+
   /** Drops a writer connection whose state is unknown (a failed rollback) instead of reusing it. */
   void evictWriter(Connection connection) {
     writers.evictConnection(connection);
@@ -131,7 +142,7 @@ final class Database implements AutoCloseable {
     HikariDataSource writers = start(writer);
     try {
       return new Database(entry.name(), Driver.SQLITE, start(reader), writers, entry.pool().acquireTimeoutMs());
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
       writers.close();
       throw e;
     }
@@ -152,7 +163,7 @@ final class Database implements AutoCloseable {
 
   // ------------------------------------------------------------------ PostgreSQL
 
-  private static Database postgres(DatabaseConfig.Entry entry) {
+  private static Database postgres(DatabaseConfig.Entry entry) throws SQLException {
     PostgresUrl url = entry.postgres();
     HikariConfig config = hikari(entry, "pool", null);
     config.setDriverClassName("org.postgresql.Driver");
@@ -178,12 +189,15 @@ final class Database implements AutoCloseable {
     return config;
   }
 
-  private static HikariDataSource start(HikariConfig config) {
+  private static HikariDataSource start(HikariConfig config) throws SQLException {
     try {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
       // Hikari wraps the driver's failure; the driver's own words are the useful part
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof SQLException driver) {
+        throw driver;
+      }
       throw new IllegalStateException(String.valueOf(cause.getMessage()), cause);
     }
   }

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.database;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -33,7 +34,8 @@ public record DatabaseConfig(Map<String, Entry> databases) {
   public static final String DEFAULT_URL = "sqlite:./data/iii.db";
 
   public DatabaseConfig {
-    databases = Map.copyOf(databases);
+    // in config order: databases open in that order, so a start that fails names the first bad one
+    databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
   }
 
   public record Pool(int max, long idleTimeoutMs, long acquireTimeoutMs) {

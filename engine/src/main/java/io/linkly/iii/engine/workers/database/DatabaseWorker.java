@@ -10,13 +10,19 @@ import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.protocol.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,16 +48,20 @@ public final class DatabaseWorker implements BuiltinWorker {
   private static final long DEFAULT_TIMEOUT_MS = 30_000;
 
   private final DatabaseConfig config;
+  /** Where the block was configured, such as {@code workers[3].config}, to name a key in errors. */
+  private final String configPath;
   private final Map<String, Database> databases = new LinkedHashMap<>();
   private QueryTimer timer;
   private Operations operations;
 
-  public DatabaseWorker(DatabaseConfig config) {
+  public DatabaseWorker(DatabaseConfig config, String configPath) {
     this.config = config;
+    this.configPath = configPath;
   }
 
   public static DatabaseWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new DatabaseWorker(DatabaseConfig.from(ConfigBlock.of(entry)));
+    ConfigBlock block = ConfigBlock.of(entry);
+    return new DatabaseWorker(DatabaseConfig.from(block), block.path());
   }
 
   @Override
@@ -63,12 +73,11 @@ public final class DatabaseWorker implements BuiltinWorker {
   public void start(EngineContext context) throws Exception {
     for (DatabaseConfig.Entry entry : config.databases().values()) {
       try {
-        databases.put(entry.name(), Database.open(entry));
+        databases.put(entry.name(), open(entry));
         log.info("database {} ready ({})", entry.name(), entry.safeUrl());
       } catch (Exception e) {
         close();
-        throw new IllegalStateException(
-            "database '" + entry.name() + "' (" + entry.safeUrl() + "): " + e.getMessage(), e);
+        throw e;
       }
     }
     for (Database database : databases.values()) {
@@ -91,6 +100,44 @@ public final class DatabaseWorker implements BuiltinWorker {
         self,
         definition("database::transaction", "Run a sequence of statements atomically.", Schemas.TRANSACTION_REQUEST, Schemas.TRANSACTION_RESPONSE),
         BuiltinFunction.blocking(blocking, this::transaction));
+  }
+
+  /**
+   * Opens one database. A SQLite file that cannot be created or opened, or that {@code PRAGMA
+   * quick_check} finds damaged, is the machine's problem, not a bug: it is reported in one line
+   * naming the file and the key that chose it.
+   */
+  private Database open(DatabaseConfig.Entry entry) throws Exception {
+    if (entry.sqlite() == null) {
+      try {
+        return Database.open(entry);
+      } catch (Exception e) {
+        throw new IllegalStateException("database '" + entry.name() + "' (" + entry.safeUrl() + "): " + e.getMessage(), e);
+      }
+    }
+    Path file = entry.sqlite().path().toAbsolutePath().normalize();
+    String key = configPath + ".databases." + entry.name() + ".url";
+    DataDirectory.require(NAME, file.getParent(), file, key);
+    Database database;
+    Optional<String> damage;
+    try {
+      database = Database.open(entry);
+    } catch (IOException | SQLException e) {
+      throw StartupException.cannotUse(NAME, file, key, e.getMessage(), e);
+    }
+    try {
+      damage = database.damage();
+    } catch (SQLException e) {
+      database.close();
+      throw StartupException.cannotUse(NAME, file, key, "damaged: " + e.getMessage(), e);
+    }
+    if (damage.isPresent()) {
+      // Refused, not repaired: which rows a damaged page held is not knowable from here.
+      database.close();
+      throw StartupException.cannotUse(
+          NAME, file, key, "damaged, PRAGMA quick_check found: " + damage.get() + "; restore it from a backup");
+    }
+    return database;
   }
 
   private static FunctionDefinition definition(String id, String description, String request, String response) {

@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.workers.http;
 
+import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.LogSafe;
@@ -9,9 +10,11 @@ import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.net.Listener;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.StartupException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +35,8 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   private static final Logger log = LoggerFactory.getLogger(HttpWorker.class);
 
   private final HttpConfig config;
+  /** Where the block was configured, such as {@code workers[1].config}, to name a key in errors. */
+  private final String configPath;
   private final RouteTable routes = new RouteTable();
   private final Map<String, RouteTable.Route> byBinding = new ConcurrentHashMap<>();
   /** Every binding of each method + route shape, the one serving last (see {@link #register}). */
@@ -39,12 +44,13 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   private final ReentrantLock ownersLock = new ReentrantLock();
   private Listener listener;
 
-  private HttpWorker(HttpConfig config) {
+  private HttpWorker(HttpConfig config, String configPath) {
     this.config = config;
+    this.configPath = configPath;
   }
 
   public static HttpWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new HttpWorker(HttpConfig.fromConfig(entry));
+    return new HttpWorker(HttpConfig.fromConfig(entry), ConfigBlock.of(entry).path());
   }
 
   @Override
@@ -53,7 +59,15 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   }
 
   @Override
-  public void start(EngineContext context) {
+  public void start(EngineContext context) throws StartupException {
+    try {
+      listen(context);
+    } catch (BindException e) {
+      throw StartupException.cannotListen(NAME, config.host(), config.port(), configPath + ".port", e);
+    }
+  }
+
+  private void listen(EngineContext context) throws BindException {
     Worker self = context.engine().registerBuiltinWorker(NAME);
     context.engine().registerTriggerType(self, "http", "HTTP requests to iii-http routes", this);
     RequestPipeline pipeline = new RequestPipeline(context.engine(), routes, config);

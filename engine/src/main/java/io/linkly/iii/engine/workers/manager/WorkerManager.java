@@ -8,6 +8,8 @@ import io.linkly.iii.engine.net.SocketLimits;
 import io.linkly.iii.engine.net.WorkerListener;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.StartupException;
+import java.net.BindException;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +26,23 @@ public final class WorkerManager implements BuiltinWorker {
 
   private final String host;
   private final int configuredPort;
+  /** Where the port was configured, such as {@code workers[0].config.port}, for a refused bind. */
+  private final String portKey;
   private final long handshakeTimeoutMs;
   private final RouterSettings routerSettings;
   private final SocketLimits socketLimits;
   private WorkerListener listener;
 
   WorkerManager(
-      String host, int port, long handshakeTimeoutMs, RouterSettings routerSettings, SocketLimits socketLimits) {
+      String host,
+      int port,
+      String portKey,
+      long handshakeTimeoutMs,
+      RouterSettings routerSettings,
+      SocketLimits socketLimits) {
     this.host = host;
     this.configuredPort = port;
+    this.portKey = portKey;
     this.handshakeTimeoutMs = handshakeTimeoutMs;
     this.routerSettings = routerSettings;
     this.socketLimits = socketLimits;
@@ -62,6 +72,7 @@ public final class WorkerManager implements BuiltinWorker {
     return new WorkerManager(
         config.string("host", "127.0.0.1"),
         config.port("port", DEFAULT_PORT),
+        config.path() + ".port",
         config.positive("handshake_timeout_ms", 10_000),
         new RouterSettings(
             config.positive("invocation_timeout_ms", RouterSettings.DEFAULT_INVOCATION_TIMEOUT_MS), (int) maxInvocations),
@@ -82,10 +93,14 @@ public final class WorkerManager implements BuiltinWorker {
   }
 
   @Override
-  public void start(EngineContext context) {
-    listener =
-        WorkerListener.start(
-            context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs, socketLimits);
+  public void start(EngineContext context) throws StartupException {
+    try {
+      listener =
+          WorkerListener.start(
+              context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs, socketLimits);
+    } catch (BindException e) {
+      throw StartupException.cannotListen(name(), host, configuredPort, portKey, e);
+    }
     log.info("iii-worker-manager listening on ws://{}:{}", host, listener.port());
     context.engine().registerHealthCheck("listener:iii-worker-manager:" + listener.port(), listener::health);
   }

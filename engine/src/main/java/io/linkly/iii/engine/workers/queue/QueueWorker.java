@@ -17,8 +17,10 @@ import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.queue.adapter.BuiltinQueue;
 import io.linkly.iii.engine.workers.queue.adapter.DeadLetter;
 import io.linkly.iii.engine.workers.queue.adapter.MessageHandler;
@@ -71,6 +73,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
 
   private final QueueConfig config;
+  private final String configPath;
   private final Map<String, QueueSpec> named = new LinkedHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Subscriber> byBinding = new HashMap<>();
@@ -86,12 +89,15 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   /** One {@code durable:subscriber} binding; replicas of a function share its queue. */
   private record Subscriber(String bindingId, String topic, String functionId, String condition, QueueSpec spec, long attemptTimeoutMs) {}
 
-  public QueueWorker(QueueConfig config) {
+  /** {@code configPath}: where the block was configured, such as {@code workers[5].config}, to name a key in errors. */
+  public QueueWorker(QueueConfig config, String configPath) {
     this.config = config;
+    this.configPath = configPath;
   }
 
   public static QueueWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new QueueWorker(QueueConfig.from(ConfigBlock.of(entry)));
+    ConfigBlock block = ConfigBlock.of(entry);
+    return new QueueWorker(QueueConfig.from(block), block.path());
   }
 
   @Override
@@ -141,12 +147,16 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private QueueBackend open(EngineContext context) throws Exception {
     return switch (config.adapter()) {
       case QueueConfig.Builtin b -> {
+        String key = configPath + ".adapter.config.file_path";
+        if (b.durable()) {
+          DataDirectory.require(NAME, b.dir(), b.dir(), key);
+        }
         BuiltinQueue queue = new BuiltinQueue(b, context.blocking(), context.clock());
         try {
           queue.open();
         } catch (IOException e) {
           queue.close();
-          throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
+          throw StartupException.cannotUse(NAME, b.dir(), key, e.getMessage(), e); // a damaged journal
         }
         yield queue;
       }

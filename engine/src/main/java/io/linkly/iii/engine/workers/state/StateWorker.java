@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.BuiltinFunction;
@@ -18,13 +19,16 @@ import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.engine.updates.UpdateOpSyntaxException;
 import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
 import io.linkly.iii.engine.workers.state.adapter.MemoryStateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStoreException;
 import io.linkly.iii.protocol.Json;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -41,17 +45,20 @@ public final class StateWorker implements BuiltinWorker {
   private static final Logger log = LoggerFactory.getLogger(StateWorker.class);
 
   private final StateConfig config;
+  /** Where the block was configured, such as {@code workers[2].config}, to name a key in errors. */
+  private final String configPath;
   private final Long maxValueBytes;
   private StateStore store;
   private StateTriggers triggers;
 
-  StateWorker(StateConfig config) {
+  StateWorker(StateConfig config, String configPath) {
     this.config = config;
+    this.configPath = configPath;
     this.maxValueBytes = config.maxValueBytes();
   }
 
   public static StateWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StateWorker(StateConfig.from(entry));
+    return new StateWorker(StateConfig.from(entry), ConfigBlock.of(entry).path());
   }
 
   @Override
@@ -60,7 +67,7 @@ public final class StateWorker implements BuiltinWorker {
   }
 
   @Override
-  public void start(EngineContext context) throws StateStoreException {
+  public void start(EngineContext context) throws StartupException {
     Engine engine = context.engine();
     store = openStore(context);
     engine.registerHealthCheck("state_store", store::health);
@@ -94,14 +101,18 @@ public final class StateWorker implements BuiltinWorker {
     engine.registerTriggerType(self, StateTriggers.TYPE, "State trigger", triggers);
   }
 
-  private StateStore openStore(EngineContext context) throws StateStoreException {
+  private StateStore openStore(EngineContext context) throws StartupException {
     StateConfig.Adapter adapter = config.adapter();
     if (adapter.storeMethod() == StateConfig.StoreMethod.FILE_BASED) {
-      FileStateStore file =
-          FileStateStore.open(
-              adapter.filePath().toAbsolutePath().normalize(),
-              FileStateStore.Options.defaults(adapter.saveIntervalMs()),
-              context.blocking());
+      Path dir = adapter.filePath().toAbsolutePath().normalize();
+      String key = configPath + ".adapter.config.file_path";
+      DataDirectory.require(NAME, dir, dir, key);
+      FileStateStore file;
+      try {
+        file = FileStateStore.open(dir, FileStateStore.Options.defaults(adapter.saveIntervalMs()), context.blocking());
+      } catch (StateStoreException e) {
+        throw StartupException.cannotUse(NAME, dir, key, e.getMessage(), e); // damage, or in use by another engine
+      }
       log.info("iii-state: kv file_based store in {} (writes are on disk before they are acknowledged)",
           adapter.filePath());
       return file;

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +63,8 @@ final class StreamSocket implements AutoCloseable {
     return listener.health();
   }
 
-  StreamSocket(Transport transport, StreamConfig config, Engine engine, StreamHub hub, StreamTriggers triggers, Groups groups) {
+  StreamSocket(Transport transport, StreamConfig config, Engine engine, StreamHub hub, StreamTriggers triggers, Groups groups)
+      throws BindException {
     listener =
         Listener.bind(
             transport,

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.BuiltinFunction;
@@ -13,7 +14,9 @@ import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOpReader;
@@ -27,6 +30,8 @@ import io.linkly.iii.engine.workers.stream.adapter.StreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.StreamStoreException;
 import io.linkly.iii.protocol.Json;
 import io.linkly.iii.protocol.Uuids;
+import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +58,8 @@ public final class StreamWorker implements BuiltinWorker {
   private static final Logger log = LoggerFactory.getLogger(StreamWorker.class);
 
   private final StreamConfig config;
+  /** Where the block was configured, such as {@code workers[6].config}, to name a key in errors. */
+  private final String configPath;
   private Engine engine;
   private Clock clock;
   private Executor blocking;
@@ -63,12 +70,13 @@ public final class StreamWorker implements BuiltinWorker {
   private StreamTriggers triggers;
   private StreamSocket socket;
 
-  private StreamWorker(StreamConfig config) {
+  private StreamWorker(StreamConfig config, String configPath) {
     this.config = config;
+    this.configPath = configPath;
   }
 
   public static StreamWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StreamWorker(StreamConfig.fromConfig(entry));
+    return new StreamWorker(StreamConfig.fromConfig(entry), ConfigBlock.of(entry).path());
   }
 
   @Override
@@ -99,8 +107,11 @@ public final class StreamWorker implements BuiltinWorker {
     register(self, "stream::send", "Push a custom event to a group's subscribers without storing it", this::send);
     try {
       socket = new StreamSocket(context.transport(), config, engine, hub, triggers, this::snapshot);
-    } catch (RuntimeException e) {
+    } catch (BindException e) {
       store.close(); // the engine will not close a worker that did not start
+      throw StartupException.cannotListen(NAME, config.host(), config.port(), configPath + ".port", e);
+    } catch (RuntimeException e) {
+      store.close();
       throw e;
     }
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
@@ -108,12 +119,22 @@ public final class StreamWorker implements BuiltinWorker {
     engine.registerHealthCheck("stream_store", store::health);
   }
 
-  private StreamStore openStore(EngineContext context) throws StreamStoreException {
+  private StreamStore openStore(EngineContext context) throws StreamStoreException, StartupException {
     return switch (config.adapter().kind()) {
       case MEMORY -> new MemoryStreamStore(this::commit);
-      case FILE -> FileStreamStore.open(config.adapter().filePath(), context.blocking(), this::commit);
+      case FILE -> openFileStore(config.adapter().filePath().toAbsolutePath().normalize(), context);
       case REDIS -> RedisStreamStore.connect(config.adapter().redisUrl(), config.adapter().keyPrefix(), clock, new Feed());
     };
+  }
+
+  private FileStreamStore openFileStore(Path dir, EngineContext context) throws StartupException {
+    String key = configPath + ".adapter.config.file_path";
+    DataDirectory.require(NAME, dir, dir, key);
+    try {
+      return FileStreamStore.open(dir, context.blocking(), this::commit);
+    } catch (StreamStoreException e) {
+      throw StartupException.cannotUse(NAME, dir, key, e.getMessage(), e); // damage, or in use by another engine
+    }
   }
 
   private void register(Worker self, String id, String description, BuiltinFunction function) {

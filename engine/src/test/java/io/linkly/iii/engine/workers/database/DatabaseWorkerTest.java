@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.protocol.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -438,6 +439,8 @@ class DatabaseWorkerTest {
   void aFileThatCannotBeOpenedFailsTheEngineStart() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
     assertThatThrownBy(() -> IiiEngine.start(config(notADirectory.resolve("iii.db"))))
-        .hasMessageContaining("database 'primary'");
+        .isInstanceOf(StartupException.class)
+        .hasMessageStartingWith("database cannot use " + notADirectory.resolve("iii.db"))
+        .hasMessageContaining(".config.databases.primary.url: " + notADirectory + " is not a directory)");
   }
 }

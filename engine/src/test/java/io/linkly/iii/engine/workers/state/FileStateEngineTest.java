@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.testing.RawWorker;
+import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.protocol.Json;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -98,7 +99,8 @@ class FileStateEngineTest {
       ch.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) + 1)}), offset);
     }
     assertThatThrownBy(() -> IiiEngine.start(fileBased(dir)))
-        .hasMessageContaining("could not start")
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("iii-state cannot use " + dir)
         .hasMessageContaining(journal.toString())
         .hasMessageContaining("corrupt at offset 8");
   }

@@ -99,9 +99,10 @@ final class Journal implements AutoCloseable {
     Journal journal = new Journal(dir, capacity, forceIntervalMs, compactAtBytes, channels);
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(FILE + ".compact"));
+    boolean existed = Files.exists(journal.file);
     journal.channel = channels.open(journal.file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      journal.replay(replay);
+      journal.replay(replay, existed);
       journal.channel.position(journal.size);
     } catch (IOException | RuntimeException e) {
       journal.channel.close();
@@ -120,11 +121,18 @@ final class Journal implements AutoCloseable {
 
   // ------------------------------------------------------------------ replay
 
-  private void replay(Consumer<JournalRecord> sink) throws IOException {
+  private void replay(Consumer<JournalRecord> sink, boolean existed) throws IOException {
     long length = channel.size();
     if (length < MAGIC.length) {
       if (length > 0) {
         log.warn("queue journal {}: torn header ({} bytes); starting an empty journal", file, length);
+      } else if (existed) {
+        // The header is forced before the journal takes its first message, so a crash right after
+        // the file was created is what leaves it empty: no message was acknowledged from it, and
+        // starting is right. Any other way to an empty file (truncated by hand, a disk that lost
+        // it) lost messages nobody can get back from 0 bytes; refusing would only make the user
+        // delete it. Either way it is said once, by name, not passed over as a new journal.
+        log.warn("queue journal {}: empty (0 bytes) where a header was expected; it holds no message, starting it afresh", file);
       }
       channel.truncate(0);
       channel.write(ByteBuffer.wrap(MAGIC), 0);

@@ -138,6 +138,13 @@ final class Journal implements Closeable {
         }
         if (size > 0) {
           log.warn("state journal {}: incomplete header ({} bytes) rewritten; it never held a write", file, size);
+        } else {
+          // Empty: a journal's header is forced before its first write, so this is a crash right
+          // after the file was created, and nothing acknowledged was in it. Anything else that
+          // empties a journal (truncated by hand, a disk that lost it) left nothing to recover
+          // from, and refusing would only make the user delete it; so start, but say so by name.
+          // (The stream worker's file store is this journal too.)
+          log.warn("journal {}: empty (0 bytes) where a header was expected; it never held a write, starting it afresh", file);
         }
         channel.truncate(0);
         writeFully(channel, ByteBuffer.wrap(MAGIC), 0);
