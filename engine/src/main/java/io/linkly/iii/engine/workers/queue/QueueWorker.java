@@ -577,15 +577,23 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       if (stats.inFlight() >= 0) {
         out.put("in_flight", stats.inFlight());
       }
-      // beyond upstream: messages per second in and handled successfully, over the last 10 s
+      // beyond upstream: messages in and handled successfully, per second over the last 10 s and since start
       double arriving = 0;
       double drained = 0;
+      long arrived = 0;
+      long handled = 0;
       for (String key : resolve(topic)) {
-        arriving += enqueueRates.containsKey(key) ? enqueueRates.get(key).perSecond() : 0;
-        drained += drainRates.containsKey(key) ? drainRates.get(key).perSecond() : 0;
+        RateMeter arrivals = enqueueRates.get(key);
+        RateMeter completions = drainRates.get(key);
+        arriving += arrivals == null ? 0 : arrivals.perSecond();
+        arrived += arrivals == null ? 0 : arrivals.total();
+        drained += completions == null ? 0 : completions.perSecond();
+        handled += completions == null ? 0 : completions.total();
       }
       out.put("enqueue_rate", arriving);
       out.put("drain_rate", drained);
+      out.put("enqueued_total", arrived);
+      out.put("drained_total", handled);
       QueueConfig.NamedQueue settings = config.queues().get(topic);
       if (settings == null) {
         out.putNull("config");

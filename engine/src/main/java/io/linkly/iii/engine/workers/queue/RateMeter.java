@@ -2,10 +2,12 @@ package io.linkly.iii.engine.workers.queue;
 
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Events per second over the last {@link #WINDOW_SECONDS} whole seconds, in a ring of one-second
- * buckets: cheap enough to mark on every message (two atomic operations, no allocation).
+ * buckets, and the total since start: cheap enough to mark on every message (a few atomic
+ * operations, no allocation).
  */
 final class RateMeter {
 
@@ -15,6 +17,7 @@ final class RateMeter {
   private final Clock clock;
   private final AtomicLongArray counts = new AtomicLongArray(SLOTS);
   private final AtomicLongArray seconds = new AtomicLongArray(SLOTS);
+  private final LongAdder total = new LongAdder();
 
   RateMeter(Clock clock) {
     this.clock = clock;
@@ -28,6 +31,12 @@ final class RateMeter {
       counts.set(slot, 0); // the slot held an older second: start it afresh
     }
     counts.incrementAndGet(slot);
+    total.increment();
+  }
+
+  /** Every event marked since start. */
+  long total() {
+    return total.sum();
   }
 
   /** The average per second over the last whole seconds (the current one is still filling). */

@@ -207,29 +207,29 @@ public final class StreamWorker implements BuiltinWorker {
   }
 
   /**
-   * Holds a group of a bounded stream ({@code retention}) at its newest items: the oldest are
-   * removed as any removal is, with a delete event, so subscribers and the store stay alike.
+   * Holds a group of a bounded stream ({@code retention}) at its newest items: the oldest expire
+   * without an event (StreamStore#expire says why); a joining subscriber gets the window.
    */
   private void trim(String stream, String group) throws StreamStoreException {
     int keep = config.maxItems(stream);
     if (keep == 0) {
       return;
     }
-    List<String> beyond;
     if (store.writesBlock()) {
-      beyond = store.itemsBeyond(stream, group, keep);
-    } else { // an in-memory group is only read under its lock
-      beyond = hub.locked(stream, group, () -> {
-        try {
-          return store.itemsBeyond(stream, group, keep);
-        } catch (StreamStoreException e) {
-          throw new InvocationException("STREAM_SET_ERROR", e.getMessage());
-        }
-      });
+      List<String> beyond = store.itemsBeyond(stream, group, keep);
+      if (!beyond.isEmpty()) {
+        store.expire(stream, group, beyond);
+      }
+      return;
     }
-    for (String item : beyond) {
-      store.remove(stream, group, item);
-    }
+    hub.locked(stream, group, () -> { // an in-memory group is only touched under its lock
+      try {
+        store.expire(stream, group, store.itemsBeyond(stream, group, keep));
+        return null;
+      } catch (StreamStoreException e) {
+        throw new InvocationException("STREAM_SET_ERROR", e.getMessage());
+      }
+    });
   }
 
   private CompletableFuture<JsonNode> delete(Call call) {

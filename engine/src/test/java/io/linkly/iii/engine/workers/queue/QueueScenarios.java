@@ -208,6 +208,8 @@ abstract class QueueScenarios {
     // one message in, handled once (the failed attempts do not count), within the last 10 s
     assertThat(stats.get("enqueue_rate").asDouble()).isEqualTo(0.1);
     assertThat(stats.get("drain_rate").asDouble()).isEqualTo(0.1);
+    assertThat(stats.get("enqueued_total").asLong()).isEqualTo(1);
+    assertThat(stats.get("drained_total").asLong()).isEqualTo(1);
   }
 
   @Test

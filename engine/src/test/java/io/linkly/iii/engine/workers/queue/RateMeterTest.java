@@ -53,5 +53,6 @@ class RateMeterTest {
     meter.mark(); // a slot reused after a minute starts from zero
     clock.millis += 1000;
     assertThat(meter.perSecond()).isEqualTo(0.1);
+    assertThat(meter.total()).isEqualTo(81);
   }
 }

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -23,14 +25,22 @@ public final class FileStreamStore implements StreamStore {
   private static final char SEPARATOR = '\u0000';
 
   private final FileStateStore store;
+  /** Removals in progress that retention asked for: their commits are applied but not announced. */
+  private final Set<String> expiring;
 
-  private FileStreamStore(FileStateStore store) {
+  private FileStreamStore(FileStateStore store, Set<String> expiring) {
     this.store = store;
+    this.expiring = expiring;
   }
 
   public static FileStreamStore open(Path dir, Executor executor, Commits commits) throws StreamStoreException {
+    Set<String> expiring = ConcurrentHashMap.newKeySet();
     FileStateStore.CommitHook hook =
         (scope, key, previous, value, apply) -> {
+          if (value == null && expiring.remove(scope + SEPARATOR + key)) {
+            apply.run();
+            return;
+          }
           int cut = scope.indexOf(SEPARATOR);
           commits.commit(scope.substring(0, cut), scope.substring(cut + 1), key, () -> {
             apply.run();
@@ -38,7 +48,7 @@ public final class FileStreamStore implements StreamStore {
           });
         };
     try {
-      return new FileStreamStore(FileStateStore.open(dir, FileStateStore.Options.defaults(5000), executor, hook));
+      return new FileStreamStore(FileStateStore.open(dir, FileStateStore.Options.defaults(5000), executor, hook), expiring);
     } catch (StateStoreException e) {
       throw new StreamStoreException(e.getMessage(), e);
     }
@@ -112,6 +122,22 @@ public final class FileStreamStore implements StreamStore {
   @Override
   public List<String> itemsBeyond(String stream, String group, int keep) {
     return store.keysBeyond(scope(stream, group), keep);
+  }
+
+  @Override
+  public void expire(String stream, String group, List<String> items) throws StreamStoreException {
+    String scope = scope(stream, group);
+    for (String item : items) {
+      String marker = scope + SEPARATOR + item;
+      expiring.add(marker);
+      try {
+        store.delete(scope, item);
+      } catch (StateStoreException e) {
+        throw new StreamStoreException(e.getMessage(), e);
+      } finally {
+        expiring.remove(marker); // applied by then, or never will be
+      }
+    }
   }
 
   @Override

@@ -97,6 +97,15 @@ public final class MemoryStreamStore implements StreamStore {
     return items.keySet().stream().limit(items.size() - keep).toList();
   }
 
+  /** The worker calls this under the group's lock, as every other touch of a group's map. */
+  @Override
+  public void expire(String stream, String group, List<String> items) {
+    Map<String, JsonNode> values = group(stream, group, false);
+    if (values != null) {
+      items.forEach(values::remove);
+    }
+  }
+
   @Override
   public boolean keepsInsertionOrder() {
     return true;

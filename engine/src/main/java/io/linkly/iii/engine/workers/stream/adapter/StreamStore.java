@@ -60,6 +60,15 @@ public interface StreamStore extends AutoCloseable {
     throw new StreamStoreException("this stream store keeps no insertion order, so it cannot bound a group's items");
   }
 
+  /**
+   * Removes items a retention bound let go, durably, without announcing them: a trimmed window is
+   * not a change subscribers act on (as Redis' MAXLEN or a log's retention), and announcing each
+   * would double the fan-out of a bounded stream.
+   */
+  default void expire(String stream, String group, List<String> items) throws StreamStoreException {
+    throw new StreamStoreException("this stream store cannot expire items");
+  }
+
   /** True when the store can answer {@link #itemsBeyond}. */
   default boolean keepsInsertionOrder() {
     return false;
