@@ -5,6 +5,7 @@
 # inserts into the same SQLite table from one thread, one row and 500 rows per transaction
 # (capped at 30 s per phase). Loopback only; every process started here is stopped at the end.
 # Usage: bench/scripts/clicks.sh [seconds] [subscribers] [warm-up seconds]
+# Env: BENCH_LOG_DIR=<dir> keeps Linkly's and the subscribers' logs there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
@@ -76,5 +77,6 @@ grep -A2 'click-feed summary' "$work/feed.log" | sed 's/^/   /'
 echo "   stream window: $(iii stream::list stream_name=clicks group_id=all | grep -c '"code"') items (LINKLY_LIVE_CLICKS keeps the newest)"
 echo "   unstreamed rows left: $(iii database::query db=primary sql="SELECT COUNT(*) AS n FROM clicks WHERE streamed = 0" | tr -d ' \n' | sed -n 's/.*"n":\([0-9]*\).*/\1/p')"
 stop_all
+[ -n "${BENCH_LOG_DIR:-}" ] && mkdir -p "$BENCH_LOG_DIR" && cp "$work"/*.log "$BENCH_LOG_DIR"/
 echo "-- anchor: SQLite, same table, one thread"
 run_fg java --enable-native-access=ALL-UNNAMED -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.SqliteInsertAnchor "$recorded" 30 "$work/anchor"

@@ -131,7 +131,7 @@ public final class StreamWorker implements BuiltinWorker {
     String key = configPath + ".adapter.config.file_path";
     DataDirectory.require(NAME, dir, dir, key);
     try {
-      return FileStreamStore.open(dir, context.blocking(), this::commit);
+      return FileStreamStore.open(dir, context.blocking(), this::commit, config::maxItems);
     } catch (StreamStoreException e) {
       throw StartupException.cannotUse(NAME, dir, key, e.getMessage(), e); // damage, or in use by another engine
     }

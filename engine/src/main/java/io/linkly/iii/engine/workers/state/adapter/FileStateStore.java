@@ -191,6 +191,17 @@ public final class FileStateStore implements StateStore {
     return table.scopeNames();
   }
 
+  /**
+   * Removes keys from memory only, writing nothing: for data whose owner applies the same rule
+   * again at every recovery (a stream's retention window), so that the removal needs no journal
+   * record and no fsync of its own. A key written again later is simply present again.
+   */
+  public void evict(String scope, List<String> keys) {
+    for (String key : keys) {
+      table.remove(scope, key);
+    }
+  }
+
   /** The oldest keys of {@code scope} beyond the newest {@code keep} (insertion order). */
   public List<String> keysBeyond(String scope, int keep) {
     return table.keysBeyond(scope, keep);

@@ -10,10 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.ToIntFunction;
 
 /**
  * {@code kv} with {@code store_method: file_based}: the state worker's journaled store, one scope
@@ -25,33 +24,39 @@ public final class FileStreamStore implements StreamStore {
   private static final char SEPARATOR = '\u0000';
 
   private final FileStateStore store;
-  /** Removals in progress that retention asked for: their commits are applied but not announced. */
-  private final Set<String> expiring;
 
-  private FileStreamStore(FileStateStore store, Set<String> expiring) {
+  private FileStreamStore(FileStateStore store) {
     this.store = store;
-    this.expiring = expiring;
   }
 
-  public static FileStreamStore open(Path dir, Executor executor, Commits commits) throws StreamStoreException {
-    Set<String> expiring = ConcurrentHashMap.newKeySet();
+  /**
+   * Opens the store; {@code maxItems} gives each stream's retention bound (0: none). Expiry writes
+   * nothing: at every recovery the bounded groups are cut back to their newest items again, which
+   * after a replay in journal order gives back the same window.
+   */
+  public static FileStreamStore open(Path dir, Executor executor, Commits commits, ToIntFunction<String> maxItems)
+      throws StreamStoreException {
     FileStateStore.CommitHook hook =
         (scope, key, previous, value, apply) -> {
-          if (value == null && expiring.remove(scope + SEPARATOR + key)) {
-            apply.run();
-            return;
-          }
           int cut = scope.indexOf(SEPARATOR);
           commits.commit(scope.substring(0, cut), scope.substring(cut + 1), key, () -> {
             apply.run();
             return new Change(previous, value);
           });
         };
+    FileStateStore store;
     try {
-      return new FileStreamStore(FileStateStore.open(dir, FileStateStore.Options.defaults(5000), executor, hook), expiring);
+      store = FileStateStore.open(dir, FileStateStore.Options.defaults(5000), executor, hook);
     } catch (StateStoreException e) {
       throw new StreamStoreException(e.getMessage(), e);
     }
+    for (String scope : store.listGroups()) {
+      int keep = maxItems.applyAsInt(scope.substring(0, scope.indexOf(SEPARATOR)));
+      if (keep > 0) {
+        store.evict(scope, store.keysBeyond(scope, keep));
+      }
+    }
+    return new FileStreamStore(store);
   }
 
   private static String scope(String stream, String group) {
@@ -125,19 +130,8 @@ public final class FileStreamStore implements StreamStore {
   }
 
   @Override
-  public void expire(String stream, String group, List<String> items) throws StreamStoreException {
-    String scope = scope(stream, group);
-    for (String item : items) {
-      String marker = scope + SEPARATOR + item;
-      expiring.add(marker);
-      try {
-        store.delete(scope, item);
-      } catch (StateStoreException e) {
-        throw new StreamStoreException(e.getMessage(), e);
-      } finally {
-        expiring.remove(marker); // applied by then, or never will be
-      }
-    }
+  public void expire(String stream, String group, List<String> items) {
+    store.evict(scope(stream, group), items);
   }
 
   @Override
