@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -236,6 +237,8 @@ final class StreamHub {
   private final class LoopFanout {
     /** A loop so far behind that it holds this many changes of one group drops its subscribers. */
     private static final int MAX_QUEUED = 65_536;
+    /** Changes written per drain: bounds one task's time on the loop and one joined buffer's size. */
+    private static final int MAX_BATCH = 512;
 
     final EventLoop loop;
     final List<Subscriber> subscribers = new ArrayList<>();
@@ -271,40 +274,57 @@ final class StreamHub {
         }
         return;
       }
-      List<StreamConnection> touched = new ArrayList<>();
+      List<StreamEvent> batch = new ArrayList<>();
       StreamEvent event;
+      while (batch.size() < MAX_BATCH && (event = queue.poll()) != null) {
+        queued.decrementAndGet();
+        batch.add(event);
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      // the changes of one drain as one buffer: a subscriber that wants all of them gets one
+      // write of it, not one per change (a socket write costs far more than its bytes)
+      ByteBuf joined = batch.size() == 1 ? batch.get(0).wire() : WireFrame.concat(batch);
+      long firstSeq = batch.get(0).seq();
       long sent = 0;
       boolean anyCut = false;
-      while ((event = queue.poll()) != null) {
-        queued.decrementAndGet();
-        for (int i = 0; i < subscribers.size(); i++) {
-          Subscriber sub = subscribers.get(i);
-          if (!sub.wants(event)) {
-            continue;
-          }
-          StreamConnection connection = sub.connection;
-          if (!connection.isOpen()) {
-            continue;
-          }
-          boolean firstWrite = !connection.flushPending();
-          if (connection.offer(event.wire())) {
-            sent++;
-            if (firstWrite) {
-              touched.add(connection);
+      for (int i = 0; i < subscribers.size(); i++) {
+        Subscriber sub = subscribers.get(i);
+        StreamConnection connection = sub.connection;
+        if (!connection.isOpen()) {
+          continue;
+        }
+        boolean keptUp;
+        if (sub.itemId == null && sub.afterSeq < firstSeq) {
+          keptUp = connection.offer(joined);
+          sent += batch.size();
+        } else {
+          keptUp = true;
+          for (StreamEvent e : batch) {
+            if (sub.wants(e)) {
+              keptUp = connection.offer(e.wire());
+              sent++;
+              if (!keptUp) {
+                break;
+              }
             }
-          } else {
-            cutOff.incrementAndGet();
-            connection.cutOff("subscriber too slow: more than " + maxPendingBytes + " bytes unread for " + graceMillis + " ms");
-            anyCut = true;
           }
+        }
+        if (!keptUp) {
+          cutOff.incrementAndGet();
+          connection.cutOff("subscriber too slow: more than " + maxPendingBytes + " bytes unread for " + graceMillis + " ms");
+          anyCut = true;
+        } else {
+          connection.flushIfNeeded();
         }
       }
       if (anyCut) {
         subscribers.removeIf(s -> !s.connection.isOpen());
       }
       delivered.addAndGet(sent);
-      for (StreamConnection connection : touched) {
-        connection.flushIfNeeded();
+      if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+        loop.execute(this::drain); // more than one batch waited: the rest after other work on this loop
       }
     }
 

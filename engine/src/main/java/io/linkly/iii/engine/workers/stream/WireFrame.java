@@ -1,8 +1,9 @@
 package io.linkly.iii.engine.workers.stream;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * A complete server-to-client WebSocket text frame (RFC 6455 §5.2: FIN + text opcode, unmasked,
@@ -17,6 +18,20 @@ import io.netty.buffer.Unpooled;
 final class WireFrame {
 
   private WireFrame() {}
+
+  /** The frames of {@code events}, back to back in one buffer of the same kind. */
+  static ByteBuf concat(List<StreamEvent> events) {
+    int total = 0;
+    for (StreamEvent e : events) {
+      total += e.wire().readableBytes();
+    }
+    ByteBuf joined = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(total)).clear();
+    for (StreamEvent e : events) {
+      ByteBuf frame = e.wire();
+      joined.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+    }
+    return Unpooled.unreleasableBuffer(joined);
+  }
 
   static ByteBuf text(byte[] payload) {
     int length = payload.length;

@@ -199,6 +199,41 @@ class StreamWorkerTest {
   }
 
   @Test
+  void aBurstOfChangesReachesEverySubscriberOnceInOrderAndItemSubscribersOnlyTheirItem() throws Exception {
+    List<StreamClient> clients = new ArrayList<>();
+    try (StreamClient onlyOne = StreamClient.connect(streamUrl)) {
+      onlyOne.send("{\"type\":\"join\",\"data\":{\"subscriptionId\":\"one\",\"streamName\":\"burst\",\"groupId\":\"g\",\"id\":\"i-7\"}}");
+      for (int i = 0; i < 20; i++) {
+        clients.add(StreamClient.connect(streamUrl).join("sub-" + i, "burst", "g"));
+      }
+      await().atMost(StreamClient.patience()).until(() -> clients.stream().allMatch(c -> c.events("sync").size() == 1)
+          && onlyOne.events("sync").size() == 1);
+      int changes = 2000;
+      List<java.util.concurrent.CompletableFuture<JsonNode>> writes = new ArrayList<>();
+      for (int n = 0; n < changes; n++) { // all at once: the fan-out then drains many changes per task
+        writes.add(engine.core().invoke(Call.of("stream::set",
+            json("{\"stream_name\":\"burst\",\"group_id\":\"g\",\"item_id\":\"i-" + n + "\",\"data\":{\"n\":" + n + "}}"))));
+      }
+      for (var w : writes) {
+        w.get(30, TimeUnit.SECONDS);
+      }
+      await().atMost(StreamClient.patience()).until(() -> clients.stream().allMatch(c -> c.events("create").size() == changes));
+      long first = clients.get(0).events("sync").get(0).get("seq").asLong();
+      for (StreamClient c : clients) {
+        List<JsonNode> creates = c.events("create");
+        for (int k = 0; k < changes; k++) {
+          assertThat(creates.get(k).get("seq").asLong()).isEqualTo(first + k + 1);
+        }
+        assertThat(creates.stream().map(e -> e.get("id").asText()).distinct().count()).isEqualTo(changes);
+      }
+      await().atMost(StreamClient.patience()).until(() -> onlyOne.events("create").size() == 1);
+      assertThat(onlyOne.events("create").get(0).get("id").asText()).isEqualTo("i-7");
+    } finally {
+      clients.forEach(StreamClient::close);
+    }
+  }
+
+  @Test
   void twoHundredSubscribersEachGetEveryClickInOrder() throws Exception {
     set("clicks", "all", "old", "{\"code\":\"earlier\"}");
     List<StreamClient> clients = new ArrayList<>();
