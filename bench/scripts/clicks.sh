@@ -58,14 +58,19 @@ bench_pids+=("$sampler")
 echo "-- wrk against Linkly GET /s/:code"
 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | tee "$work/wrk.txt" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in|errors'
 ended="$(date +%s.%N)"
+( while true; do echo "$(date +%s.%N) $(rows)"; sleep 0.05; done ) >"$work/rows.log" &
+poller=$!
+bench_pids+=("$poller")
 enqueued=$(( $(stat_of enqueued_total) - enqueued_before ))
 responses="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$work/wrk.txt")"
+drained=""
 for _ in $(seq 1 1200); do
-  recorded=$(( $(rows) - rows_before ))
-  [ "$recorded" -ge "$enqueued" ] && break
+  drained="$(awk -v want=$(( enqueued + rows_before )) '$2 >= want { print $1; exit }' "$work/rows.log")"
+  [ -n "$drained" ] && break
   sleep 0.05
 done
-drained="$(date +%s.%N)"
+kill "$poller" 2>/dev/null || true
+recorded=$(( $(rows) - rows_before ))
 kill "$sampler" 2>/dev/null || true
 echo "   clicks acknowledged by the queue: $enqueued (wrk counted $responses responses; the difference is requests still in flight when wrk stopped)"
 echo "   clicks queue peak depth: $(cat "$work/peak" 2>/dev/null || echo 0)"
