@@ -46,9 +46,9 @@ start="$(date +%s)"
 : >"$work/samples"
 while kill -0 "$wrk_pid" 2>/dev/null; do
   t=$(( $(date +%s) - start ))
-  rss_kib="$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$linkly/status")"
+  rss_kib="$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$linkly/status")"
   jcmd "$linkly" GC.run >/dev/null 2>&1 || true
-  heap_kib="$(jcmd "$linkly" GC.heap_info 2>/dev/null | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)"
+  heap_kib="$(jcmd "$linkly" GC.heap_info 2>/dev/null | sed -n 's/.* used \([0-9]*\)K.*/\1/p' | head -1)"
   echo "$t $((rss_kib / 1024)) $(( ${heap_kib:-0} / 1024 ))" | tee -a "$work/samples" | sed 's/^/   /'
   sleep 10
 done
