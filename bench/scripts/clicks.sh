@@ -18,14 +18,6 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 . "$root/bench/scripts/lib.sh"
 
-await_line() { # wait for a line matching $2 in log $1; print the first capture group of sed expression $3
-  for _ in $(seq 1 600); do
-    v="$(sed -n "$2" "$1" | head -1)"
-    [ -n "$v" ] && { echo "$v"; return; }
-    sleep 0.1
-  done
-  echo "timed out waiting in $1" >&2; tail -20 "$1" >&2; exit 1
-}
 
 echo "== $(date -u '+%F %T UTC') click capacity benchmark, $(nproc) cores, ${seconds}s of wrk -t1 -c64, $subscribers stream subscribers"
 cd "$work"

@@ -42,6 +42,17 @@ stop_one() {
   wait "$1" 2>/dev/null || true
 }
 
+# Waits (up to 60 s) for a line of log $1 that sed expression $2 prints something for; prints it.
+await_line() {
+  local v
+  for _ in $(seq 1 600); do
+    v="$(sed -n "$2" "$1" | head -1)"
+    [ -n "$v" ] && { echo "$v"; return; }
+    sleep 0.1
+  done
+  echo "timed out waiting in $1" >&2; tail -20 "$1" >&2; exit 1
+}
+
 trap 'stop_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

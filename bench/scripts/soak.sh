@@ -16,14 +16,6 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 . "$root/bench/scripts/lib.sh"
 
-await_line() {
-  for _ in $(seq 1 600); do
-    v="$(sed -n "$2" "$1" | head -1)"
-    [ -n "$v" ] && { echo "$v"; return; }
-    sleep 0.1
-  done
-  echo "timed out waiting in $1" >&2; tail -20 "$1" >&2; exit 1
-}
 
 connections=20
 delay_ms=$(( connections * 1000 / rate )) # each connection waits this long before its next request

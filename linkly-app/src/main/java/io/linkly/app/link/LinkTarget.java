@@ -1,5 +1,6 @@
 package io.linkly.app.link;
 
+import io.linkly.iii.protocol.AsciiUri;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * that disguise their host ({@code https://google.com@evil.com/} goes to evil.com), ports no
  * server can listen on, and text that is not a URL at all.
  *
- * <p>The URL is stored in its ASCII spelling ({@link AsciiUrl}): it goes into a {@code Location}
+ * <p>The URL is stored in its ASCII spelling ({@link AsciiUri}): it goes into a {@code Location}
  * header, which carries bytes, so this is the one form every redirect can send unchanged, and
  * {@code POST /links} shows the client the URL that visitors will really be sent to. (iii-http
  * also encodes a non-ASCII Location on its own, for links stored before this and for other
@@ -52,7 +53,11 @@ public final class LinkTarget {
     if (afterScheme.isEmpty() || "/?#".indexOf(afterScheme.charAt(0)) >= 0) {
       throw new InvalidLinkException("\"url\" must name a host");
     }
-    url = AsciiUrl.of(url);
+    try {
+      url = AsciiUri.of(url, true);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidLinkException("\"url\" has a host that is not a valid domain name");
+    }
     URI uri;
     try {
       uri = new URI(url);

@@ -1,6 +1,6 @@
 package io.linkly.iii.engine.workers.http;
 
-import java.net.IDN;
+import io.linkly.iii.protocol.AsciiUri;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -16,8 +16,6 @@ import java.util.Locale;
  * never as Latin-1 or {@code ?}.
  */
 final class HeaderValues {
-
-  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private HeaderValues() {}
 
@@ -39,55 +37,8 @@ final class HeaderValues {
     }
     String lower = name.toLowerCase(Locale.ROOT);
     if (lower.equals("location") || lower.equals("content-location")) {
-      return asciiUri(value);
+      return AsciiUri.of(value, false);
     }
     return new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-  }
-
-  /** The ASCII spelling of a URI reference: punycode host, UTF-8 percent-escapes elsewhere. */
-  static String asciiUri(String uri) {
-    int scheme = uri.indexOf("://");
-    if (scheme < 0 || uri.substring(0, scheme).chars().anyMatch(c -> c >= 0x80)) {
-      return percentEncodeNonAscii(uri);
-    }
-    int hostStart = scheme + 3;
-    int authorityEnd = hostStart;
-    while (authorityEnd < uri.length() && "/?#".indexOf(uri.charAt(authorityEnd)) < 0) {
-      authorityEnd++;
-    }
-    int at = uri.lastIndexOf('@', authorityEnd - 1);
-    if (at >= hostStart) {
-      hostStart = at + 1;
-    }
-    int hostEnd = authorityEnd;
-    int colon = uri.lastIndexOf(':', authorityEnd - 1);
-    if (colon >= hostStart && uri.indexOf(']', colon) < 0) {
-      hostEnd = colon;
-    }
-    String host = uri.substring(hostStart, hostEnd);
-    String asciiHost;
-    try {
-      asciiHost = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);
-    } catch (IllegalArgumentException notAnIdn) {
-      asciiHost = percentEncodeNonAscii(host);
-    }
-    return percentEncodeNonAscii(uri.substring(0, hostStart)) + asciiHost + percentEncodeNonAscii(uri.substring(hostEnd));
-  }
-
-  private static String percentEncodeNonAscii(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 16);
-    for (int i = 0; i < text.length(); ) {
-      int codePoint = text.codePointAt(i);
-      int next = i + Character.charCount(codePoint);
-      if (codePoint < 0x80) {
-        out.append((char) codePoint);
-      } else {
-        for (byte b : text.substring(i, next).getBytes(StandardCharsets.UTF_8)) {
-          out.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
-        }
-      }
-      i = next;
-    }
-    return out.toString();
   }
 }
