@@ -72,10 +72,6 @@ final class StreamConnection {
     return true;
   }
 
-  boolean flushPending() {
-    return flushNeeded;
-  }
-
   void flushIfNeeded() {
     if (flushNeeded) {
       flushNeeded = false;
