@@ -36,6 +36,14 @@ class QueueJournalForcesTest {
     executor.shutdownNow();
   }
 
+  /** Closing waits for the journal, so a held force is released first (matters when a test fails). */
+  private AutoCloseable releasing(BuiltinQueue queue) {
+    return () -> {
+      disk.release();
+      queue.close();
+    };
+  }
+
   private BuiltinQueue open() throws Exception {
     // a save interval far beyond the test, so only a durable write can cause a force
     QueueConfig.Builtin config = new QueueConfig.Builtin(dir, 3_600_000, 100_000, 64L << 20, 10_000);
@@ -52,7 +60,8 @@ class QueueJournalForcesTest {
 
   @Test
   void anEnqueueIsAcknowledgedOnlyAfterItsForceReturns() throws Exception {
-    try (BuiltinQueue queue = open()) {
+    BuiltinQueue queue = open();
+    try (AutoCloseable closing = releasing(queue)) {
       queue.enqueue(SPEC, message("warm-up")).get(10, TimeUnit.SECONDS);
       int before = disk.forces();
       disk.hold();
@@ -70,7 +79,8 @@ class QueueJournalForcesTest {
   @Test
   void concurrentEnqueuesShareForces() throws Exception {
     int writers = 200;
-    try (BuiltinQueue queue = open()) {
+    BuiltinQueue queue = open();
+    try (AutoCloseable closing = releasing(queue)) {
       queue.enqueue(SPEC, message("warm-up")).get(10, TimeUnit.SECONDS);
       int before = disk.forces();
       disk.hold();
