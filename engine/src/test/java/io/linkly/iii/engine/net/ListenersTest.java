@@ -10,9 +10,13 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** What every listener of the engine promises: loopback by default, and TCP_NODELAY on each connection. */
@@ -26,6 +30,25 @@ class ListenersTest {
         Socket client = new Socket("127.0.0.1", listener.port())) {
       SocketChannel channel = accepted.get(10, TimeUnit.SECONDS);
       assertThat(channel.config().getOption(ChannelOption.TCP_NODELAY)).as("TCP_NODELAY on the accepted socket").isTrue();
+    }
+  }
+
+  /** The test above covers every engine listener only while each is bound through {@link Listener}. */
+  @Test
+  void everyEngineListenerIsBoundThroughListener() throws Exception {
+    Path main = Path.of("src/main/java").toAbsolutePath();
+    try (Stream<Path> files = Files.walk(main)) {
+      List<String> others = files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("net/Listener.java"))
+          .filter(f -> {
+            try {
+              return Files.readString(f).contains("ServerBootstrap");
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          })
+          .map(f -> main.relativize(f).toString())
+          .toList();
+      assertThat(others).as("server sockets set up outside Listener (and its TCP_NODELAY)").isEmpty();
     }
   }
 
