@@ -28,6 +28,32 @@ class StreamSlowSubscriberTest {
     assertThat(config.slowSubscriberGraceMs()).isEqualTo(2000);
   }
 
+  /** The default history in use: after 1,030 changes a rejoin can bridge from seq 6, not from 5. */
+  @Test
+  void aRejoinCanBridgeTheDefault1024ChangesAndNoMore() throws Exception {
+    try (IiiEngine engine = IiiEngine.start(EngineConfig.ephemeral())) {
+      String url = "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
+      String epoch;
+      try (StreamClient probe = StreamClient.connect(url).join("probe", "h", "g")) {
+        await().until(() -> probe.events("sync").size() == 1);
+        epoch = probe.events("sync").get(0).get("epoch").asText();
+      }
+      for (int i = 1; i <= 1030; i++) {
+        engine.core().invoke(Call.of("stream::set", Json.mapper().readTree(
+            "{\"stream_name\":\"h\",\"group_id\":\"g\",\"item_id\":\"i" + i + "\",\"data\":" + i + "}")))
+            .get(10, TimeUnit.SECONDS);
+      }
+      try (StreamClient oldest = StreamClient.connect(url).resume("a", "h", "g", 6, epoch);
+          StreamClient tooOld = StreamClient.connect(url).resume("b", "h", "g", 5, epoch)) {
+        await().until(() -> oldest.events("create").size() == 1024);
+        assertThat(oldest.events("create").get(0).get("seq").asLong()).isEqualTo(7);
+        assertThat(oldest.events("resync")).isEmpty();
+        await().until(() -> tooOld.events("resync").size() == 1);
+        assertThat(tooOld.events("create")).isEmpty();
+      }
+    }
+  }
+
   @Test
   void aSubscriberEightTimesOverTheBoundIsCutOffWithoutWaitingForTheGracePeriod() throws Exception {
     long bound = 16 * 1024;
