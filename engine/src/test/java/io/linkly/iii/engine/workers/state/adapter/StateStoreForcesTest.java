@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +45,14 @@ class StateStoreForcesTest {
   }
 
   private CompletableFuture<Void> set(String key) {
+    return set(key, new CountDownLatch(1));
+  }
+
+  /** Writes on a thread of its own; {@code started} counts down just before the write. */
+  private CompletableFuture<Void> set(String key, CountDownLatch started) {
     return CompletableFuture.runAsync(
         () -> {
+          started.countDown();
           try {
             store.set("s", key, Json.mapper().getNodeFactory().textNode(key));
           } catch (StateStoreException e) {
@@ -82,15 +89,18 @@ class StateStoreForcesTest {
     acks.add(set("first"));
     // the first batch's force is held: every writer after it queues for the journal thread
     await().atMost(Duration.ofSeconds(10)).until(() -> disk.held() == 1);
+    CountDownLatch started = new CountDownLatch(writers - 1);
     for (int i = 0; i < writers - 1; i++) {
-      acks.add(set("k" + i));
+      acks.add(set("k" + i, started));
     }
+    // every writer is at its write before the held force returns, so the next batch can take them all
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(acks).as("acknowledged before any force returned").noneMatch(CompletableFuture::isDone);
     disk.release();
     CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     int forces = disk.forces() - before;
-    // writers still on their way to the journal when the held force returns may form a batch of
-    // their own; with one force per write there would be 200
+    // a writer between its start and the journal's queue when the force returns may make a batch
+    // of its own; with one force per write there would be 200
     assertThat(forces).as("forces for %d concurrent writers", writers).isLessThanOrEqualTo(writers / 10);
     assertThat(store.list("s")).hasSize(writers + 1);
   }
