@@ -95,6 +95,14 @@ final class ChildProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Sends {@code kill -<name>} (e.g. {@code TERM}, {@code INT}: what Ctrl-C sends) to the process. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** kill -9: no shutdown hook runs. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

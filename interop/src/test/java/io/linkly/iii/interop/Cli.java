@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The {@code iii} command as a user runs it: {@code java -jar cli/target/iii.jar …}, with the
@@ -36,28 +35,12 @@ final class Cli {
   private Cli() {}
 
   /**
-   * Aborts the calling test unless the CLI jar has been built. Under {@code CI=true} a missing jar
-   * fails the test once the parent pom builds the cli module (then the reactor builds it before
-   * this module); until then the CLI tests skip with the reason printed, in CI too.
+   * Aborts the calling test unless the CLI jar has been built; under CI a missing jar fails it
+   * ({@link io.linkly.testing.LocalService}'s rule: the reactor builds cli before this module).
    */
   static void require() {
-    if (Files.isRegularFile(JAR)) {
-      return;
-    }
-    String problem = JAR + " is missing (build it with ./mvnw -pl cli -am package)";
-    if (NodeRuntime.inCi() && !cliModuleInReactor()) {
-      System.out.println("[interop] SKIPPED (the iii CLI jar unavailable): " + problem
-          + "; the parent pom does not build the cli module yet");
-      Assumptions.abort(problem);
-    }
-    NodeRuntime.requireThat(problem, "the iii CLI jar");
-  }
-
-  private static boolean cliModuleInReactor() {
-    try {
-      return Files.readString(NodeRuntime.REPO_ROOT.resolve("pom.xml")).contains("<module>cli</module>");
-    } catch (IOException e) {
-      return true; // cannot tell: be strict
+    if (!Files.isRegularFile(JAR)) {
+      NodeRuntime.requireThat(JAR + " is missing (build it with ./mvnw -pl cli -am package)", "the iii CLI jar");
     }
   }
 

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Where Node and the npm {@code iii-sdk@0.22.1} are, and what a test does when they are not
@@ -33,25 +32,16 @@ final class NodeRuntime {
     static final String PROBLEM = findProblem();
   }
 
-  static boolean inCi() {
-    return LocalService.inCi();
-  }
-
   /** Aborts (or, under CI, fails) the calling test unless Node and iii-sdk@0.22.1 are usable. */
   static void require() {
     requireThat(Probe.PROBLEM, "node and iii-sdk@" + SDK_VERSION);
   }
 
-  /** Skips or (under CI) fails with {@code problem}, when there is one. */
+  /** Skips or (under CI) fails with {@code problem}, when there is one: {@link LocalService}'s rule. */
   static void requireThat(String problem, String what) {
-    if (problem == null) {
-      return;
+    if (problem != null) {
+      LocalService.unavailable("[interop] (" + what + ")", what + " unavailable: " + problem);
     }
-    if (inCi()) {
-      throw new AssertionError("CI=true requires " + what + ", but " + problem);
-    }
-    System.out.println("[interop] SKIPPED (" + what + " unavailable): " + problem);
-    Assumptions.abort(problem);
   }
 
   private static String findProblem() {
