@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.testing.CountingDisk;
 import io.linkly.iii.engine.testing.FailingDisk;
 import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.protocol.Json;
@@ -317,28 +318,33 @@ class FileStateStoreTest {
 
   @Test
   void concurrentWritersShareForcesAndNeverLoseAnUpdate() throws Exception {
-    FileStateStore store = store(4096); // compacts now and then while the writers run
+    CountingDisk disk = new CountingDisk(1000); // a millisecond per force, as a real disk's fsync takes
+    FileStateStore store = FileStateStore.open(
+        dir, FileStateStore.Options.defaults(100).withCompactionMinBytes(4096).withChannels(disk), executor); // compacts now and then
+    open.add(store);
     int threads = 8;
     int each = 150;
-    List<Thread> running = new ArrayList<>();
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    // writers of different keys: each write is acknowledged after a force, and those waiting together share one
+    int forcesBefore = disk.forces();
+    runWriters(threads, failures, id -> {
+      for (int i = 0; i < each; i++) {
+        store.set("own-" + id, "k" + i, json(String.valueOf(i)));
+      }
+    });
+    assertThat(failures).isEmpty();
+    assertThat(disk.forces() - forcesBefore).as("forces for %d acknowledged writes by %d writers", threads * each, threads)
+        .isPositive().isLessThan(threads * each / 4);
+
+    // writers of one key: each waits for the one before (its lock is held to the acknowledgement), none is lost
     var increment = UpdateOpReader.read(json("[{\"type\":\"increment\",\"path\":\"n\",\"by\":1}]"));
-    for (int t = 0; t < threads; t++) {
-      int id = t;
-      running.add(Thread.ofVirtual().start(() -> {
-        try {
-          for (int i = 0; i < each; i++) {
-            store.update("shared", "counter", increment);
-            store.set("own-" + id, "k" + i, json(String.valueOf(i)));
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
-    }
-    for (Thread t : running) {
-      t.join();
-    }
+    runWriters(threads, failures, id -> {
+      for (int i = 0; i < each; i++) {
+        store.update("shared", "counter", increment);
+        store.set("own-" + id, "k" + i, json(String.valueOf(i + 1)));
+      }
+    });
     assertThat(failures).isEmpty();
     assertThat(store.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
     close(store);
@@ -346,6 +352,27 @@ class FileStateStoreTest {
     assertThat(reopened.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
     for (int t = 0; t < threads; t++) {
       assertThat(reopened.list("own-" + t)).hasSize(each);
+    }
+  }
+
+  private interface Writer {
+    void write(int id) throws Exception;
+  }
+
+  private static void runWriters(int threads, List<Throwable> failures, Writer writer) throws InterruptedException {
+    List<Thread> running = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      running.add(Thread.ofVirtual().start(() -> {
+        try {
+          writer.write(id);
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread t : running) {
+      t.join();
     }
   }
 }
