@@ -9,7 +9,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.core.Health;
-import io.linkly.iii.engine.testing.CountingDisk;
 import io.linkly.iii.engine.testing.FailingDisk;
 import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.protocol.Json;
@@ -316,56 +315,23 @@ class FileStateStoreTest {
     assertThatThrownBy(() -> store.set("s", "k", json("1"))).hasMessage("state store is closed");
   }
 
+  // That concurrent writers share forces is counted, with forces held, in StateStoreForcesTest.
   @Test
-  void concurrentWritersShareForcesAndNeverLoseAnUpdate() throws Exception {
-    CountingDisk disk = new CountingDisk(1000); // a millisecond per force, as a real disk's fsync takes
-    FileStateStore store = FileStateStore.open(
-        dir, FileStateStore.Options.defaults(100).withCompactionMinBytes(4096).withChannels(disk), executor); // compacts now and then
-    open.add(store);
+  void concurrentWritersNeverLoseAnUpdate() throws Exception {
+    FileStateStore store = store(4096); // compacts now and then while the writers run
     int threads = 8;
     int each = 150;
-    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    // writers of different keys: each write is acknowledged after a force, and those waiting together share one
-    int forcesBefore = disk.forces();
-    runWriters(threads, failures, id -> {
-      for (int i = 0; i < each; i++) {
-        store.set("own-" + id, "k" + i, json(String.valueOf(i)));
-      }
-    });
-    assertThat(failures).isEmpty();
-    assertThat(disk.forces() - forcesBefore).as("forces for %d acknowledged writes by %d writers", threads * each, threads)
-        .isPositive().isLessThan(threads * each / 4);
-
-    // writers of one key: each waits for the one before (its lock is held to the acknowledgement), none is lost
-    var increment = UpdateOpReader.read(json("[{\"type\":\"increment\",\"path\":\"n\",\"by\":1}]"));
-    runWriters(threads, failures, id -> {
-      for (int i = 0; i < each; i++) {
-        store.update("shared", "counter", increment);
-        store.set("own-" + id, "k" + i, json(String.valueOf(i + 1)));
-      }
-    });
-    assertThat(failures).isEmpty();
-    assertThat(store.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
-    close(store);
-    FileStateStore reopened = store();
-    assertThat(reopened.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
-    for (int t = 0; t < threads; t++) {
-      assertThat(reopened.list("own-" + t)).hasSize(each);
-    }
-  }
-
-  private interface Writer {
-    void write(int id) throws Exception;
-  }
-
-  private static void runWriters(int threads, List<Throwable> failures, Writer writer) throws InterruptedException {
     List<Thread> running = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var increment = UpdateOpReader.read(json("[{\"type\":\"increment\",\"path\":\"n\",\"by\":1}]"));
     for (int t = 0; t < threads; t++) {
       int id = t;
       running.add(Thread.ofVirtual().start(() -> {
         try {
-          writer.write(id);
+          for (int i = 0; i < each; i++) {
+            store.update("shared", "counter", increment);
+            store.set("own-" + id, "k" + i, json(String.valueOf(i)));
+          }
         } catch (Throwable e) {
           failures.add(e);
         }
@@ -373,6 +339,14 @@ class FileStateStoreTest {
     }
     for (Thread t : running) {
       t.join();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(store.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
+    close(store);
+    FileStateStore reopened = store();
+    assertThat(reopened.get("shared", "counter").get("n").asInt()).isEqualTo(threads * each);
+    for (int t = 0; t < threads; t++) {
+      assertThat(reopened.list("own-" + t)).hasSize(each);
     }
   }
 }
