@@ -7,16 +7,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.sdk.FunctionRef;
 import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,12 +108,33 @@ class DurableLinksTest {
   @Test
   void redirectsEnqueueTheirClickAndReturnAtOnce() throws Exception {
     post(linkly.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"queued\"}");
-    for (int i = 0; i < 10; i++) {
-      assertThat(get(linkly.httpUrl() + "/s/queued").statusCode()).isEqualTo(302);
+    // record_click taken over by a handler that holds every click until released: a redirect that
+    // waited for its click to be recorded would wait here
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger held = new AtomicInteger();
+    FunctionRef holder = client.registerFunction("link::record_click", (data, ctx) -> {
+      held.incrementAndGet();
+      release.await();
+      throw new IiiException("HELD", "released without recording: the queue retries it");
+    });
+    try {
+      await().until(() -> linkly.engine().core().function("link::record_click").orElseThrow().owner().id().equals(client.workerId()));
+      for (int i = 0; i < 10; i++) {
+        HttpResponse<String> redirect = LinklyFixture.HTTP.send(
+            HttpRequest.newBuilder(URI.create(linkly.httpUrl() + "/s/queued")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(redirect.statusCode()).isEqualTo(302);
+      }
+      await().untilAsserted(() -> assertThat(held.get()).as("every click reached record_click through the queue").isEqualTo(10));
+      assertThat(clicksOf("queued")).as("none recorded while the redirects were answered").isZero();
+    } finally {
+      holder.unregister(); // link's own record_click serves again
+      release.countDown();
     }
-    await().untilAsserted(() ->
-        assertThat(query("primary", "SELECT COUNT(*) AS n FROM clicks WHERE code = 'queued'").get("rows").get(0).get("n").asInt()).isEqualTo(10));
-    JsonNode topics = client.trigger(TriggerRequest.of("engine::queue::list_topics", Map.of()));
-    assertThat(topics.toString()).contains("clicks");
+    await().untilAsserted(() -> assertThat(clicksOf("queued")).isEqualTo(10));
+  }
+
+  private static int clicksOf(String code) {
+    return query("primary", "SELECT COUNT(*) AS n FROM clicks WHERE code = '" + code + "'").get("rows").get(0).get("n").asInt();
   }
 }

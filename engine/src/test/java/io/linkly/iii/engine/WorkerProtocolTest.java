@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,14 +216,43 @@ class WorkerProtocolTest {
             java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + engine.workerPort() + "/nope")).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(404);
+
+    int workersBefore = engine.core().workers().size();
+    CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
+    CompletableFuture<Integer> closed = new CompletableFuture<>();
     var otel =
         client.newWebSocketBuilder()
-            .buildAsync(java.net.URI.create(engine.workerUrl() + "/otel"), new java.net.http.WebSocket.Listener() {})
+            .buildAsync(java.net.URI.create(engine.workerUrl() + "/otel"), new java.net.http.WebSocket.Listener() {
+              @Override
+              public java.util.concurrent.CompletionStage<?> onPong(java.net.http.WebSocket ws, ByteBuffer message) {
+                ByteBuffer copy = ByteBuffer.allocate(message.remaining()).put(message).flip();
+                pong.complete(copy);
+                return java.net.http.WebSocket.Listener.super.onPong(ws, message);
+              }
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int statusCode, String reason) {
+                closed.complete(statusCode);
+                return null;
+              }
+
+              @Override
+              public void onError(java.net.http.WebSocket ws, Throwable error) {
+                closed.complete(-1);
+              }
+            })
             .get();
-    otel.sendBinary(ByteBuffer.wrap("OTLP{}".getBytes(StandardCharsets.UTF_8)), true).join();
-    int before = engine.core().workers().size();
-    assertThat(engine.core().workers()).hasSize(before);
-    otel.abort();
+    try {
+      otel.sendBinary(ByteBuffer.wrap("OTLP{}".getBytes(StandardCharsets.UTF_8)), true).join();
+      otel.sendBinary(ByteBuffer.wrap("LOGS{}".getBytes(StandardCharsets.UTF_8)), true).join();
+      // frames are handled in order: the pong to a later ping shows the telemetry was taken in
+      otel.sendPing(ByteBuffer.wrap("after-telemetry".getBytes(StandardCharsets.UTF_8))).join();
+      assertThat(StandardCharsets.UTF_8.decode(pong.get(5, TimeUnit.SECONDS)).toString()).isEqualTo("after-telemetry");
+      assertThat(closed).as("the telemetry socket stays open").isNotDone();
+      assertThat(engine.core().workers()).as("a telemetry socket registers no worker").hasSize(workersBefore);
+    } finally {
+      otel.abort();
+    }
   }
 
   private void awaitFunction(String id) {

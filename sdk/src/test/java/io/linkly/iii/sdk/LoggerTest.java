@@ -8,6 +8,8 @@ import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.protocol.Json;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -40,39 +42,47 @@ class LoggerTest {
   void logLinesAreForwardedToTheEngine() throws Exception {
     engine = TestSupport.startEngine(EngineConfig.ephemeral());
     worker = TestSupport.worker(engine, "logging-worker", link);
-    String marker = "sdk-log-" + UUID.randomUUID();
+    String marker = "sdk-log-" + UUID.randomUUID() + " ";
 
     Logger log = worker.logger();
-    log.info(marker, Map.of("clicks", 3));
-    log.warn("a warning without data");
-    log.error("an error", Map.of("code", "E1"));
-    log.debug("a debug line", null);
-    worker.logger("custom.name").info("named logger line");
-    log.info("unmappable data still logs", new Object() {
+    log.info(marker + "clicked", Map.of("clicks", 3));
+    log.warn(marker + "a warning without data");
+    log.error(marker + "an error", Map.of("code", "E1"));
+    log.debug(marker + "a debug line", null);
+    worker.logger("custom.name").info(marker + "named logger line");
+    log.info(marker + "unmappable data still logs", new Object() {
       @SuppressWarnings("unused")
       public Object getSelf() {
         return this;
       }
     });
 
-    JsonNode stored =
+    List<JsonNode> stored =
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> findLog(marker), found -> found != null);
-    assertThat(stored.path("service_name").asText()).isEqualTo("logging-worker");
-    assertThat(Json.write(stored)).contains("clicks");
+            .until(() -> findLogs(marker), found -> found.size() >= 6);
+    List<String> lines = stored.stream()
+        .map(e -> e.path("severity_text").asText() + " " + e.path("severity_number").asInt() + " "
+            + e.path("body").asText().substring(marker.length()) + " " + (e.path("attributes").has("log.data") ? Json.write(e.path("attributes").get("log.data")) : "-")
+            + " " + e.path("service_name").asText())
+        .toList();
+    assertThat(lines).containsExactlyInAnyOrder(
+        "INFO 9 clicked {\"clicks\":3} logging-worker",
+        "WARN 13 a warning without data - logging-worker",
+        "ERROR 17 an error {\"code\":\"E1\"} logging-worker",
+        "DEBUG 5 a debug line - logging-worker",
+        "INFO 9 named logger line - logging-worker",
+        "INFO 9 unmappable data still logs - logging-worker");
   }
 
-  private JsonNode findLog(String marker) {
+  private List<JsonNode> findLogs(String marker) {
     JsonNode result = worker.trigger(TriggerRequest.of("engine::logs::list", Map.of()));
-    if (result == null) {
-      return null;
-    }
-    for (JsonNode entry : result.path("logs")) {
-      if (Json.write(entry).contains(marker)) {
-        return entry;
+    List<JsonNode> found = new ArrayList<>();
+    for (JsonNode entry : result == null ? Json.mapper().createArrayNode() : result.path("logs")) {
+      if (entry.path("body").asText().startsWith(marker)) {
+        found.add(entry);
       }
     }
-    return null;
+    return found;
   }
 }

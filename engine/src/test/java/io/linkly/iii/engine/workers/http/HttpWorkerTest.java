@@ -25,6 +25,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,6 +154,22 @@ class HttpWorkerTest {
 
   @Test
   void aHandlerThatNeverAnswersGets504AfterTheTimeout() throws Exception {
+    // a handler that answers while its request waits gets its answer through: no early 504
+    CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+    CountDownLatch called = new CountDownLatch(1);
+    engine.core().registerFunction(functions, FunctionDefinition.of("r::late", "answers once called"), call -> {
+      called.countDown();
+      return answer;
+    });
+    route("b", "GET", "/late", "r::late", "");
+    CompletableFuture<HttpResponse<String>> late =
+        client.sendAsync(HttpRequest.newBuilder(URI.create(base() + "/late")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(called.await(10, TimeUnit.SECONDS)).isTrue();
+    answer.complete(parse("{\"body\":{\"late\":true}}"));
+    HttpResponse<String> answered = late.get(10, TimeUnit.SECONDS);
+    assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+    assertThat(parse(answered.body())).isEqualTo(parse("{\"late\":true}"));
+
     engine.core().registerFunction(functions, FunctionDefinition.of("r::hang", "never"), call -> new CompletableFuture<>());
     route("a", "GET", "/hang", "r::hang", "");
     HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base() + "/hang")));

@@ -55,13 +55,4 @@ final class Recorder {
   int count() {
     return calls.size();
   }
-
-  /** Milliseconds between consecutive calls. */
-  long[] gapsMs() {
-    long[] gaps = new long[Math.max(0, calls.size() - 1)];
-    for (int i = 1; i < calls.size(); i++) {
-      gaps[i - 1] = (calls.get(i).nanos() - calls.get(i - 1).nanos()) / 1_000_000;
-    }
-    return gaps;
-  }
 }

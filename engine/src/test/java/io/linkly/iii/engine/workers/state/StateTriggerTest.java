@@ -155,8 +155,16 @@ class StateTriggerTest {
     handlerSocket.send("{\"type\":\"registerfunction\",\"id\":\"t::hangs\"}");
     bind("hangs", "t::hangs", "{}");
     for (int i = 0; i < 3; i++) {
-      set("s", "k" + i, String.valueOf(i));
+      String id = caller.invoke("state::set", json("{\"scope\":\"s\",\"key\":\"k" + i + "\",\"value\":" + i + "}"), null);
+      JsonNode reply = caller.next(m -> id.equals(m.path("invocation_id").asText()), Duration.ofSeconds(5));
+      assertThat(reply).as("set k%d is answered although a handler it triggers never answers", i).isNotNull();
+      assertThat(reply.has("error")).as("%s", reply).isFalse();
+      assertThat(reply.get("result").get("new_value").asInt()).isEqualTo(i);
     }
+    for (int i = 0; i < 3; i++) {
+      handlers.awaitCall("t::hangs", "k" + i); // each write did reach the handler that hangs
+    }
+    assertThat(result(caller, "state::get", "{\"scope\":\"s\",\"key\":\"k2\"}").asInt()).isEqualTo(2);
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,7 +43,11 @@ class BuiltinQueueStoreTest {
   }
 
   private static QueueSpec spec(Retry retry) {
-    return new QueueSpec(QueueSpec.namedKey("q"), null, false, 4, retry, null);
+    return spec("q", retry);
+  }
+
+  private static QueueSpec spec(String name, Retry retry) {
+    return new QueueSpec(QueueSpec.namedKey(name), null, false, 4, retry, null);
   }
 
   private static QueueMessage message(String id) {
@@ -113,11 +118,13 @@ class BuiltinQueueStoreTest {
 
   @Test
   void readyDelayedAndDeadMessagesAreReplayedAsTheyWere() throws Exception {
-    QueueSpec spec = spec(new Retry(1, 60_000));
+    QueueSpec spec = spec(new Retry(1, 60_000)); // a failure waits a minute for its retry
+    QueueSpec dying = spec("d", new Retry(0, 0)); // a failure is final
     try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
-      for (String id : new String[] {"ok", "retrying", "dead", "waiting"}) {
+      for (String id : new String[] {"ok", "retrying", "waiting"}) {
         queue.enqueue(spec, message(id)).get(10, TimeUnit.SECONDS);
       }
+      queue.enqueue(dying, message("dead")).get(10, TimeUnit.SECONDS);
       Set<String> seen = ConcurrentHashMap.newKeySet();
       queue.consume(spec, m -> {
         if (!seen.add(m.id() + "#" + m.attempts())) {
@@ -126,29 +133,104 @@ class BuiltinQueueStoreTest {
         return switch (m.id()) {
           case "ok" -> CompletableFuture.completedFuture(null);
           case "retrying" -> CompletableFuture.failedFuture(new InvocationException("invocation_failed", "later"));
-          case "dead" -> m.attempts() == 0 ? CompletableFuture.failedFuture(new InvocationException("invocation_failed", "once"))
-              : CompletableFuture.failedFuture(new InvocationException("invocation_failed", "twice"));
           default -> new CompletableFuture<>(); // in flight forever
         };
       });
-      await().atMost(Duration.ofSeconds(10)).until(() -> queue.stats(spec.name()).dlqDepth() == 0 && seen.size() >= 4);
-      queue.stopConsuming(spec.name()); // "retrying" and "dead" now wait 60 s for their retry; "waiting" is in flight
+      queue.consume(dying, m -> CompletableFuture.failedFuture(new InvocationException("invocation_failed", "once and for all")));
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> queue.stats(dying.name()).dlqDepth() == 1
+              && queue.stats(spec.name()).equals(new QueueStats(1, 1, 0))); // "retrying" delayed, "waiting" in flight
+      assertThat(seen).containsExactlyInAnyOrder("ok#0", "retrying#0", "waiting#0");
+      queue.stopConsuming(spec.name());
+      queue.stopConsuming(dying.name());
     }
     try (BuiltinQueue queue = open(Long.MAX_VALUE)) {
-      QueueStats stats = queue.stats(spec.name());
-      assertThat(stats.depth()).as("waiting (in flight before) + two delayed retries").isEqualTo(3);
-      assertThat(stats.dlqDepth()).isZero();
+      assertThat(queue.stats(spec.name())).as("waiting (in flight before) + the delayed retry").isEqualTo(new QueueStats(2, 0, 0));
+      assertThat(queue.stats(dying.name())).as("the dead letter, and nothing live").isEqualTo(new QueueStats(0, 0, 1));
+      assertThat(queue.deadLetters(dying.name(), 0, 10)).singleElement().satisfies(letter -> {
+        assertThat(letter.message().id()).isEqualTo("dead");
+        assertThat(new String(letter.message().payload(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"dead\"}");
+        assertThat(letter.attempts()).isEqualTo(1);
+        assertThat(letter.error()).contains("once and for all");
+      });
       QueueSpec fast = spec(new Retry(0, 0));
       Set<String> delivered = ConcurrentHashMap.newKeySet();
       queue.consume(fast, m -> {
-        delivered.add(m.id());
-        return m.id().equals("waiting") ? CompletableFuture.completedFuture(null)
-            : CompletableFuture.failedFuture(new InvocationException("invocation_failed", "dies"));
+        delivered.add(m.id() + "#" + m.attempts());
+        return CompletableFuture.completedFuture(null);
       });
-      await().atMost(Duration.ofSeconds(10)).until(() -> delivered.contains("waiting"));
-      assertThat(delivered).as("delayed retries keep their schedule").doesNotContain("retrying", "dead");
-      assertThat(delivered).doesNotContain("ok");
+      await().atMost(Duration.ofSeconds(10)).until(() -> delivered.contains("waiting#0"));
+      assertThat(delivered).as("the delayed retry keeps its schedule; the acked message is gone").containsExactly("waiting#0");
+      assertThat(queue.stats(spec.name()).depth()).as("the delayed retry still waits").isEqualTo(1);
     }
+  }
+
+  /** A clock that moves only when told: the queue's retry schedule read off it, exactly. */
+  private static final class ManualClock extends Clock {
+    private final java.util.concurrent.atomic.AtomicLong millis;
+
+    ManualClock(long millis) {
+      this.millis = new java.util.concurrent.atomic.AtomicLong(millis);
+    }
+
+    void set(long value) {
+      millis.set(value);
+    }
+
+    @Override
+    public long millis() {
+      return millis.get();
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(millis.get());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void aFailedMessageWaitsBackoffTimesTwoToTheNBeforeItsNextAttempt() throws Exception {
+    long t0 = 1_000_000;
+    ManualClock clock = new ManualClock(t0);
+    QueueSpec spec = new QueueSpec(QueueSpec.namedKey("q"), null, false, 1, new Retry(5, 200), null); // one at a time
+    List<String> attempts = new java.util.concurrent.CopyOnWriteArrayList<>(); // id@clock of every call
+    try (BuiltinQueue queue = new BuiltinQueue(new QueueConfig.Builtin(dir, 50, 100_000, 64L << 20, 10_000), executor, clock, Long.MAX_VALUE)) {
+      queue.open();
+      queue.consume(spec, m -> {
+        attempts.add(m.id() + "@" + (clock.millis() - t0));
+        boolean fails = m.id().equals("flaky") && m.attempts() < 2;
+        return fails ? CompletableFuture.failedFuture(new InvocationException("invocation_failed", "not yet")) : CompletableFuture.completedFuture(null);
+      });
+      queue.enqueue(spec, message("flaky")).get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 1);
+
+      // at the due time itself the retry still waits: a later message goes first (a retry that
+      // was due would be taken before it: it is older)
+      clock.set(t0 + 200);
+      queue.enqueue(spec, message("marker-1")).get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.contains("marker-1@200"));
+      clock.set(t0 + 201);
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 3);
+
+      // the second wait is twice the first, counted from the second failure
+      clock.set(t0 + 201 + 400);
+      queue.enqueue(spec, message("marker-2")).get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.contains("marker-2@601"));
+      clock.set(t0 + 201 + 401);
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 5);
+      await().atMost(Duration.ofSeconds(10)).until(() -> queue.stats(spec.name()).equals(new QueueStats(0, 0, 0)));
+    }
+    assertThat(attempts).containsExactly("flaky@0", "marker-1@200", "flaky@201", "marker-2@601", "flaky@602");
   }
 
   @Test

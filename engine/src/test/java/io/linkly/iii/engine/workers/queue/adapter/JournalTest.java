@@ -81,8 +81,13 @@ class JournalTest {
     assertThat(p.message().createdAtMs()).isEqualTo(1001L);
   }
 
+  /** The journal's size after the first two records; the third is written in a frame of its own. */
+  private long afterTwo;
+
   private long writeThree() throws Exception {
-    writeAndReopen(List.of(put("a", 1), put("b", 2), put("c", 3)));
+    writeAndReopen(List.of(put("a", 1), put("b", 2)));
+    afterTwo = Files.size(file());
+    writeAndReopen(List.of(put("c", 3)));
     return Files.size(file());
   }
 
@@ -103,6 +108,7 @@ class JournalTest {
     }
 
     assertThat(replay()).hasSize(2);
+    assertThat(Files.size(file())).as("cut back to the end of the last whole frame").isEqualTo(afterTwo);
     assertThat(replay()).as("and stays truncated").hasSize(2);
   }
 
@@ -115,6 +121,7 @@ class JournalTest {
     }
 
     assertThat(replay()).hasSize(2);
+    assertThat(Files.size(file())).as("the torn frame is cut off").isEqualTo(afterTwo);
   }
 
   @Test

@@ -315,8 +315,9 @@ class FileStateStoreTest {
     assertThatThrownBy(() -> store.set("s", "k", json("1"))).hasMessage("state store is closed");
   }
 
+  // That concurrent writers share forces is counted, with forces held, in StateStoreForcesTest.
   @Test
-  void concurrentWritersShareForcesAndNeverLoseAnUpdate() throws Exception {
+  void concurrentWritersNeverLoseAnUpdate() throws Exception {
     FileStateStore store = store(4096); // compacts now and then while the writers run
     int threads = 8;
     int each = 150;
