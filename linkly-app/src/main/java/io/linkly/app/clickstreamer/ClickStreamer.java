@@ -31,15 +31,13 @@ public final class ClickStreamer implements AutoCloseable {
   private final StreamedMarks marks;
   private final ClickReconciler reconciler;
 
-  public ClickStreamer(Iii iii) {
-    this(iii, Duration.ofSeconds(30));
-  }
+  /** How often the rows whose announcement never came are looked for, after the sweep at start. */
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
 
-  /** {@code sweepInterval}: how often rows whose announcement never came are looked for. */
-  public ClickStreamer(Iii iii, Duration sweepInterval) {
+  public ClickStreamer(Iii iii) {
     this.iii = iii;
     this.marks = new StreamedMarks(iii);
-    this.reconciler = new ClickReconciler(iii, this, marks, sweepInterval);
+    this.reconciler = new ClickReconciler(iii, this, marks, SWEEP_INTERVAL);
   }
 
   public void start() {

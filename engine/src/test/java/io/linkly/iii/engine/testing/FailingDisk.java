@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A disk that can be made to fail: every file the store opens through it writes and forces
@@ -16,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FailingDisk implements FileChannels {
 
   private volatile boolean failing;
-  private final AtomicInteger refusedWrites = new AtomicInteger();
 
   public void fail() {
     failing = true;
@@ -24,11 +22,6 @@ public final class FailingDisk implements FileChannels {
 
   public void heal() {
     failing = false;
-  }
-
-  /** Writes and forces refused so far. */
-  public int refusedWrites() {
-    return refusedWrites.get();
   }
 
   @Override
@@ -49,7 +42,6 @@ public final class FailingDisk implements FileChannels {
 
   private void check() throws IOException {
     if (failing) {
-      refusedWrites.incrementAndGet();
       throw new IOException("No space left on device");
     }
   }
