@@ -182,7 +182,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     return meters.computeIfAbsent(queueKey, k -> new RateMeter(clock));
   }
 
-  /** Counts the messages a queue's handler finished with (acked or given up on), for its drain rate. */
+  /** Counts the messages a queue's handler handled successfully (acked), for its drain rate. */
   private MessageHandler counted(String queueKey, MessageHandler handler) {
     RateMeter drained = meter(drainRates, queueKey);
     return message -> handler.handle(message).whenComplete((ok, failure) -> {

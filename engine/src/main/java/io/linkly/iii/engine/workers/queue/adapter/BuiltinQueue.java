@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * The embedded queue ({@code adapter: builtin}). Messages live in memory, bounded by
  * {@code max_messages} and {@code max_bytes}; dead letters have a bound of their own
  * ({@code max_dead_letters}, past which the oldest is dropped), so they never take room from live
- * messages. With — with {@code store_method: file_based}, the
- * default — in a {@link Journal} that every enqueue is forced to before it is acknowledged. Acks,
+ * messages. With {@code store_method: file_based}, the default, they also live in a
+ * {@link Journal} that every enqueue is forced to before it is acknowledged. Acks,
  * retries and dead-letter moves are journaled too, lazily; a message whose ack did not reach the
  * disk before a crash is delivered again (at-least-once). On open the journal is replayed: every
  * message not acked is delivered again, retries keep their schedule, dead letters stay dead.
@@ -112,20 +112,15 @@ public final class BuiltinQueue implements QueueBackend {
     return bytes.get() + messages.get() * PER_MESSAGE_OVERHEAD;
   }
 
-  /** Why the store cannot write now (its journal's last error), or null when it can. */
-  public String writeFailure() {
-    return journal == null ? null : journal.failure();
-  }
-
   /**
    * Failing while the journal cannot write; degraded when the live messages fill more than 90 %
    * of {@code max_messages} or {@code max_bytes} (producers are about to be refused).
    */
   @Override
   public Health health() {
-    String failed = writeFailure();
-    if (failed != null) {
-      return Health.failing("journal writes fail (" + failed + "); retried every second");
+    Health disk = journal == null ? Health.ok() : journal.health();
+    if (disk.status() != Health.Status.OK) {
+      return disk;
     }
     if (messages.get() * 10 > config.maxMessages() * 9 || bytes.get() * 10 > config.maxBytes() * 9) {
       return Health.degraded("nearly full: " + messages.get() + " messages, " + bytes.get() + " payload bytes");

@@ -1,6 +1,8 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
+import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.workers.FileChannels;
+import io.linkly.iii.engine.workers.WriteOutage;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -71,17 +73,12 @@ final class Journal implements AutoCloseable {
   private FileChannel channel;
   private long size;
   private volatile boolean closing;
-  private volatile String broken;
+  private final WriteOutage outage = new WriteOutage();
   private Snapshot snapshot;
   private LongSupplier liveBytes;
   private boolean started;
 
-  /** How long after a failed write the journal refuses new records before it tries the disk again. */
-  static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-
   private final FileChannels channels;
-  /** While {@link #broken}: when the next attempt to write may be made. */
-  private volatile long retryAtNanos;
 
   private Journal(Path dir, int capacity, long forceIntervalMs, long compactAtBytes, FileChannels channels) {
     this.channels = channels;
@@ -256,7 +253,7 @@ final class Journal implements AutoCloseable {
   /**
    * Queues a record without blocking. {@code afterWrite} runs on the writer once the record is in
    * the file (forced, when {@code sync}), before the returned future completes. Fails at once when
-   * the queue of pending writes is full or the journal is closed or broken.
+   * the queue of pending writes is full, the journal is closed, or its disk is failing.
    */
   CompletableFuture<Void> submit(JournalRecord record, boolean sync, Runnable afterWrite) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -291,14 +288,10 @@ final class Journal implements AutoCloseable {
     return done;
   }
 
-  /**
-   * Why a record cannot be taken now, or null. After a failed write the journal refuses records
-   * for {@link #RETRY_NANOS}, then takes them again and so tries the disk again: a disk that was
-   * full or briefly gone heals without a restart. Messages never name the file (callers see them).
-   */
+  /** Why a record cannot be taken now, or null (see {@link WriteOutage}); never names the file. */
   private String refusal() {
-    String failure = broken;
-    if (failure != null && System.nanoTime() - retryAtNanos < 0) {
+    String failure = outage.refusal();
+    if (failure != null) {
       return "the queue store cannot write to its journal (" + failure + "); it retries every second";
     }
     if (closing || !started) {
@@ -330,7 +323,7 @@ final class Journal implements AutoCloseable {
           break; // only the executor's shutdownNow interrupts us; close() has given up waiting
         }
         if (first == null) {
-          if (dirty && broken == null) {
+          if (dirty && outage.cause() == null) {
             try {
               force();
               dirty = false;
@@ -359,15 +352,14 @@ final class Journal implements AutoCloseable {
             dirty = false;
             lastForce = System.nanoTime();
           }
-          if (broken != null) {
-            broken = null;
+          if (outage.succeeded()) {
             log.warn("queue journal {}: writes succeed again; the queue takes new messages", file);
           }
         } catch (IOException e) {
           rollBack(before);
           failed(e);
           for (Request r : batch) {
-            r.done().completeExceptionally(new QueueException("the queue store cannot write to its journal (" + broken + "); nothing of this write was kept"));
+            r.done().completeExceptionally(new QueueException("the queue store cannot write to its journal (" + outage.cause() + "); nothing of this write was kept"));
           }
           batch.clear();
           continue;
@@ -386,14 +378,14 @@ final class Journal implements AutoCloseable {
         batch.clear();
         maybeCompact();
       }
-      if (broken == null) {
+      if (outage.cause() == null) {
         force();
       }
     } catch (IOException e) {
       log.error("queue journal {}: final force failed", file, e);
     } catch (RuntimeException | Error e) {
       log.error("queue journal {}: writer stopped unexpectedly", file, e);
-      broken = String.valueOf(e.getMessage());
+      outage.forGood(String.valueOf(e.getMessage()));
     } finally {
       Request r;
       while ((r = requests.poll()) != null) {
@@ -408,13 +400,11 @@ final class Journal implements AutoCloseable {
     }
   }
 
-  /** Marks the journal broken until the next retry; logs once per outage. */
+  /** Starts or continues an outage; logs once per outage. */
   private void failed(IOException e) {
-    retryAtNanos = System.nanoTime() + RETRY_NANOS;
-    if (broken == null) {
+    if (outage.failed(String.valueOf(e.getMessage()))) {
       log.error("queue journal {}: write failed; new messages are refused, and the disk is tried again every second", file, e);
     }
-    broken = String.valueOf(e.getMessage());
   }
 
   /**
@@ -431,9 +421,8 @@ final class Journal implements AutoCloseable {
     }
   }
 
-  /** Why the journal cannot write now, or null when it can. */
-  String failure() {
-    return broken;
+  Health health() {
+    return outage.health();
   }
 
   private void write(List<Request> batch) throws IOException {

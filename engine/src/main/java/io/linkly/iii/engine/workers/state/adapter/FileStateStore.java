@@ -6,6 +6,7 @@ import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
 import io.linkly.iii.engine.workers.FileChannels;
+import io.linkly.iii.engine.workers.WriteOutage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -77,9 +78,6 @@ public final class FileStateStore implements StateStore {
     }
   }
 
-  /** How long after a failed write the store refuses writes before it tries the disk again. */
-  static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-
   /**
    * Sees every durable write in journal order, on the journal thread, and must run {@code apply}
    * (which makes the write visible to readers) exactly once. The stream worker uses it to publish
@@ -109,9 +107,7 @@ public final class FileStateStore implements StateStore {
   private final FileLock lock;
 
   private volatile boolean closed;
-  private volatile String failure;
-  /** While {@link #failure} is set: when the next write may try the disk. */
-  private volatile long retryAtNanos;
+  private final WriteOutage outage = new WriteOutage();
   private volatile CompletableFuture<Void> compaction = CompletableFuture.completedFuture(null);
 
   // owned by the journal thread after start
@@ -192,19 +188,13 @@ public final class FileStateStore implements StateStore {
   }
 
   /**
-   * Removes keys from memory only, writing nothing: for data whose owner applies the same rule
-   * again at every recovery (a stream's retention window), so that the removal needs no journal
-   * record and no fsync of its own. A key written again later is simply present again.
+   * Keeps the newest {@code keep} keys of {@code scope} (insertion order) and drops the others from
+   * memory only, writing nothing: for data whose owner applies the same rule again at every
+   * recovery (a stream's retention window), so the removal needs no journal record and no fsync of
+   * its own. A key written again later is simply present again.
    */
-  public void evict(String scope, List<String> keys) {
-    for (String key : keys) {
-      table.remove(scope, key);
-    }
-  }
-
-  /** The oldest keys of {@code scope} beyond the newest {@code keep} (insertion order). */
-  public List<String> keysBeyond(String scope, int keep) {
-    return table.keysBeyond(scope, keep);
+  public void evictOldest(String scope, int keep) {
+    table.removeOldest(scope, keep);
   }
 
   // ------------------------------------------------------------------ writes
@@ -313,21 +303,15 @@ public final class FileStateStore implements StateStore {
     if (closed) {
       throw new StateStoreException("state store is closed");
     }
-    String failed = failure;
-    if (failed != null && System.nanoTime() - retryAtNanos < 0) {
+    String failed = outage.refusal();
+    if (failed != null) {
       throw new StateStoreException("a disk write failed (" + failed + "); the store tries again every second");
     }
   }
 
-  /** Why the store cannot write now (its journal's last error), or null when it can. */
-  public String writeFailure() {
-    return failure;
-  }
-
   @Override
   public Health health() {
-    String failed = failure;
-    return failed == null ? Health.ok() : Health.failing("journal writes fail (" + failed + "); retried every second");
+    return outage.health();
   }
 
   // ------------------------------------------------------------------ the journal thread
@@ -364,8 +348,7 @@ public final class FileStateStore implements StateStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
-      retryAtNanos = System.nanoTime() + Long.MAX_VALUE / 2; // no thread to retry: refused for good
-      failure = "journal thread failed: " + e;
+      outage.forGood("journal thread failed: " + e);
       log.error("state store {}: journal thread failed; no more writes are accepted", dir, e);
     } finally {
       for (Pending p : batch) {
@@ -378,7 +361,7 @@ public final class FileStateStore implements StateStore {
   /**
    * Writes and forces one batch, then makes it visible. A batch the disk refuses is rolled back
    * (its writers are told it failed, and it never comes back at recovery); the store then refuses
-   * writes for {@link #RETRY_NANOS} and tries again, so it heals once the disk is back.
+   * writes for a second and tries again ({@link WriteOutage}), so it heals once the disk is back.
    */
   private void writeBatch(List<Pending> batch) {
     long before = journal.size();
@@ -392,20 +375,18 @@ public final class FileStateStore implements StateStore {
       journal.force();
     } catch (IOException e) {
       journal.rollBack(before);
-      retryAtNanos = System.nanoTime() + RETRY_NANOS;
-      if (failure == null) {
+      String why = String.valueOf(e.getMessage());
+      if (outage.failed(why)) {
         log.error("state journal {}: write failed; writes are refused, and the disk is tried again every second", journal.file(), e);
       }
-      failure = String.valueOf(e.getMessage());
-      StateStoreException error = new StateStoreException("a disk write failed (" + failure + "); nothing of this write was kept");
+      StateStoreException error = new StateStoreException("a disk write failed (" + why + "); nothing of this write was kept");
       for (Pending p : batch) {
         p.done().completeExceptionally(error);
       }
       return;
     }
     journalBytes += bytes;
-    if (failure != null) {
-      failure = null;
+    if (outage.succeeded()) {
       log.warn("state journal {}: writes succeed again", journal.file());
     }
     for (Pending p : batch) {
@@ -423,7 +404,7 @@ public final class FileStateStore implements StateStore {
    * is the only one changing memory, so the copy matches the closed journals exactly.
    */
   private void maybeCompact() {
-    if (failure != null || !compaction.isDone()) {
+    if (outage.cause() != null || !compaction.isDone()) {
       return;
     }
     if (journalBytes < Math.max(options.compactionMinBytes(), lastSnapshotBytes)) {

@@ -66,13 +66,13 @@ class BuiltinQueueStoreTest {
       assertThat(queue.enqueue(spec, message("lost"))).failsWithin(Duration.ofSeconds(10))
           .withThrowableOfType(java.util.concurrent.ExecutionException.class)
           .satisfies(e -> assertThat(e.getCause().getMessage()).contains("No space left").doesNotContain(dir.toString()));
-      assertThat(queue.writeFailure()).contains("No space left");
+      assertThat(queue.health().reason()).contains("No space left");
       assertThat(queue.health().status()).isEqualTo(Health.Status.FAILING);
       assertThat(queue.enqueue(spec, message("refused"))).as("refused at once while the disk rests").isCompletedExceptionally();
       disk.heal();
       await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
           .until(() -> queue.enqueue(spec, message("after")).get(10, TimeUnit.SECONDS) == null);
-      assertThat(queue.writeFailure()).isNull();
+      assertThat(queue.health().reason()).isNull();
       assertThat(queue.health()).isEqualTo(Health.ok());
       assertThat(queue.stats(spec.name()).depth()).isEqualTo(2);
     }

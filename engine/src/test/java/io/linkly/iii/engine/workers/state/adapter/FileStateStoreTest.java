@@ -141,14 +141,14 @@ class FileStateStoreTest {
     store.set("s", "before", json("1"));
     disk.fail();
     assertThatThrownBy(() -> store.set("s", "lost", json("2"))).isInstanceOf(StateStoreException.class).hasMessageContaining("No space left");
-    assertThat(store.writeFailure()).contains("No space left");
+    assertThat(store.health().reason()).contains("No space left");
     assertThat(store.health().status()).isEqualTo(Health.Status.FAILING);
     assertThatThrownBy(() -> store.set("s", "refused", json("3"))).as("refused at once while the disk rests")
         .isInstanceOf(StateStoreException.class);
     assertThat(store.get("s", "lost")).as("a failed write is not visible").isNull();
     disk.heal();
     await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> store.set("s", "after", json("4")) != null);
-    assertThat(store.writeFailure()).isNull();
+    assertThat(store.health().reason()).isNull();
     assertThat(store.health()).isEqualTo(Health.ok());
     close(store);
     assertThat(list(store(), "s")).as("what was refused never comes back").isEqualTo("[1,4]");
