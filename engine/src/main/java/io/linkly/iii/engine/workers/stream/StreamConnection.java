@@ -66,8 +66,9 @@ final class StreamConnection {
     } else {
       overSince = 0;
     }
-    // a ready-made WebSocket frame: it passes the frame encoder untouched
-    channel.write(frame.duplicate(), channel.voidPromise());
+    // a ready-made WebSocket frame: it passes the frame encoder untouched. Each socket holds its
+    // own reference, so a pooled frame shared by many sockets lives until the last has sent it.
+    channel.write(frame.retainedDuplicate(), channel.voidPromise());
     flushNeeded = true;
     return true;
   }

@@ -2,6 +2,7 @@ package io.linkly.iii.engine.workers.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -285,7 +286,7 @@ final class StreamHub {
       }
       // the changes of one drain as one buffer: a subscriber that wants all of them gets one
       // write of it, not one per change (a socket write costs far more than its bytes)
-      ByteBuf joined = batch.size() == 1 ? batch.get(0).wire() : WireFrame.concat(batch);
+      ByteBuf joined = batch.size() == 1 ? batch.get(0).wire() : WireFrame.concat(PooledByteBufAllocator.DEFAULT, batch);
       long firstSeq = batch.get(0).seq();
       long sent = 0;
       boolean anyCut = false;
@@ -318,6 +319,9 @@ final class StreamHub {
         } else {
           connection.flushIfNeeded();
         }
+      }
+      if (batch.size() > 1) {
+        joined.release(); // the sockets hold their own references to it
       }
       if (anyCut) {
         subscribers.removeIf(s -> !s.connection.isOpen());

@@ -208,7 +208,7 @@ public final class StreamWorker implements BuiltinWorker {
 
   /**
    * Holds a group of a bounded stream ({@code retention}) at its newest items: the oldest expire
-   * without an event (StreamStore#expire says why); a joining subscriber gets the window.
+   * without an event (StreamStore#expireOldest says why); a joining subscriber gets the window.
    */
   private void trim(String stream, String group) throws StreamStoreException {
     int keep = config.maxItems(stream);
@@ -216,15 +216,12 @@ public final class StreamWorker implements BuiltinWorker {
       return;
     }
     if (store.writesBlock()) {
-      List<String> beyond = store.itemsBeyond(stream, group, keep);
-      if (!beyond.isEmpty()) {
-        store.expire(stream, group, beyond);
-      }
+      store.expireOldest(stream, group, keep);
       return;
     }
     hub.locked(stream, group, () -> { // an in-memory group is only touched under its lock
       try {
-        store.expire(stream, group, store.itemsBeyond(stream, group, keep));
+        store.expireOldest(stream, group, keep);
         return null;
       } catch (StreamStoreException e) {
         throw new InvocationException("STREAM_SET_ERROR", e.getMessage());

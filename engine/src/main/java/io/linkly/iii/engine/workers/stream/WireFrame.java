@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -19,18 +20,24 @@ final class WireFrame {
 
   private WireFrame() {}
 
-  /** The frames of {@code events}, back to back in one buffer of the same kind. */
-  static ByteBuf concat(List<StreamEvent> events) {
+  /**
+   * The frames of {@code events}, back to back in one pooled buffer that the caller releases once
+   * it has handed it to every socket (each socket holds its own reference). Unlike a change's
+   * frame it lives only as long as its writes, so it needs no garbage-collected memory, and it is
+   * taken from the event loop's pool rather than from {@code allocateDirect}, which may wait for a
+   * garbage collection.
+   */
+  static ByteBuf concat(ByteBufAllocator alloc, List<StreamEvent> events) {
     int total = 0;
     for (StreamEvent e : events) {
       total += e.wire().readableBytes();
     }
-    ByteBuf joined = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(total)).clear();
+    ByteBuf joined = alloc.directBuffer(total, total);
     for (StreamEvent e : events) {
       ByteBuf frame = e.wire();
       joined.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
     }
-    return Unpooled.unreleasableBuffer(joined);
+    return joined;
   }
 
   static ByteBuf text(byte[] payload) {

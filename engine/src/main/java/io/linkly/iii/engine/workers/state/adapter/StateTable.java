@@ -90,26 +90,19 @@ final class StateTable {
     }
   }
 
-  /** The first-inserted keys of {@code scope} beyond the newest {@code keep}, oldest first. */
-  List<String> keysBeyond(String scope, int keep) {
+  /** Removes the first-inserted keys of {@code scope} until at most {@code keep} are left. */
+  void removeOldest(String scope, int keep) {
     Scope s = scopes.get(scope);
     if (s == null) {
-      return List.of();
+      return;
     }
     s.lock.lock();
     try {
-      int excess = s.entries.size() - keep;
-      if (excess <= 0) {
-        return List.of();
+      var keys = s.entries.keySet().iterator();
+      for (int excess = s.entries.size() - keep; excess > 0; excess--) {
+        keys.next();
+        keys.remove();
       }
-      List<String> out = new ArrayList<>(excess);
-      for (String key : s.entries.keySet()) {
-        if (out.size() == excess) {
-          break;
-        }
-        out.add(key);
-      }
-      return out;
     } finally {
       s.lock.unlock();
     }

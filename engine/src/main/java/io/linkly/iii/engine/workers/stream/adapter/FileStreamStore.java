@@ -53,7 +53,7 @@ public final class FileStreamStore implements StreamStore {
     for (String scope : store.listGroups()) {
       int keep = maxItems.applyAsInt(scope.substring(0, scope.indexOf(SEPARATOR)));
       if (keep > 0) {
-        store.evict(scope, store.keysBeyond(scope, keep));
+        store.evictOldest(scope, keep);
       }
     }
     return new FileStreamStore(store);
@@ -124,24 +124,15 @@ public final class FileStreamStore implements StreamStore {
     }
   }
 
+  /** Writes nothing: every recovery cuts the group back the same way (see {@link #open}). */
   @Override
-  public List<String> itemsBeyond(String stream, String group, int keep) {
-    return store.keysBeyond(scope(stream, group), keep);
-  }
-
-  @Override
-  public void expire(String stream, String group, List<String> items) {
-    store.evict(scope(stream, group), items);
+  public void expireOldest(String stream, String group, int keep) {
+    store.evictOldest(scope(stream, group), keep);
   }
 
   @Override
   public Health health() {
     return store.health();
-  }
-
-  @Override
-  public boolean keepsInsertionOrder() {
-    return true;
   }
 
   @Override

@@ -88,27 +88,18 @@ public final class MemoryStreamStore implements StreamStore {
     return new Updated(change, errors);
   }
 
-  @Override
-  public List<String> itemsBeyond(String stream, String group, int keep) {
-    Map<String, JsonNode> items = group(stream, group, false);
-    if (items == null || items.size() <= keep) {
-      return List.of();
-    }
-    return items.keySet().stream().limit(items.size() - keep).toList();
-  }
-
   /** The worker calls this under the group's lock, as every other touch of a group's map. */
   @Override
-  public void expire(String stream, String group, List<String> items) {
-    Map<String, JsonNode> values = group(stream, group, false);
-    if (values != null) {
-      items.forEach(values::remove);
+  public void expireOldest(String stream, String group, int keep) {
+    Map<String, JsonNode> items = group(stream, group, false);
+    if (items == null) {
+      return;
     }
-  }
-
-  @Override
-  public boolean keepsInsertionOrder() {
-    return true;
+    var keys = items.keySet().iterator();
+    for (int excess = items.size() - keep; excess > 0; excess--) {
+      keys.next();
+      keys.remove();
+    }
   }
 
   @Override

@@ -53,25 +53,13 @@ public interface StreamStore extends AutoCloseable {
   Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException;
 
   /**
-   * The ids of the group's oldest items beyond its newest {@code keep}, oldest first: what a
-   * retention bound removes. Only stores that keep items in insertion order can answer.
+   * Keeps the group's newest {@code keep} items (insertion order) and lets the older ones go without
+   * announcing them: a trimmed window is not a change subscribers act on (as Redis' MAXLEN or a
+   * log's retention), and announcing each would double the fan-out of a bounded stream. Only
+   * stores that keep insertion order can; the config refuses retention for the others.
    */
-  default List<String> itemsBeyond(String stream, String group, int keep) throws StreamStoreException {
+  default void expireOldest(String stream, String group, int keep) throws StreamStoreException {
     throw new StreamStoreException("this stream store keeps no insertion order, so it cannot bound a group's items");
-  }
-
-  /**
-   * Removes items a retention bound let go, durably, without announcing them: a trimmed window is
-   * not a change subscribers act on (as Redis' MAXLEN or a log's retention), and announcing each
-   * would double the fan-out of a bounded stream.
-   */
-  default void expire(String stream, String group, List<String> items) throws StreamStoreException {
-    throw new StreamStoreException("this stream store cannot expire items");
-  }
-
-  /** True when the store can answer {@link #itemsBeyond}. */
-  default boolean keepsInsertionOrder() {
-    return false;
   }
 
   /** The store's health for {@code engine::health::check}. */
