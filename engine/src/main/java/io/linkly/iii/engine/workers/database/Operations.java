@@ -205,9 +205,6 @@ final class Operations {
     }
   }
 
-  /** A statement prepared once in a transaction; {@code order} maps Postgres' {@code $n} to params. */
-  private record Prepared(PreparedStatement statement, int needed, int[] order) {}
-
   /** Closes what a transaction prepared; its close cannot fail the transaction. */
   @FunctionalInterface
   private interface Closer extends AutoCloseable {
@@ -225,21 +222,14 @@ final class Operations {
     }
   }
 
+  /** The transaction's statement for {@code sql}, prepared on its first use. */
   private static Prepared prepared(Database db, Connection c, String sql, Map<String, Prepared> cache)
       throws SQLException, DatabaseException {
     Prepared known = cache.get(sql);
     if (known != null) {
       return known;
     }
-    Statements.Single statement = Statements.single(db.driver(), sql);
-    Prepared made;
-    if (db.driver() == Driver.POSTGRES) {
-      Statements.Numbered numbered = Statements.numbered(statement.sql());
-      made = new Prepared(c.prepareStatement(numbered.sql()), numbered.needed(), numbered.order());
-    } else {
-      PreparedStatement ps = c.prepareStatement(statement.sql());
-      made = new Prepared(ps, ps.getParameterMetaData().getParameterCount(), null);
-    }
+    Prepared made = Prepared.of(db.driver(), c, Statements.single(db.driver(), sql).sql());
     cache.put(sql, made);
     return made;
   }
@@ -247,37 +237,25 @@ final class Operations {
   private ObjectNode step(
       Database db, Connection c, QueryTimer.Watch watch, ResultMapper mapper, Step step, Map<String, Prepared> cache)
       throws SQLException, DatabaseException {
-    Prepared prepared = prepared(db, c, step.sql(), cache);
-    if (prepared.needed() != step.params().size()) {
-      throw DatabaseErrors.parameterCount(db.driver(), step.params().size(), prepared.needed());
-    }
-    PreparedStatement ps = prepared.statement();
-    ps.clearParameters();
-    if (db.driver() == Driver.POSTGRES) {
-      Params.bindPostgres(ps, step.params(), prepared.order());
-    } else {
-      Params.bindSqlite(ps, step.params());
-    }
-    {
-      watch.track(ps);
-      ArrayNode rows = NODES.arrayNode();
-      long affected;
-      if (ps.execute()) {
-        try (ResultSet rs = ps.getResultSet()) {
-          List<Column> columns = mapper.columns(ps, rs);
-          while (rs.next()) {
-            rows.add(mapper.array(rs, columns));
-          }
+    PreparedStatement ps = prepared(db, c, step.sql(), cache).bind(db.driver(), step.params());
+    watch.track(ps);
+    ArrayNode rows = NODES.arrayNode();
+    long affected;
+    if (ps.execute()) {
+      try (ResultSet rs = ps.getResultSet()) {
+        List<Column> columns = mapper.columns(ps, rs);
+        while (rs.next()) {
+          rows.add(mapper.array(rs, columns));
         }
-        affected = rows.size();
-      } else {
-        affected = Math.max(0, ps.getLargeUpdateCount());
       }
-      ObjectNode out = NODES.objectNode();
-      out.put("affected_rows", affected);
-      out.set("rows", rows);
-      return out;
+      affected = rows.size();
+    } else {
+      affected = Math.max(0, ps.getLargeUpdateCount());
     }
+    ObjectNode out = NODES.objectNode();
+    out.put("affected_rows", affected);
+    out.set("rows", rows);
+    return out;
   }
 
   private static String begin(Driver driver, Isolation isolation) {
@@ -328,38 +306,47 @@ final class Operations {
   /** Prepares and binds, after checking the parameter count as upstream's drivers do. */
   private static PreparedStatement prepare(Database db, Connection c, String sql, List<Param> params)
       throws SQLException, DatabaseException {
-    if (db.driver() == Driver.POSTGRES) {
-      Statements.Numbered numbered = Statements.numbered(sql);
-      if (numbered.needed() != params.size()) {
-        throw DatabaseErrors.parameterCount(Driver.POSTGRES, params.size(), numbered.needed());
-      }
-      PreparedStatement ps = c.prepareStatement(numbered.sql());
-      return bound(ps, () -> Params.bindPostgres(ps, params, numbered.order()));
-    }
-    PreparedStatement ps = c.prepareStatement(sql);
-    return bound(
-        ps,
-        () -> {
-          int needed = ps.getParameterMetaData().getParameterCount();
-          if (needed != params.size()) {
-            throw DatabaseErrors.parameterCount(Driver.SQLITE, params.size(), needed);
-          }
-          Params.bindSqlite(ps, params);
-        });
-  }
-
-  @FunctionalInterface
-  private interface Binder {
-    void bind() throws SQLException, DatabaseException;
-  }
-
-  private static PreparedStatement bound(PreparedStatement ps, Binder binder) throws SQLException, DatabaseException {
+    Prepared prepared = Prepared.of(db.driver(), c, sql);
     try {
-      binder.bind();
-      return ps;
+      return prepared.bind(db.driver(), params);
     } catch (SQLException | DatabaseException | RuntimeException e) {
-      ps.close();
+      prepared.statement().close();
       throw e;
+    }
+  }
+
+  /**
+   * A prepared statement and how many parameters it takes; {@code order} maps PostgreSQL's
+   * {@code $n} placeholders to parameters (null for SQLite's {@code ?}). A transaction binds one
+   * many times (a batch of the same INSERT is prepared once).
+   */
+  private record Prepared(PreparedStatement statement, int needed, int[] order) {
+
+    static Prepared of(Driver driver, Connection c, String sql) throws SQLException {
+      if (driver == Driver.POSTGRES) {
+        Statements.Numbered numbered = Statements.numbered(sql);
+        return new Prepared(c.prepareStatement(numbered.sql()), numbered.needed(), numbered.order());
+      }
+      PreparedStatement ps = c.prepareStatement(sql);
+      try {
+        return new Prepared(ps, ps.getParameterMetaData().getParameterCount(), null);
+      } catch (SQLException | RuntimeException e) {
+        ps.close();
+        throw e;
+      }
+    }
+
+    PreparedStatement bind(Driver driver, List<Param> params) throws SQLException, DatabaseException {
+      if (needed != params.size()) {
+        throw DatabaseErrors.parameterCount(driver, params.size(), needed);
+      }
+      statement.clearParameters();
+      if (order != null) {
+        Params.bindPostgres(statement, params, order);
+      } else {
+        Params.bindSqlite(statement, params);
+      }
+      return statement;
     }
   }
 }
