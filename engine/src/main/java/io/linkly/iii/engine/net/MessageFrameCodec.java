@@ -36,7 +36,6 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
   private boolean warnedAboutBadFrame;
   private long bytesQueued; // event loop only
 
-
   MessageFrameCodec(Engine engine, MessageCodec codec) {
     this.engine = engine;
     this.codec = codec;

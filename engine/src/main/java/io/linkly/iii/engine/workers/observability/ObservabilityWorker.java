@@ -24,7 +24,9 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -216,7 +218,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
     components.put("metrics", "disabled");
     components.put("logs", "healthy");
     Health overall = Health.ok();
-    for (java.util.Map.Entry<String, HealthCheck> check : new java.util.TreeMap<>(engine.healthChecks()).entrySet()) {
+    for (Map.Entry<String, HealthCheck> check : new TreeMap<>(engine.healthChecks()).entrySet()) {
       Health health;
       try {
         health = check.getValue().check();
@@ -225,7 +227,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
       }
       overall = overall.worst(health);
       ObjectNode component = components.putObject(check.getKey());
-      component.put("status", health.status().name().toLowerCase(java.util.Locale.ROOT));
+      component.put("status", health.status().name().toLowerCase(Locale.ROOT));
       if (health.reason() != null) {
         component.put("reason", health.reason());
       }
