@@ -1,11 +1,10 @@
 package io.linkly.iii.engine.workers.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.IiiEngine;
-import java.nio.file.Files;
+import io.linkly.iii.engine.testing.ChildEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,41 +30,25 @@ class DatabaseDurabilityTest {
   @Test
   void everyAcknowledgedInsertSurvivesAKilledEngine() throws Exception {
     Path file = dir.resolve("data/iii.db");
-    Path ready = dir.resolve("ready");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child =
-        new ProcessBuilder(
-                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                DurabilityChild.class.getName(), "sqlite:" + file, ready.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("child.log").toFile())
-            .start();
     Set<Long> acknowledged = new HashSet<>();
-    try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(ready) || !child.isAlive());
-      assertThat(child.isAlive()).as("child engine started (see child.log)").isTrue();
-
-      try (DbClient db = new DbClient(Files.readString(ready))) {
-        db.result("database::execute", "db", "primary", "sql", "CREATE TABLE acked (id INTEGER PRIMARY KEY, note TEXT NOT NULL)");
-        Map<String, Long> pending = new HashMap<>();
-        for (long id = 1; id <= INSERTS; id++) {
-          String call = db.send("database::execute", DbClient.payload("db", "primary",
-              "sql", "INSERT INTO acked (id, note) VALUES (?, ?)", "params", List.of(id, "row " + id)));
-          pending.put(call, id);
-        }
-        while (acknowledged.size() < KILL_AFTER_ACKS) {
-          JsonNode answer = db.worker().next("invocationresult", Duration.ofSeconds(30));
-          assertThat(answer).as("acknowledgements keep coming").isNotNull();
-          record(answer, pending, acknowledged);
-        }
-        child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close, no checkpoint
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        for (JsonNode late : db.worker().drain(Duration.ofMillis(200))) {
-          record(late, pending, acknowledged); // answers that arrived before the kill are acknowledged too
-        }
+    try (ChildEngine child = ChildEngine.start(DatabaseWorkerTest.config(file), dir);
+        DbClient db = new DbClient(child.workerUrl())) {
+      db.result("database::execute", "db", "primary", "sql", "CREATE TABLE acked (id INTEGER PRIMARY KEY, note TEXT NOT NULL)");
+      Map<String, Long> pending = new HashMap<>();
+      for (long id = 1; id <= INSERTS; id++) {
+        String call = db.send("database::execute", DbClient.payload("db", "primary",
+            "sql", "INSERT INTO acked (id, note) VALUES (?, ?)", "params", List.of(id, "row " + id)));
+        pending.put(call, id);
       }
-    } finally {
-      child.destroyForcibly();
+      while (acknowledged.size() < KILL_AFTER_ACKS) {
+        JsonNode answer = db.worker().next("invocationresult", Duration.ofSeconds(30));
+        assertThat(answer).as("acknowledgements keep coming").isNotNull();
+        record(answer, pending, acknowledged);
+      }
+      child.kill(); // SIGKILL: no shutdown hooks, no close, no checkpoint
+      for (JsonNode late : db.worker().drain(Duration.ofMillis(200))) {
+        record(late, pending, acknowledged); // answers that arrived before the kill are acknowledged too
+      }
     }
 
     try (IiiEngine again = IiiEngine.start(DatabaseWorkerTest.config(file));

@@ -1,14 +1,14 @@
 package io.linkly.iii.engine.workers.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.IiiEngine;
+import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.testing.ChildEngine;
 import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.protocol.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,41 +28,28 @@ class StreamDurabilityTest {
 
   @Test
   void everyAcknowledgedSetSurvivesAKillMinusNine() throws Exception {
-    Path store = dir.resolve("streams");
-    Path ready = dir.resolve("ready");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child =
-        new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                StreamDurabilityChild.class.getName(), store.toString(), ready.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("child.log").toFile())
-            .start();
+    EngineConfig config = EngineConfig.ephemeral().withSetting("iii-stream", "adapter", Json.mapper().valueToTree(Map.of(
+        "name", "kv", "config", Map.of("store_method", "file_based", "file_path", dir.resolve("streams").toString()))));
     Set<Integer> acknowledged = new HashSet<>();
-    try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(ready) || !child.isAlive());
-      assertThat(child.isAlive()).as("child engine started (see child.log)").isTrue();
-      try (RawWorker writer = RawWorker.connect(Files.readString(ready))) {
-        Map<String, Integer> pending = new HashMap<>();
-        for (int n = 0; n < SENT; n++) {
-          pending.put(writer.invoke("stream::set", Json.mapper().valueToTree(Map.of(
-              "stream_name", "clicks", "group_id", "all", "item_id", "c-" + n, "data", Map.of("n", n))), null), n);
-        }
-        // kill -9 while writes are still arriving: some acknowledged, some on their way to the disk
-        while (acknowledged.size() < SENT / 3) {
-          JsonNode answer = writer.next("invocationresult", Duration.ofSeconds(30));
-          assertThat(answer).as("acknowledgements keep coming").isNotNull();
-          record(answer, pending, acknowledged);
-        }
-        child.destroyForcibly();
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        for (JsonNode late : writer.drain(Duration.ofMillis(200))) {
-          record(late, pending, acknowledged);
-        }
+    try (ChildEngine child = ChildEngine.start(config, dir);
+        RawWorker writer = RawWorker.connect(child.workerUrl())) {
+      Map<String, Integer> pending = new HashMap<>();
+      for (int n = 0; n < SENT; n++) {
+        pending.put(writer.invoke("stream::set", Json.mapper().valueToTree(Map.of(
+            "stream_name", "clicks", "group_id", "all", "item_id", "c-" + n, "data", Map.of("n", n))), null), n);
       }
-    } finally {
-      child.destroyForcibly();
+      // kill -9 while writes are still arriving: some acknowledged, some on their way to the disk
+      while (acknowledged.size() < SENT / 3) {
+        JsonNode answer = writer.next("invocationresult", Duration.ofSeconds(30));
+        assertThat(answer).as("acknowledgements keep coming").isNotNull();
+        record(answer, pending, acknowledged);
+      }
+      child.kill();
+      for (JsonNode late : writer.drain(Duration.ofMillis(200))) {
+        record(late, pending, acknowledged);
+      }
     }
-    try (IiiEngine again = IiiEngine.start(StreamDurabilityChild.config(store))) {
+    try (IiiEngine again = IiiEngine.start(config)) {
       JsonNode items = again.core().invoke(Call.of("stream::list", Json.mapper().valueToTree(Map.of("stream_name", "clicks", "group_id", "all"))))
           .get(30, TimeUnit.SECONDS);
       Set<Integer> kept = new HashSet<>();
