@@ -9,15 +9,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
+. "$root/bench/scripts/lib.sh"
 seconds="${1:-60}"
 subscribers="${2:-200}"
 warmup="${3:-10}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] && [ -f "$root/cli/target/iii.jar" ] ||
-  (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench,cli -am package)
-
-. "$root/bench/scripts/lib.sh"
-
+require_wrk
+build_jars linkly-app bench cli
 
 echo "== $(date -u '+%F %T UTC') click capacity benchmark, $(nproc) cores, ${seconds}s of wrk -t1 -c64, $subscribers stream subscribers"
 cd "$work"

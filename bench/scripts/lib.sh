@@ -1,5 +1,6 @@
-# Sourced by every benchmark script: processes started with `run_bg` (or `run_fg`) are stopped,
-# with all their children, whenever the script ends: normally, on an error, or on Ctrl-C / kill.
+# Sourced by every benchmark script, with $root set to the repository: processes started with
+# `run_bg` (or `run_fg`) are stopped, with all their children, whenever the script ends: normally,
+# on an error, or on Ctrl-C / kill.
 # `work` is a temporary directory removed at the same moment.
 
 work="$(mktemp -d)"
@@ -40,6 +41,25 @@ stop_all() {
 stop_one() {
   stop_tree "$1"
   wait "$1" 2>/dev/null || true
+}
+
+# Exits with a hint unless wrk is installed.
+require_wrk() {
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+}
+
+# Builds the named modules' jars (linkly-app, bench, cli) when any of them is missing.
+build_jars() {
+  local module jar missing=0
+  for module in "$@"; do
+    case "$module" in
+      linkly-app) jar=linkly.jar ;;
+      cli) jar=iii.jar ;;
+      *) jar="$module.jar" ;;
+    esac
+    [ -f "$root/$module/target/$jar" ] || missing=1
+  done
+  [ "$missing" = 0 ] || (cd "$root" && ./mvnw -B -q -DskipTests -pl "$(IFS=,; echo "$*")" -am package)
 }
 
 # Waits (up to 60 s) for a line of log $1 that sed expression $2 prints something for; prints it.

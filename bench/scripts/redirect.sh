@@ -9,13 +9,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
+. "$root/bench/scripts/lib.sh"
 seconds="${1:-10}"
 warmup="${2:-10}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] && [ -f "$root/cli/target/iii.jar" ] ||
-  (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench,cli -am package)
-
-. "$root/bench/scripts/lib.sh"
+require_wrk
+build_jars linkly-app bench cli
 
 port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
   for _ in $(seq 1 300); do

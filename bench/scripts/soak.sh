@@ -7,15 +7,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
+. "$root/bench/scripts/lib.sh"
 seconds="${1:-600}"
 rate="${2:-2000}"
 subscribers="${3:-200}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -f "$root/linkly-app/target/linkly.jar" ] && [ -f "$root/bench/target/bench.jar" ] ||
-  (cd "$root" && ./mvnw -B -q -DskipTests -pl linkly-app,bench -am package)
-
-. "$root/bench/scripts/lib.sh"
-
+require_wrk
+build_jars linkly-app bench
 
 connections=20
 delay_ms=$(( connections * 1000 / rate )) # each connection waits this long before its next request
