@@ -1,5 +1,6 @@
 package io.linkly.iii.engine;
 
+import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.core.Engine;
@@ -15,7 +16,10 @@ import io.linkly.iii.engine.workers.BuiltinWorkers;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,10 +37,15 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
 
   private static final Logger log = LoggerFactory.getLogger(IiiEngine.class);
 
+  /** How often channels whose ends never both attached are looked for (upstream: every 60 s). */
+  private static final Duration CHANNEL_SWEEP = Duration.ofSeconds(60);
+
   private final Engine engine;
   private final Transport transport;
   private final ExecutorService blocking;
+  private final DataChannels channels = new DataChannels();
   private final List<BuiltinWorker> started = new ArrayList<>();
+  private ScheduledFuture<?> channelSweep;
 
   private IiiEngine(Engine engine, Transport transport, ExecutorService blocking) {
     this.engine = engine;
@@ -70,7 +79,9 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
     ExecutorService blocking =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
     IiiEngine running = new IiiEngine(engine, transport, blocking);
-    EngineContext context = new EngineContext(engine, transport, blocking, clock);
+    EngineContext context = new EngineContext(engine, transport, blocking, clock, running.channels);
+    running.channelSweep =
+        transport.group().scheduleAtFixedRate(running.channels::sweep, CHANNEL_SWEEP.toSeconds(), CHANNEL_SWEEP.toSeconds(), TimeUnit.SECONDS);
     for (BuiltinWorker worker : workers) {
       try {
         worker.start(context);
@@ -120,6 +131,10 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
     return started.stream().filter(type::isInstance).map(type::cast).findFirst();
   }
 
+  public DataChannels channels() {
+    return channels;
+  }
+
   public long droppedFrames() {
     return engine.droppedFrames();
   }
@@ -140,6 +155,10 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
       }
     }
     started.clear();
+    if (channelSweep != null) {
+      channelSweep.cancel(false);
+    }
+    channels.close();
     for (var worker : engine.workers()) {
       if (!worker.isBuiltin()) {
         worker.connection().close("engine shutting down");

@@ -1,5 +1,8 @@
 package io.linkly.iii.engine.net;
 
+import io.linkly.iii.engine.channels.ChannelRef;
+import io.linkly.iii.engine.channels.DataChannel;
+import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.protocol.MessageCodec;
@@ -14,14 +17,20 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.BindException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code iii-worker-manager} listener (PROTOCOL.md §1.1): routes {@code /} to the worker
- * protocol, {@code /otel} to the telemetry sink, and answers anything else with 404. A client that
+ * protocol, {@code /otel} to the telemetry sink, {@code /ws/channels/<id>} to an end of a data
+ * channel, and answers anything else with 404. A client that
  * does not complete its upgrade request within the handshake deadline is disconnected.
  */
 public final class WorkerListener implements AutoCloseable {
+
+  private static final String CHANNELS = "/ws/channels/";
 
   private final Listener listener;
 
@@ -30,7 +39,13 @@ public final class WorkerListener implements AutoCloseable {
   }
 
   public static WorkerListener start(
-      Transport transport, Engine engine, String host, int port, long handshakeTimeoutMs, SocketLimits limits)
+      Transport transport,
+      Engine engine,
+      DataChannels channels,
+      String host,
+      int port,
+      long handshakeTimeoutMs,
+      SocketLimits limits)
       throws BindException {
     MessageCodec codec = new MessageCodec();
     Listener listener =
@@ -48,7 +63,7 @@ public final class WorkerListener implements AutoCloseable {
                   .addLast("flush", new FlushConsolidationHandler(256, true))
                   .addLast("http", new HttpServerCodec())
                   .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
-                  .addLast("router", new PathRouter(engine, codec, handshakeTimeoutMs, limits));
+                  .addLast("router", new PathRouter(engine, channels, codec, handshakeTimeoutMs, limits));
             });
     return new WorkerListener(listener);
   }
@@ -72,13 +87,15 @@ public final class WorkerListener implements AutoCloseable {
 
   private static final class PathRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Engine engine;
+    private final DataChannels channels;
     private final MessageCodec codec;
     private final long handshakeTimeoutMs;
     private final SocketLimits limits;
     private ScheduledFuture<?> deadline;
 
-    PathRouter(Engine engine, MessageCodec codec, long handshakeTimeoutMs, SocketLimits limits) {
+    PathRouter(Engine engine, DataChannels channels, MessageCodec codec, long handshakeTimeoutMs, SocketLimits limits) {
       this.engine = engine;
+      this.channels = channels;
       this.codec = codec;
       this.handshakeTimeoutMs = handshakeTimeoutMs;
       this.limits = limits;
@@ -92,7 +109,15 @@ public final class WorkerListener implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-      String path = new QueryStringDecoder(request.uri()).path();
+      QueryStringDecoder target = new QueryStringDecoder(request.uri());
+      String path = target.path();
+      if (path.startsWith(CHANNELS)) {
+        if (channelEnd(ctx, request, path.substring(CHANNELS.length()), target.parameters())) {
+          deadline.cancel(false);
+          ctx.pipeline().remove(this);
+        }
+        return;
+      }
       if (!WebSockets.isUpgrade(request)) {
         WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
         return;
@@ -115,6 +140,31 @@ public final class WorkerListener implements AutoCloseable {
         deadline.cancel(false);
         ctx.pipeline().remove(this);
       }
+    }
+
+    /**
+     * {@code /ws/channels/<id>?key=<access key>&dir=read|write} (PROTOCOL.md §7.2): 400 for a
+     * missing or invalid key or dir, 404 for an unknown channel or a wrong key, both before the
+     * upgrade.
+     */
+    private boolean channelEnd(ChannelHandlerContext ctx, FullHttpRequest request, String id, Map<String, List<String>> query) {
+      String key = first(query, "key");
+      ChannelRef.Direction direction = ChannelRef.Direction.fromWire(first(query, "dir"));
+      if (key == null || direction == null) {
+        WebSockets.respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "Failed to deserialize query string: key and dir=read|write are required\n");
+        return false;
+      }
+      Optional<DataChannel> channel = channels.find(id, key);
+      if (channel.isEmpty() || !WebSockets.isUpgrade(request)) {
+        WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+        return false;
+      }
+      return WebSockets.upgrade(ctx, request, "channel", new ChannelSocket(channel.get(), direction));
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+      List<String> values = query.get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.linkly.iii.engine.workers;
 
+import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.net.Transport;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 
 /**
- * What a built-in worker gets to work with: the engine core, the shared event loops, and an
- * executor of virtual threads for anything that can block.
+ * What a built-in worker gets to work with: the engine core, the shared event loops, an executor
+ * of virtual threads for anything that can block, and the engine's data channels.
  */
-public record EngineContext(Engine engine, Transport transport, ExecutorService blocking, Clock clock) {}
+public record EngineContext(Engine engine, Transport transport, ExecutorService blocking, Clock clock, DataChannels channels) {}

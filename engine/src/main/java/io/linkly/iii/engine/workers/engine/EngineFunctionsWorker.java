@@ -3,6 +3,9 @@ package io.linkly.iii.engine.workers.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.channels.ChannelRef;
+import io.linkly.iii.engine.channels.DataChannel;
+import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
@@ -41,6 +44,7 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
   private static final int SUMMARY_CHARS = 80;
 
   private Engine engine;
+  private DataChannels channels;
   private WorkersAvailable workersAvailable;
 
   public static EngineFunctionsWorker fromConfig(WorkerEntry entry) throws ConfigException {
@@ -56,6 +60,7 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
   @Override
   public void start(EngineContext context) {
     this.engine = context.engine();
+    this.channels = context.channels();
     Worker self = engine.registerBuiltinWorker(NAME);
     register(self, "engine::functions::list", "List registered functions", this::listFunctions);
     register(self, "engine::functions::info", "Describe one or more functions", this::functionInfo);
@@ -68,6 +73,7 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
     register(self, "engine::workers::register", "Report a worker's metadata", this::registerWorker);
     register(self, "engine::register_trigger", "Create an ownerless trigger binding", this::registerTrigger);
     register(self, "engine::unregister_trigger", "Remove a trigger binding", this::unregisterTrigger);
+    register(self, "engine::channels::create", "Create a data channel: a writer ref and a reader ref", this::createChannel);
     workersAvailable = new WorkersAvailable(engine);
     engine.registerTriggerType(
         self, WorkersAvailable.TYPE, "Fires when a worker connects, disconnects or updates its metadata", workersAvailable);
@@ -79,6 +85,25 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
   }
 
   // ------------------------------------------------------------------ functions
+
+  /**
+   * {@code {buffer_size?}} (frames; default 64, at most 1024, clamped as upstream does) → {@code
+   * {writer, reader}} refs of one new channel (PROTOCOL.md §7.1).
+   */
+  private JsonNode createChannel(Call call) {
+    long size = DataChannels.DEFAULT_CAPACITY;
+    if (call.data() != null && !call.data().isNull()) {
+      Long asked = Input.of(call).optionalLong("buffer_size");
+      if (asked != null) {
+        size = asked;
+      }
+    }
+    DataChannel channel = channels.create((int) Math.max(1, Math.min(DataChannels.MAX_CAPACITY, size)));
+    ObjectNode out = Json.object();
+    out.set("writer", channel.ref(ChannelRef.Direction.WRITE).toJson());
+    out.set("reader", channel.ref(ChannelRef.Direction.READ).toJson());
+    return out;
+  }
 
   private JsonNode listFunctions(Call call) {
     Input in = Input.of(call);

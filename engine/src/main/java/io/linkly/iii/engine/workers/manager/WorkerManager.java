@@ -97,7 +97,7 @@ public final class WorkerManager implements BuiltinWorker {
     try {
       listener =
           WorkerListener.start(
-              context.transport(), context.engine(), host, configuredPort, handshakeTimeoutMs, socketLimits);
+              context.transport(), context.engine(), context.channels(), host, configuredPort, handshakeTimeoutMs, socketLimits);
     } catch (BindException e) {
       throw StartupException.cannotListen(name(), host, configuredPort, portKey, e);
     }
