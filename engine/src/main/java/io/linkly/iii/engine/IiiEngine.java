@@ -112,6 +112,7 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
   }
 
   /** The URL SDK workers connect to, e.g. {@code ws://127.0.0.1:49134}. */
+  @Override
   public String workerUrl() {
     WorkerManager manager = workerManager().orElseThrow();
     return "ws://" + manager.host() + ":" + manager.port();

@@ -13,4 +13,10 @@ public interface LocalEngine {
    * worker's messages to the engine, and its {@link MessageSink#closed} disconnects the worker.
    */
   MessageSink attach(MessageSink toWorker);
+
+  /**
+   * The engine's worker socket URL, such as {@code ws://127.0.0.1:49134}: data channels are
+   * WebSockets of their own ({@code /ws/channels/...}) for in-process workers too.
+   */
+  String workerUrl();
 }

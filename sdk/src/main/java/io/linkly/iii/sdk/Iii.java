@@ -73,6 +73,19 @@ public interface Iii extends AutoCloseable {
    */
   CompletableFuture<JsonNode> triggerAsync(TriggerRequest request);
 
+  /**
+   * Creates a data channel on the engine ({@code engine::channels::create}) holding up to {@code
+   * bufferSize} frames between its ends (the engine clamps it to 1..1024).
+   *
+   * @throws IiiException the engine could not create it
+   */
+  Channel createChannel(int bufferSize);
+
+  /** {@link #createChannel(int)} with the engine's default buffer (64 frames). */
+  default Channel createChannel() {
+    return createChannel(64);
+  }
+
   /** A logger whose lines carry this worker's name. */
   Logger logger();
 

@@ -12,8 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * and a writer that closed early still has its frames delivered, then end of stream.
  *
  * <p>The ends run on different event loops, so the state is guarded by one lock; the ends' methods
- * never block, and a call that comes back in while frames are being handed over (a reader whose
- * writability flips inside {@code take}) is absorbed by the {@code draining} flag.
+ * never block. Frames are handed to the reader only on the reader's own event loop (a frame the
+ * writer's loop brings is handed over by a task there), so they reach its socket in order and its
+ * writability is exact; a call that comes back in while frames are being handed over (a reader
+ * whose writability flips inside {@code take}) is absorbed by the {@code draining} flag.
  */
 public final class DataChannel {
 
@@ -35,6 +37,7 @@ public final class DataChannel {
   /** Terminal: the reader saw end of stream, went away, or the channel was given up. */
   private boolean done;
   private boolean draining;
+  private boolean drainScheduled;
 
   DataChannel(String id, String accessKey, int capacity, long maxBytes, long createdNanos, Runnable onDone) {
     this.id = id;
@@ -213,7 +216,29 @@ public final class DataChannel {
     return buffer.size() >= capacity || bufferedBytes >= maxBytes;
   }
 
+  /** Hands waiting frames over now when on the reader's loop, else by a task there. */
   private void drain() {
+    if (reader != null && !reader.executor().inEventLoop()) {
+      if (!drainScheduled && !done) {
+        drainScheduled = true;
+        reader.executor().execute(this::drainOnReaderLoop);
+      }
+      return;
+    }
+    drainHere();
+  }
+
+  private void drainOnReaderLoop() {
+    lock.lock();
+    try {
+      drainScheduled = false;
+      drain();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void drainHere() {
     if (draining || done) {
       return;
     }

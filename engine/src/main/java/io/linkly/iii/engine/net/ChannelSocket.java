@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 
 /**
  * One end of a data channel attached over {@code /ws/channels/<id>?key=&dir=} (PROTOCOL.md §7.2).
@@ -104,6 +105,11 @@ final class ChannelSocket extends ChannelInboundHandlerAdapter implements Reader
   }
 
   // ------------------------------------------------------------------ as the reading end
+
+  @Override
+  public EventExecutor executor() {
+    return ctx.executor();
+  }
 
   @Override
   public boolean canTake() {

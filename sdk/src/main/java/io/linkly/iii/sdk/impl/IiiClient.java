@@ -2,6 +2,7 @@ package io.linkly.iii.sdk.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.ErrorCodes;
 import io.linkly.iii.protocol.InvocationResult;
@@ -21,6 +22,7 @@ import io.linkly.iii.protocol.UnregisterTrigger;
 import io.linkly.iii.protocol.UnregisterTriggerType;
 import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.protocol.WorkerRegistered;
+import io.linkly.iii.sdk.Channel;
 import io.linkly.iii.sdk.FunctionDefinition;
 import io.linkly.iii.sdk.FunctionHandler;
 import io.linkly.iii.sdk.FunctionRef;
@@ -90,6 +92,7 @@ public final class IiiClient implements Iii, LinkListener {
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final Logger defaultLogger;
+  private final ChannelRefs channelRefs;
 
   private final Map<String, LocalTriggerType> triggerTypes = new ConcurrentHashMap<>();
   private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
@@ -99,8 +102,9 @@ public final class IiiClient implements Iii, LinkListener {
   private volatile String workerId;
   private volatile String reattachToken;
 
-  private IiiClient(WorkerOptions options, Function<LinkListener, Link> links, boolean inProcess) {
+  private IiiClient(WorkerOptions options, Function<LinkListener, Link> links, boolean inProcess, String engineUrl) {
     this.options = options;
+    this.channelRefs = new ChannelRefs(engineUrl);
     this.inProcess = inProcess;
     this.workerName = WorkerInfo.resolveName(options.workerName());
     if (options.handlerExecutor() != null) {
@@ -134,7 +138,7 @@ public final class IiiClient implements Iii, LinkListener {
     }
     URI uri = URI.create(url);
     WorkerOptions resolved = options == null ? WorkerOptions.defaults() : options;
-    return started(new IiiClient(resolved, l -> new SocketLink(uri, resolved, heartbeat, l), false));
+    return started(new IiiClient(resolved, l -> new SocketLink(uri, resolved, heartbeat, l), false, url));
   }
 
   /** Creates a worker attached to an engine in this JVM; it is registered when this returns. */
@@ -143,7 +147,7 @@ public final class IiiClient implements Iii, LinkListener {
       throw new IllegalArgumentException("an engine is required");
     }
     WorkerOptions resolved = options == null ? WorkerOptions.defaults() : options;
-    return started(new IiiClient(resolved, l -> new LocalLink(engine, l), true));
+    return started(new IiiClient(resolved, l -> new LocalLink(engine, l), true, engine.workerUrl()));
   }
 
   private static IiiClient started(IiiClient client) {
@@ -499,6 +503,17 @@ public final class IiiClient implements Iii, LinkListener {
   // ------------------------------------------------------------------ logging
 
   @Override
+  public Channel createChannel(int bufferSize) {
+    JsonNode made = trigger(TriggerRequest.of("engine::channels::create", Map.of("buffer_size", bufferSize)));
+    if (made == null || !made.path("writer").isObject() || !made.path("reader").isObject()) {
+      throw new IiiException(ErrorCodes.INVOCATION_FAILED, "engine::channels::create returned no channel refs");
+    }
+    ObjectNode writerRef = (ObjectNode) made.get("writer");
+    ObjectNode readerRef = (ObjectNode) made.get("reader");
+    return new Channel(channelRefs.writer(writerRef), channelRefs.reader(readerRef), writerRef, readerRef);
+  }
+
+  @Override
   public Logger logger() {
     return defaultLogger;
   }
@@ -603,7 +618,7 @@ public final class IiiClient implements Iii, LinkListener {
             this);
     InvocationResult reply;
     try {
-      Object value = fn.handler().handle(m.data(), context);
+      Object value = fn.handler().handle(channelRefs.materialize(m.data()), context);
       JsonNode result;
       try {
         result = value == null ? null : Json.toTree(value);

@@ -1,0 +1,105 @@
+package io.linkly.iii.sdk.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import io.linkly.iii.sdk.ChannelReader;
+import io.linkly.iii.sdk.ChannelWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Channel refs inside payloads (PROTOCOL.md §7.1): any object with exactly the string fields
+ * {@code channel_id}, {@code access_key} and {@code direction} ({@code read}/{@code write}) is an
+ * end of a channel. A handler gets them as live {@link ChannelReader}/{@link ChannelWriter}
+ * objects (held in {@link POJONode}s, which Jackson hands to typed inputs as they are).
+ */
+public final class ChannelRefs {
+
+  /** Payloads nest; refs deeper than this are left as JSON rather than walking without end. */
+  private static final int MAX_DEPTH = 32;
+
+  private final String base;
+
+  /** {@code engineUrl} is the worker socket URL, such as {@code ws://127.0.0.1:49134/}. */
+  public ChannelRefs(String engineUrl) {
+    this.base = engineUrl.endsWith("/") ? engineUrl.substring(0, engineUrl.length() - 1) : engineUrl;
+  }
+
+  /** {@code data} with every ref replaced by its live end; {@code data} itself when it holds none. */
+  public JsonNode materialize(JsonNode data) {
+    if (data == null || !containsRef(data, 0)) {
+      return data;
+    }
+    JsonNode copy = data.deepCopy();
+    return replace(copy, 0);
+  }
+
+  public ChannelReader reader(ObjectNode ref) {
+    return new ChannelReader(uri(ref, "read"), ref);
+  }
+
+  public ChannelWriter writer(ObjectNode ref) {
+    return new ChannelWriter(uri(ref, "write"), ref);
+  }
+
+  private URI uri(ObjectNode ref, String direction) {
+    return URI.create(
+        base + "/ws/channels/" + URLEncoder.encode(ref.get("channel_id").textValue(), StandardCharsets.UTF_8)
+            + "?key=" + URLEncoder.encode(ref.get("access_key").textValue(), StandardCharsets.UTF_8)
+            + "&dir=" + direction);
+  }
+
+  static boolean isRef(JsonNode node) {
+    if (!node.isObject() || node.size() != 3) {
+      return false;
+    }
+    JsonNode id = node.get("channel_id");
+    JsonNode key = node.get("access_key");
+    JsonNode direction = node.get("direction");
+    return id != null && id.isTextual()
+        && key != null && key.isTextual()
+        && direction != null && ("read".equals(direction.textValue()) || "write".equals(direction.textValue()));
+  }
+
+  private static boolean containsRef(JsonNode node, int depth) {
+    if (depth > MAX_DEPTH || !node.isContainerNode()) {
+      return false;
+    }
+    if (isRef(node)) {
+      return true;
+    }
+    for (JsonNode child : node) {
+      if (containsRef(child, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private JsonNode replace(JsonNode node, int depth) {
+    if (depth > MAX_DEPTH || !node.isContainerNode()) {
+      return node;
+    }
+    if (isRef(node)) {
+      ObjectNode ref = (ObjectNode) node;
+      return new POJONode("read".equals(ref.get("direction").textValue()) ? reader(ref) : writer(ref));
+    }
+    if (node instanceof ObjectNode object) {
+      List<String> names = new ArrayList<>();
+      object.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        object.set(name, replace(object.get(name), depth + 1));
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        array.set(i, replace(array.get(i), depth + 1));
+      }
+    }
+    return node;
+  }
+}
