@@ -33,6 +33,146 @@ function describeRequest(request) {
 }
 
 const scenarios = {
+  // Upstream's own channel tests (iii v0.22.1, tests/data-channels.test.ts and the "Channel readAll"
+  // cases of tests/service-triggers.test.ts), re-stated with the published iii-sdk: one worker
+  // registers the producer and the consumer functions and calls the producer. Each case emits
+  // {name, value} or {name, error}; the Java test checks the values upstream's tests expect.
+  async 'upstream-channels'() {
+    const { createChannel } = await import('iii-sdk/helpers')
+    const iii = connect()
+    const prefix = `interop.channels.${process.pid}`
+    const concat = (chunks) => Buffer.concat(chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.from(c))))
+    const endWith = (writer, last) =>
+      new Promise((resolve, reject) => writer.stream.end(last, (err) => (err ? reject(err) : resolve())))
+
+    // 1. records streamed to a processor that computes statistics
+    iii.registerFunction(`${prefix}.processor`, async ({ label, reader }) => {
+      const chunks = []
+      for await (const chunk of reader.stream) chunks.push(chunk)
+      const values = JSON.parse(concat(chunks).toString('utf-8')).map((r) => r.value)
+      const sum = values.reduce((a, b) => a + b, 0)
+      return { label, count: values.length, sum, average: sum / values.length, min: Math.min(...values), max: Math.max(...values) }
+    })
+    iii.registerFunction(`${prefix}.sender`, async ({ records }) => {
+      const channel = await createChannel(iii)
+      const written = endWith(channel.writer, Buffer.from(JSON.stringify(records)))
+      const result = await iii.trigger({ function_id: `${prefix}.processor`, payload: { label: 'metrics-batch', reader: channel.readerRef } })
+      await written
+      return result
+    })
+
+    // 2. a worker that reads a stream, reports progress as messages and answers with bytes
+    iii.registerFunction(`${prefix}.worker`, async ({ reader, writer }) => {
+      const chunks = []
+      for await (const chunk of reader.stream) {
+        chunks.push(chunk)
+        writer.sendMessage(JSON.stringify({ type: 'progress', chunks_received: chunks.length }))
+      }
+      const text = concat(chunks).toString('utf-8')
+      const words = text.split(/\s+/).filter(Boolean)
+      writer.sendMessage(JSON.stringify({ type: 'complete', word_count: words.length, byte_count: concat(chunks).length }))
+      writer.stream.end(Buffer.from(JSON.stringify({ words: words.slice(0, 5), total: words.length })))
+      return { status: 'done' }
+    })
+    iii.registerFunction(`${prefix}.coordinator`, async ({ text, chunkSize }) => {
+      const input = await createChannel(iii)
+      const output = await createChannel(iii)
+      const messages = []
+      output.reader.onMessage((m) => messages.push(JSON.parse(m)))
+      const bytes = Buffer.from(text)
+      const written = new Promise((resolve, reject) => {
+        let offset = 0
+        const next = () => {
+          while (offset < bytes.length) {
+            const chunk = bytes.subarray(offset, Math.min(offset + chunkSize, bytes.length))
+            offset += chunk.length
+            if (!input.writer.stream.write(chunk)) {
+              input.writer.stream.once('drain', next)
+              return
+            }
+          }
+          input.writer.stream.end((err) => (err ? reject(err) : resolve()))
+        }
+        next()
+      })
+      const call = iii.trigger({ function_id: `${prefix}.worker`, payload: { reader: input.readerRef, writer: output.writerRef } })
+      const chunks = []
+      for await (const chunk of output.reader.stream) chunks.push(chunk)
+      await written
+      return { messages, binary: JSON.parse(concat(chunks).toString('utf-8')), worker: await call }
+    })
+
+    // 3 and 4. readAll, in one piece and in 8-byte chunks
+    iii.registerFunction(`${prefix}.readall`, async ({ reader }) => {
+      const data = await reader.readAll()
+      return { content: data.toString('utf-8'), size: data.length }
+    })
+    iii.registerFunction(`${prefix}.readall.sender`, async ({ text, chunkSize }) => {
+      const channel = await createChannel(iii)
+      const bytes = Buffer.from(text)
+      const written = new Promise((resolve, reject) => {
+        let offset = 0
+        const next = () => {
+          while (offset < bytes.length) {
+            const chunk = bytes.subarray(offset, Math.min(offset + chunkSize, bytes.length))
+            offset += chunk.length
+            if (offset >= bytes.length) {
+              channel.writer.stream.end(chunk, (err) => (err ? reject(err) : resolve()))
+              return
+            }
+            if (!channel.writer.stream.write(chunk)) {
+              channel.writer.stream.once('drain', next)
+              return
+            }
+          }
+        }
+        next()
+      })
+      const result = await iii.trigger({ function_id: `${prefix}.readall`, payload: { reader: channel.readerRef } })
+      await written
+      return result
+    })
+
+    // 5 and 6. across SDKs: Node streams to a Java function, and reads what a Java function streams
+    iii.registerFunction(`${prefix}.to-java`, async ({ size }) => {
+      const channel = await createChannel(iii)
+      const bytes = Buffer.alloc(size)
+      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff
+      const written = endWith(channel.writer, bytes)
+      const result = await iii.trigger({ function_id: env('JAVA_DIGEST'), payload: { reader: channel.readerRef } })
+      await written
+      return result
+    })
+    iii.registerFunction(`${prefix}.from-java`, async ({ text }) => {
+      const channel = await createChannel(iii)
+      const messages = []
+      channel.reader.onMessage((m) => messages.push(m))
+      const call = iii.trigger({ function_id: env('JAVA_SHOUT'), payload: { text, writer: channel.writerRef } })
+      const data = await channel.reader.readAll()
+      return { body: data.toString('utf-8'), messages, java: await call }
+    })
+
+    await sleep(300)
+    const cases = [
+      ['stats', `${prefix}.sender`, { records: [
+        { name: 'cpu_usage', value: 72 }, { name: 'memory_mb', value: 2048 }, { name: 'disk_iops', value: 340 },
+        { name: 'network_mbps', value: 95 }, { name: 'latency_ms', value: 12 }] }],
+      ['coordinator', `${prefix}.coordinator`, { text: 'The quick brown fox jumps over the lazy dog and then runs around the park', chunkSize: 10 }],
+      ['readall', `${prefix}.readall.sender`, { text: 'Hello from readAll test!', chunkSize: 1 << 20 }],
+      ['readall-chunked', `${prefix}.readall.sender`, { text: JSON.stringify([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), chunkSize: 8 }],
+      ['to-java', `${prefix}.to-java`, { size: 1_500_000 }],
+      ['from-java', `${prefix}.from-java`, { text: 'shout this' }],
+    ]
+    for (const [name, functionId, payload] of cases) {
+      try {
+        emit('case', { name, value: await iii.trigger({ function_id: functionId, payload, timeoutMs: 60000 }) })
+      } catch (error) {
+        emit('case', { name, error: describeError(error) })
+      }
+    }
+    await finish(iii)
+  },
+
   // Serves functions for other workers until stdin closes.
   async serve() {
     const iii = connect()
