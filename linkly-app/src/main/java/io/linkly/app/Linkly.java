@@ -4,6 +4,7 @@ import io.linkly.app.analytics.AnalyticsWorker;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
+import io.linkly.app.upload.ImportCommand;
 import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
@@ -108,9 +109,14 @@ public final class Linkly implements AutoCloseable {
       ClickWatch.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
     }
+    if (args.length > 0 && args[0].equals("import")) {
+      System.exit(ImportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+      return;
+    }
     if (args.length > 0) {
-      System.err.println("usage: linkly          start the engine and every Linkly worker\n"
-          + "       linkly watch    follow clicks live (ws://127.0.0.1:3112/)");
+      System.err.println("usage: linkly                  start the engine and every Linkly worker\n"
+          + "       linkly watch            follow clicks live (ws://127.0.0.1:3112/)\n"
+          + "       linkly import FILE.csv  bulk-import code,url rows into a running Linkly");
       System.exit(2);
     }
     Linkly linkly;
