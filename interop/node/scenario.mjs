@@ -33,6 +33,141 @@ function describeRequest(request) {
 }
 
 const scenarios = {
+  // Upstream's HTTP-over-channels tests (iii v0.22.1, tests/api-triggers.test.ts: raw JSON through
+  // request_body, a file downloaded through a streamed response, a file uploaded through a
+  // streamed request, server-sent events, urlencoded and multipart forms), re-stated with the
+  // published iii-sdk and @iii-dev/helpers/http. A generated binary stands in for handbook.pdf.
+  // Each case emits {name, value} or {name, error}; the Java test checks what upstream expects.
+  async 'upstream-http-channels'() {
+    const { http } = await import('@iii-dev/helpers/http')
+    const { Readable } = await import('node:stream')
+    const { pipeline } = await import('node:stream/promises')
+    const iii = connect()
+    const base = env('III_HTTP_URL')
+    const prefix = `interop/http-channels/${process.pid}`
+    const file = Buffer.alloc(1_300_000)
+    for (let i = 0; i < file.length; i++) file[i] = (i * 131 + (i >> 7)) & 0xff
+    const readAll = async (stream) => {
+      const chunks = []
+      for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+      return Buffer.concat(chunks)
+    }
+    const route = (name, method, handler) => {
+      const fn = iii.registerFunction(`interop::http-channels::${name}`, http(handler))
+      iii.registerTrigger({ type: 'http', function_id: fn.id, config: { api_path: `${prefix}/${name}`, http_method: method } })
+    }
+    let uploaded = null
+
+    route('json-raw', 'POST', async (req, res) => {
+      const raw = await req.request_body.readAll()
+      res.status(200)
+      res.headers({ 'content-type': 'application/json' })
+      res.stream.end(Buffer.from(JSON.stringify({ parsed_body: req.body, raw_body: raw.toString('utf-8') })))
+    })
+    route('download', 'GET', async (_req, res) => {
+      res.status(200)
+      res.headers({ 'content-type': 'application/pdf' })
+      await pipeline(Readable.from([file.subarray(0, 500_000), file.subarray(500_000)]), res.stream)
+    })
+    route('upload', 'POST', async (req, res) => {
+      res.status(200)
+      res.headers({ 'content-type': 'application/json' })
+      uploaded = await readAll(req.request_body.stream)
+      res.stream.end(Buffer.from(JSON.stringify({ received_size: uploaded.length })))
+    })
+    const events = [
+      { id: '1', type: 'message', data: 'Hello, world!' },
+      { id: '2', type: 'update', data: JSON.stringify({ count: 42 }) },
+      { id: '3', type: 'message', data: 'line one\nline two' },
+      { id: '4', type: 'done', data: 'goodbye' },
+    ]
+    route('sse', 'GET', async (_req, res) => {
+      res.status(200)
+      res.headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+      for (const event of events) {
+        let frame = `id: ${event.id}\nevent: ${event.type}\n`
+        for (const line of event.data.split('\n')) frame += `data: ${line}\n`
+        res.stream.write(Buffer.from(frame + '\n'))
+        await sleep(50)
+      }
+      res.stream.end()
+    })
+    route('urlencoded', 'POST', async (req, res) => {
+      const params = new URLSearchParams((await readAll(req.request_body.stream)).toString('utf-8'))
+      res.status(200)
+      res.headers({ 'content-type': 'application/json' })
+      res.stream.end(Buffer.from(JSON.stringify({ name: params.get('name'), email: params.get('email'), age: params.get('age') })))
+    })
+    route('multipart', 'POST', async (req, res) => {
+      const raw = await readAll(req.request_body.stream)
+      const boundary = (req.headers?.['content-type'] ?? '').match(/boundary=([^\s;]+)/)?.[1] ?? ''
+      const text = raw.toString()
+      res.status(200)
+      res.headers({ 'content-type': 'application/json' })
+      res.stream.end(Buffer.from(JSON.stringify({
+        has_boundary: boundary.length > 0,
+        has_title: text.includes('Test Document'),
+        has_description: text.includes('A test upload'),
+        has_filename: text.includes('filename="handbook.pdf"'),
+        body_size: raw.length,
+      })))
+    })
+    await sleep(500)
+
+    const form = new FormData()
+    form.append('title', 'Test Document')
+    form.append('description', 'A test upload')
+    form.append('file', new Blob([file]), 'handbook.pdf')
+    const cases = {
+      'json-raw': async () => {
+        const r = await fetch(`${base}/${prefix}/json-raw`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"z":2, "a":1}' })
+        return { status: r.status, body: await r.json() }
+      },
+      download: async () => {
+        const r = await fetch(`${base}/${prefix}/download`)
+        const body = Buffer.from(await r.arrayBuffer())
+        return { status: r.status, content_type: r.headers.get('content-type'), size: body.length, identical: body.equals(file) }
+      },
+      upload: async () => {
+        const r = await fetch(`${base}/${prefix}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file })
+        return { status: r.status, body: await r.json(), identical: uploaded !== null && uploaded.equals(file) }
+      },
+      sse: async () => {
+        const r = await fetch(`${base}/${prefix}/sse`)
+        const received = []
+        for (const block of (await r.text()).split('\n\n').filter(Boolean)) {
+          const ev = {}
+          const data = []
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) ev.id = line.slice(4)
+            else if (line.startsWith('event: ')) ev.type = line.slice(7)
+            else if (line.startsWith('data: ')) data.push(line.slice(6))
+          }
+          ev.data = data.join('\n')
+          received.push(ev)
+        }
+        return { status: r.status, content_type: r.headers.get('content-type'), events: received, expected: events }
+      },
+      urlencoded: async () => {
+        const body = new URLSearchParams({ name: 'John Doe', email: 'john@example.com', age: '30' }).toString()
+        const r = await fetch(`${base}/${prefix}/urlencoded`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+        return { status: r.status, body: await r.json() }
+      },
+      multipart: async () => {
+        const r = await fetch(`${base}/${prefix}/multipart`, { method: 'POST', body: form })
+        return { status: r.status, body: await r.json(), file_size: file.length }
+      },
+    }
+    for (const [name, run] of Object.entries(cases)) {
+      try {
+        emit('case', { name, value: await run() })
+      } catch (error) {
+        emit('case', { name, error: describeError(error) })
+      }
+    }
+    await finish(iii)
+  },
+
   // Upstream's own channel tests (iii v0.22.1, tests/data-channels.test.ts and the "Channel readAll"
   // cases of tests/service-triggers.test.ts), re-stated with the published iii-sdk: one worker
   // registers the producer and the consumer functions and calls the producer. Each case emits
