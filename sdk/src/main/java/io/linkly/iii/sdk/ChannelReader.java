@@ -15,6 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read end of a data channel as an {@link InputStream} of its binary frames; its text frames
@@ -27,6 +29,8 @@ import java.util.function.Consumer;
  * <p>Serialised to JSON (a payload, a result) it is its ref, so it can be passed on as it is.
  */
 public final class ChannelReader extends InputStream {
+
+  private static final Logger log = LoggerFactory.getLogger(ChannelReader.class);
 
   /** Frames received but not read yet, past which the socket is not read. */
   private static final int MAX_WAITING_FRAMES = 16;
@@ -186,7 +190,12 @@ public final class ChannelReader extends InputStream {
     @Override
     public boolean text(String message) {
       for (Consumer<String> handler : messageHandlers) {
-        handler.accept(message);
+        try {
+          handler.accept(message);
+        } catch (RuntimeException e) {
+          // a failing callback must not break the stream it listens beside
+          log.warn("a channel message handler failed: {}", e.toString());
+        }
       }
       return true;
     }
