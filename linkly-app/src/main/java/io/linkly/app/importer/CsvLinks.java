@@ -1,0 +1,154 @@
+package io.linkly.app.importer;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * The rows of a links CSV, read one at a time from a stream (RFC 4180 through Commons CSV: quoted
+ * fields with commas and line breaks, {@code ""} for a quote, CRLF or LF, blank lines skipped, a
+ * UTF-8 BOM dropped). The first record is the header: it must name a {@code url} column and may
+ * name a {@code code} column, in any order and case; other columns are ignored.
+ *
+ * <p>A row whose field count differs from the header's is malformed: a URL with an unquoted comma
+ * would otherwise be imported cut short. Text that is not CSV (a character after a closing quote,
+ * a quote never closed) or not UTF-8 ends the reading: the parser cannot find the next record.
+ */
+final class CsvLinks implements Closeable {
+
+  /** What one record holds. */
+  sealed interface Row permits Link, Malformed {
+    long line();
+  }
+
+  /** A row with the right shape; {@code code} is null when the row leaves it empty. */
+  record Link(long line, String code, String url) implements Row {}
+
+  record Malformed(long line, String reason) implements Row {}
+
+  /** Text the parser cannot read on: the import stops at {@code line}. */
+  static final class UnreadableException extends Exception {
+    private final long line;
+
+    UnreadableException(long line, String message) {
+      super(message, null, false, false);
+      this.line = line;
+    }
+
+    long line() {
+      return line;
+    }
+  }
+
+  private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
+
+  private final CSVParser parser;
+  private final LineTrackingReader text;
+  private final Iterator<CSVRecord> records;
+  private final int columns;
+  private final int codeColumn;
+  private final int urlColumn;
+  private boolean done;
+
+  private CsvLinks(CSVParser parser, LineTrackingReader text, Iterator<CSVRecord> records, List<String> header) {
+    this.parser = parser;
+    this.text = text;
+    this.records = records;
+    this.columns = header.size();
+    this.codeColumn = header.indexOf("code");
+    this.urlColumn = header.indexOf("url");
+  }
+
+  /** Reads the header; an {@link InvalidCsvException} when there is none or it has no url column. */
+  static CsvLinks open(InputStream in, long maxRecordChars) throws IOException {
+    InputStreamReader utf8 =
+        new InputStreamReader(
+            in,
+            StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT));
+    LineTrackingReader text = new LineTrackingReader(utf8, maxRecordChars);
+    CSVParser parser = CSVParser.parse(text, FORMAT);
+    try {
+      Iterator<CSVRecord> records = parser.iterator();
+      CSVRecord first;
+      try {
+        if (!records.hasNext()) {
+          throw new InvalidCsvException("the CSV is empty: a header row naming a url column is required");
+        }
+        first = records.next();
+      } catch (UncheckedIOException e) {
+        throw new InvalidCsvException("the header row cannot be read: " + describe(e.getCause()));
+      }
+      List<String> header = new ArrayList<>(first.size());
+      for (String name : first) {
+        String column = name.strip().toLowerCase(Locale.ROOT);
+        if ((column.equals("code") || column.equals("url")) && header.contains(column)) {
+          throw new InvalidCsvException("the header row names the " + column + " column twice");
+        }
+        header.add(column);
+      }
+      if (!header.contains("url")) {
+        throw new InvalidCsvException(
+            "the header row has no url column (it has: " + String.join(", ", first.toList()) + "); expected code,url");
+      }
+      return new CsvLinks(parser, text, records, header);
+    } catch (RuntimeException e) {
+      parser.close();
+      throw e;
+    }
+  }
+
+  /** The next row, or null at the end of the text and after an {@link UnreadableException}. */
+  Row next() throws UnreadableException {
+    if (done) {
+      return null;
+    }
+    CSVRecord record;
+    try {
+      if (!records.hasNext()) {
+        done = true;
+        return null;
+      }
+      record = records.next();
+    } catch (UncheckedIOException e) {
+      done = true;
+      throw new UnreadableException(parser.getCurrentLineNumber(), describe(e.getCause()));
+    }
+    long line = text.recordLine(record.getCharacterPosition());
+    if (record.size() != columns) {
+      return new Malformed(
+          line, "the row has " + fields(record.size()) + ", the header " + fields(columns) + " (quote a value that holds a comma)");
+    }
+    String code = codeColumn < 0 ? "" : record.get(codeColumn).strip();
+    return new Link(line, code.isEmpty() ? null : code, record.get(urlColumn));
+  }
+
+  private static String fields(int n) {
+    return n == 1 ? "1 field" : n + " fields";
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof CharacterCodingException) {
+      return "the text is not UTF-8";
+    }
+    return "invalid CSV: " + e.getMessage();
+  }
+
+  @Override
+  public void close() throws IOException {
+    parser.close();
+  }
+}
