@@ -178,22 +178,38 @@ public final class BulkImporter {
   }
 
   /**
-   * Reads and inserts the whole file, one batch in the database while the next is read. Outside a
-   * transaction each batch commits by itself and is announced once it is in. Stops when the
-   * database fails (reported; the batches before stay).
+   * Reads and inserts the whole file. The database works on one batch while the next is read and
+   * the one before is announced. Outside a transaction each batch commits by itself and is
+   * announced once it is in. Stops when the database fails (reported; the batches before stay).
    */
   private void insertAll(CsvLinks rows, ImportReport report, String transaction) {
     Batch sending = new Batch();
     Batch reading = new Batch();
-    boolean more = read(rows, report, sending);
-    while (more) {
-      String createdAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
-      CompletableFuture<Set<String>> inserted = store.insertNewLinks(asLinks(sending.rows()), createdAt, transaction);
-      more = read(rows, report, reading);
+    if (!read(rows, report, sending)) {
+      return;
+    }
+    String createdAt = now();
+    CompletableFuture<Set<String>> inserted = store.insertNewLinks(asLinks(sending.rows()), createdAt, transaction);
+    while (true) {
+      boolean more = read(rows, report, reading);
+      Settled settled;
       try {
-        settle(sending.rows(), await(inserted), createdAt, transaction, report);
+        settled = settle(sending.rows(), await(inserted), createdAt, transaction, report);
       } catch (IiiException e) {
         report.stopped(e.code(), e.getMessage(), sending.rows().get(0).line());
+        return;
+      }
+      more = more && !settled.failed();
+      if (more) {
+        createdAt = now();
+        inserted = store.insertNewLinks(asLinks(reading.rows()), createdAt, transaction);
+      }
+      if (transaction == null) { // in a transaction, only the commit may announce
+        for (Pending row : settled.imported()) {
+          announce(row.code(), row.url());
+        }
+      }
+      if (!more) {
         return;
       }
       Batch done = sending;
@@ -203,22 +219,20 @@ public final class BulkImporter {
   }
 
   /**
-   * Tells the imported rows from the duplicates; a generated code that turns out taken is drawn
-   * again, as link::create does.
+   * Tells the imported rows from the duplicates and returns the imported ones; a generated code
+   * that turns out taken is drawn again, as link::create does. A database failure while drawing
+   * again is reported and stops the import.
    */
-  private void settle(List<Pending> sent, Set<String> inserted, String createdAt, String transaction, ImportReport report) {
-    boolean announce = transaction == null; // in a transaction, only the commit may announce
+  private Settled settle(List<Pending> sent, Set<String> inserted, String createdAt, String transaction, ImportReport report) {
+    List<Pending> imported = new ArrayList<>(sent.size());
+    boolean failed = false;
     List<Pending> pending = sent;
     for (int attempt = 1; ; attempt++) {
       Set<String> placed = new HashSet<>(); // a code twice in the batch: the first row got it
       List<Pending> redraw = new ArrayList<>();
-      long imported = 0;
       for (Pending row : pending) {
         if (inserted.contains(row.code()) && placed.add(row.code())) {
-          imported++;
-          if (announce) {
-            announce(row.code(), row.url());
-          }
+          imported.add(row);
         } else if (!row.generated()) {
           report.skip(row.line(), SkippedRow.DUPLICATE_CODE, DUPLICATE_REASON);
         } else if (attempt < MAX_GENERATION_ATTEMPTS) {
@@ -227,13 +241,24 @@ public final class BulkImporter {
           report.skip(row.line(), SkippedRow.CODE_SPACE_EXHAUSTED, "could not find a free short code");
         }
       }
-      report.imported(imported);
       if (redraw.isEmpty()) {
-        return;
+        break;
       }
       pending = redraw;
-      inserted = await(store.insertNewLinks(asLinks(redraw), createdAt, transaction));
+      try {
+        inserted = await(store.insertNewLinks(asLinks(redraw), createdAt, transaction));
+      } catch (IiiException e) {
+        report.stopped(e.code(), e.getMessage(), redraw.get(0).line()); // what is in stays, and is announced
+        failed = true;
+        break;
+      }
     }
+    report.imported(imported.size());
+    return new Settled(imported, failed);
+  }
+
+  private String now() {
+    return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
   }
 
   private static Set<String> await(CompletableFuture<Set<String>> inserted) {
@@ -286,6 +311,9 @@ public final class BulkImporter {
     }
     return out;
   }
+
+  /** A batch's imported rows, and whether the database failed while drawing codes again. */
+  private record Settled(List<Pending> imported, boolean failed) {}
 
   /** A valid row waiting for its batch's insert. */
   private record Pending(long line, String code, String url, boolean generated) {}
