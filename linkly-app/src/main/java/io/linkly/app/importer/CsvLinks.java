@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,8 +21,9 @@ import org.apache.commons.csv.CSVRecord;
  * name a {@code code} column, in any order and case; other columns are ignored.
  *
  * <p>A row whose field count differs from the header's is malformed: a URL with an unquoted comma
- * would otherwise be imported cut short. Text that is not CSV (a character after a closing quote,
- * a quote never closed) or not UTF-8 ends the reading: the parser cannot find the next record.
+ * would otherwise be imported cut short; so is a row whose code or URL is not valid UTF-8. Text
+ * that is not CSV (a character after a closing quote, a quote never closed) ends the reading: the
+ * parser cannot find the next record.
  */
 final class CsvLinks implements Closeable {
 
@@ -52,6 +51,7 @@ final class CsvLinks implements Closeable {
     }
   }
 
+  private static final char NOT_UTF8 = '\uFFFD';
   private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
 
   private final CSVParser parser;
@@ -73,12 +73,9 @@ final class CsvLinks implements Closeable {
 
   /** Reads the header; an {@link InvalidCsvException} when there is none or it has no url column. */
   static CsvLinks open(InputStream in, long maxRecordChars) throws IOException {
-    InputStreamReader utf8 =
-        new InputStreamReader(
-            in,
-            StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT));
+    // Bytes that are not UTF-8 become U+FFFD, and their row is malformed: a decoding error cannot
+    // stop the import where it is, since the parser reads ahead of the row it returns.
+    InputStreamReader utf8 = new InputStreamReader(in, StandardCharsets.UTF_8);
     LineTrackingReader text = new LineTrackingReader(utf8, maxRecordChars);
     CSVParser parser = CSVParser.parse(text, FORMAT);
     try {
@@ -133,7 +130,11 @@ final class CsvLinks implements Closeable {
           line, "the row has " + fields(record.size()) + ", the header " + fields(columns) + " (quote a value that holds a comma)");
     }
     String code = codeColumn < 0 ? "" : record.get(codeColumn).strip();
-    return new Link(line, code.isEmpty() ? null : code, record.get(urlColumn));
+    String url = record.get(urlColumn);
+    if (code.indexOf(NOT_UTF8) >= 0 || url.indexOf(NOT_UTF8) >= 0) {
+      return new Malformed(line, "the row is not valid UTF-8");
+    }
+    return new Link(line, code.isEmpty() ? null : code, url);
   }
 
   private static String fields(int n) {
@@ -141,9 +142,6 @@ final class CsvLinks implements Closeable {
   }
 
   private static String describe(IOException e) {
-    if (e instanceof CharacterCodingException) {
-      return "the text is not UTF-8";
-    }
     return "invalid CSV: " + e.getMessage();
   }
 

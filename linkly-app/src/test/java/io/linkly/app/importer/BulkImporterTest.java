@@ -196,6 +196,36 @@ class BulkImporterTest {
   }
 
   @Test
+  void aFileOfGarbageIsCountedButOnlyItsFirstThousandRowsAreListed() {
+    StringBuilder text = new StringBuilder("code,url\n");
+    for (int i = 0; i < 1_500; i++) {
+      text.append("garbage-").append(i).append(",not a url\n");
+    }
+    text.append("garbage-ok,https://iii.dev/ok\n");
+    ImportReport report = importer.importCsv(csv(text.toString()), ImportMode.BEST_EFFORT);
+    assertThat(report.skippedCount()).isEqualTo(1_500);
+    assertThat(report.skipped()).hasSize(1_000);
+    assertThat(report.skipped().get(999)).isEqualTo(new SkippedRow(1_001, SkippedRow.INVALID_URL, "\"url\" must not contain spaces or control characters"));
+    assertThat(report.imported()).isEqualTo(1);
+    assertThat(resolve("garbage-ok")).isEqualTo("https://iii.dev/ok");
+  }
+
+  @Test
+  void aRowThatIsNotUtf8IsMalformed() {
+    byte[] head = "code,url\nu-1,https://iii.dev/1\nu-2,https://iii.dev/".getBytes(StandardCharsets.UTF_8);
+    byte[] tail = "\nu-3,https://iii.dev/3\n".getBytes(StandardCharsets.UTF_8);
+    byte[] text = new byte[head.length + 1 + tail.length];
+    System.arraycopy(head, 0, text, 0, head.length);
+    text[head.length] = (byte) 0xff;
+    System.arraycopy(tail, 0, text, head.length + 1, tail.length);
+    ImportReport report = importer.importCsv(new ByteArrayInputStream(text), ImportMode.BEST_EFFORT);
+    assertThat(report.skipped()).containsExactly(new SkippedRow(3, SkippedRow.MALFORMED_ROW, "the row is not valid UTF-8"));
+    assertThat(report.imported()).isEqualTo(2);
+    assertThat(resolve("u-2")).isNull();
+    assertThat(resolve("u-3")).isEqualTo("https://iii.dev/3");
+  }
+
+  @Test
   void aLongGeneratedStreamImportsCompletely() {
     // The analytics worker makes one synchronous SQLite write per link.created; 50,000 events at
     // import speed overrun its 10,000 calls in flight (worker_busy) and would keep counting after
