@@ -76,9 +76,12 @@ public final class BulkImporter {
   }
 
   /**
-   * Imports the CSV {@code csv} (read to its end, not closed). Throws {@link InvalidCsvException}
-   * when the file has no header or no url column (nothing is imported), and an {@link IiiException}
-   * when an all-or-nothing transaction cannot be opened; everything else is in the report.
+   * Imports the CSV {@code csv}, read up to its end or to where the import stopped, then closed.
+   * Throws {@link InvalidCsvException} when the file has no header or no url column (nothing is
+   * imported), an {@link IiiException} when an all-or-nothing transaction cannot be opened (such as
+   * {@code TOO_MANY_TRANSACTIONS} while another one runs), and {@link UncheckedIOException} when the
+   * stream fails before the header is read; everything else is in the report, including a stream
+   * that fails later ({@code error.code} {@code READ_FAILED}).
    */
   public ImportReport importCsv(InputStream csv, ImportMode mode) {
     ImportReport report = new ImportReport(mode, MAX_LISTED_SKIPS);
@@ -142,7 +145,7 @@ public final class BulkImporter {
       try {
         row = rows.next();
       } catch (CsvLinks.UnreadableException e) {
-        report.stopped(InvalidCsvException.CODE, e.getMessage(), e.line());
+        report.stopped(e.code(), e.getMessage(), e.line());
         break;
       }
       if (row == null) {

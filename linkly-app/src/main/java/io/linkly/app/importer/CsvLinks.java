@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -37,19 +38,30 @@ final class CsvLinks implements Closeable {
 
   record Malformed(long line, String reason) implements Row {}
 
-  /** Text the parser cannot read on: the import stops at {@code line}. */
+  /**
+   * The reading cannot go on: the text is not CSV ({@code INVALID_CSV}, at {@code line}) or the
+   * stream itself failed ({@link #READ_FAILED}, no line: the parser reads ahead of its rows).
+   */
   static final class UnreadableException extends Exception {
-    private final long line;
+    private final String code;
+    private final Long line;
 
-    UnreadableException(long line, String message) {
+    UnreadableException(String code, Long line, String message) {
       super(message, null, false, false);
+      this.code = code;
       this.line = line;
     }
 
-    long line() {
+    String code() {
+      return code;
+    }
+
+    Long line() {
       return line;
     }
   }
+
+  static final String READ_FAILED = "READ_FAILED";
 
   private static final char NOT_UTF8 = '\uFFFD';
   private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
@@ -87,7 +99,10 @@ final class CsvLinks implements Closeable {
         }
         first = records.next();
       } catch (UncheckedIOException e) {
-        throw new InvalidCsvException("the header row cannot be read: " + describe(e.getCause()));
+        if (!isCsvError(e.getCause())) {
+          throw e; // the stream failed, not the text
+        }
+        throw new InvalidCsvException("the header row cannot be read: " + e.getCause().getMessage());
       }
       List<String> header = new ArrayList<>(first.size());
       for (String name : first) {
@@ -122,7 +137,10 @@ final class CsvLinks implements Closeable {
       record = records.next();
     } catch (UncheckedIOException e) {
       done = true;
-      throw new UnreadableException(parser.getCurrentLineNumber(), describe(e.getCause()));
+      IOException cause = e.getCause();
+      throw isCsvError(cause)
+          ? new UnreadableException(InvalidCsvException.CODE, parser.getCurrentLineNumber(), "invalid CSV: " + cause.getMessage())
+          : new UnreadableException(READ_FAILED, null, "the CSV stream failed: " + cause.getMessage());
     }
     long line = text.recordLine(record.getCharacterPosition());
     if (record.size() != columns) {
@@ -141,8 +159,9 @@ final class CsvLinks implements Closeable {
     return n == 1 ? "1 field" : n + " fields";
   }
 
-  private static String describe(IOException e) {
-    return "invalid CSV: " + e.getMessage();
+  /** The text is at fault (Commons CSV's parse errors, a record too long), not the stream. */
+  private static boolean isCsvError(IOException e) {
+    return e instanceof CSVException || e instanceof LineTrackingReader.RecordTooLongException;
   }
 
   @Override

@@ -211,6 +211,22 @@ class BulkImporterTest {
   }
 
   @Test
+  void aStreamThatFailsStopsTheImportAndKeepsWhatCameBefore() {
+    InputStream failing = new java.io.SequenceInputStream(
+        csv("code,url\nf-1,https://iii.dev/1\n"),
+        new InputStream() {
+          @Override
+          public int read() throws java.io.IOException {
+            throw new java.io.IOException("channel closed");
+          }
+        });
+    ImportReport report = importer.importCsv(failing, ImportMode.BEST_EFFORT);
+    assertThat(report.toResult().get("error")).isEqualTo(Map.of("code", "READ_FAILED", "message", "the CSV stream failed: channel closed"));
+    assertThat(report.imported()).isEqualTo(1);
+    assertThat(resolve("f-1")).isEqualTo("https://iii.dev/1");
+  }
+
+  @Test
   void aRowThatIsNotUtf8IsMalformed() {
     byte[] head = "code,url\nu-1,https://iii.dev/1\nu-2,https://iii.dev/".getBytes(StandardCharsets.UTF_8);
     byte[] tail = "\nu-3,https://iii.dev/3\n".getBytes(StandardCharsets.UTF_8);
