@@ -131,7 +131,12 @@ public final class BulkImporter {
         report.rolledBack();
       }
     }
-    announceBetween(before, last);
+    try {
+      announceBetween(before, last);
+    } catch (IiiException e) {
+      // committed all the same: the links are there, only some link.created events are missing
+      report.stopped(e.code(), "imported, but reading the links back to announce them failed: " + e.getMessage(), null);
+    }
   }
 
   /**

@@ -16,8 +16,9 @@ import java.util.Map;
  *
  * {@code rows} counts the data records read (not the header, not blank lines). Only the first
  * {@code maxListed} skipped rows are listed, so that a file of garbage cannot blow up the reply;
- * {@code skipped_count} counts them all. {@code error} says why the import stopped before the end
- * of the file ({@code {code, message, line?}}); rows read before it stay imported in best effort.
+ * {@code skipped_count} counts them all. {@code error} ({@code {code, message, line?}}) says why
+ * the import stopped before the end of the file (rows before it stay imported in best effort), or
+ * why a committed all-or-nothing import could not announce all its links.
  */
 public final class ImportReport {
 
