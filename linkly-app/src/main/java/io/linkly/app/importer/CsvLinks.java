@@ -64,6 +64,7 @@ final class CsvLinks implements Closeable {
   static final String READ_FAILED = "READ_FAILED";
 
   private static final char NOT_UTF8 = '\uFFFD';
+  private static final int MAX_QUOTED_HEADER = 200;
   private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
 
   private final CSVParser parser;
@@ -113,8 +114,11 @@ final class CsvLinks implements Closeable {
         header.add(column);
       }
       if (!header.contains("url")) {
-        throw new InvalidCsvException(
-            "the header row has no url column (it has: " + String.join(", ", first.toList()) + "); expected code,url");
+        String found = String.join(", ", first.toList());
+        if (found.length() > MAX_QUOTED_HEADER) { // the reply need not carry a megabyte of someone's header
+          found = found.substring(0, MAX_QUOTED_HEADER) + "…";
+        }
+        throw new InvalidCsvException("the header row has no url column (it has: " + found + "); expected code,url");
       }
       return new CsvLinks(parser, text, records, header);
     } catch (RuntimeException e) {
