@@ -10,12 +10,12 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Linkly on ephemeral ports with its data in a test directory, plus an HTTP client for it. */
-final class LinklyFixture {
+public final class LinklyFixture {
 
   static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   /** The environment Linkly's config reads: ephemeral ports, data under {@code dataDir}. */
-  static Map<String, String> env(Path dataDir) {
+  public static Map<String, String> env(Path dataDir) {
     return Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_DATA", dataDir.toString());
   }
 

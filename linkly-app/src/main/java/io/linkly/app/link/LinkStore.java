@@ -5,9 +5,13 @@ import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Linkly's data, reached only through the engine: links and clicks in the {@code primary}
@@ -145,6 +149,89 @@ public final class LinkStore implements ClickRecorder.Store {
       throw new IiiException("TRANSACTION_FAILED", "the click batch returned " + ids.size() + " results for " + clicks.size() + " clicks");
     }
     return ids;
+  }
+
+  // ------------------------------------------------------------------ many links at once (bulk import)
+
+  /** A link to insert: its code and normalised URL. */
+  public record NewLink(String code, String url) {}
+
+  /** A stored link and its row id, to page through the links one import added. */
+  public record StoredLink(long rowId, String code, String url) {}
+
+  /**
+   * Inserts, in one statement, every link whose code is free; a taken code, also one taken by an
+   * earlier link of the same list, is left as it is. Completes with the codes inserted, or with an
+   * {@link IiiException}. With a null {@code transactionId} the statement commits by itself, else
+   * it runs in that transaction. The call is sent before this returns.
+   */
+  public CompletableFuture<Set<String>> insertNewLinks(List<NewLink> links, String createdAt, String transactionId) {
+    if (links.isEmpty()) {
+      return CompletableFuture.completedFuture(Set.of());
+    }
+    StringBuilder sql = new StringBuilder(64 + links.size() * 11).append("INSERT INTO links (code, url, created_at) VALUES ");
+    List<Object> params = new ArrayList<>(links.size() * 3);
+    for (int i = 0; i < links.size(); i++) {
+      sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+      NewLink link = links.get(i);
+      params.add(link.code());
+      params.add(link.url());
+      params.add(createdAt);
+    }
+    sql.append(" ON CONFLICT (code) DO NOTHING RETURNING code");
+    TriggerRequest request =
+        transactionId == null
+            ? TriggerRequest.of("database::execute", Map.of("db", DB, "sql", sql.toString(), "params", params))
+            : TriggerRequest.of(
+                "database::transactionExecute", Map.of("transaction_id", transactionId, "sql", sql.toString(), "params", params));
+    return iii.triggerAsync(request)
+        .thenApply(
+            result -> {
+              Set<String> inserted = new HashSet<>();
+              for (JsonNode row : result.path("returned_rows")) {
+                inserted.add(row.path("code").asText());
+              }
+              return inserted;
+            });
+  }
+
+  /** Opens an interactive transaction on the links database; it rolls back by itself after {@code timeout}. */
+  public String beginTransaction(Duration timeout) {
+    JsonNode result =
+        iii.trigger(TriggerRequest.of("database::beginTransaction", Map.of("db", DB, "timeout_ms", timeout.toMillis())));
+    return result.path("transaction").path("id").asText();
+  }
+
+  public void commit(String transactionId) {
+    iii.trigger(TriggerRequest.of("database::commitTransaction", Map.of("transaction_id", transactionId)));
+  }
+
+  public void rollback(String transactionId) {
+    iii.trigger(TriggerRequest.of("database::rollbackTransaction", Map.of("transaction_id", transactionId)));
+  }
+
+  /**
+   * The newest link's row id as the transaction sees it (0 for none). While the transaction holds
+   * SQLite's one writer, the links it inserts are exactly those above the id it saw first.
+   */
+  public long lastLinkRowId(String transactionId) {
+    JsonNode result =
+        iii.trigger(
+            TriggerRequest.of(
+                "database::transactionQuery",
+                Map.of("transaction_id", transactionId, "sql", "SELECT COALESCE(MAX(rowid), 0) AS id FROM links", "params", List.of())));
+    return result.path("rows").path(0).path("id").asLong();
+  }
+
+  /** Up to {@code limit} links with a row id in {@code (after, upTo]}, in row id order. */
+  public List<StoredLink> linksBetween(long after, long upTo, int limit) {
+    JsonNode result =
+        query("SELECT rowid AS id, code, url FROM links WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?", List.of(after, upTo, limit));
+    List<StoredLink> out = new ArrayList<>();
+    for (JsonNode row : result.path("rows")) {
+      out.add(new StoredLink(row.path("id").asLong(), row.path("code").asText(), row.path("url").asText()));
+    }
+    return out;
   }
 
   /** Points a link somewhere else; false when there is no such link. */

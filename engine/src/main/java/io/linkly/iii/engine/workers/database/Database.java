@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -20,6 +21,10 @@ import org.sqlite.SQLiteDataSource;
  * database has a single writer connection (callers queue for it, up to {@code acquire_timeout_ms})
  * and a pool of {@code query_only} readers that WAL lets run beside it. PostgreSQL has one pool
  * for both.
+ *
+ * <p>An interactive transaction holds a writer connection from begin to end, so their number is
+ * bounded: one on SQLite (it holds the only writer), half the pool on PostgreSQL (the other half
+ * stays for everyone else's calls).
  */
 final class Database implements AutoCloseable {
 
@@ -32,13 +37,18 @@ final class Database implements AutoCloseable {
   private final HikariDataSource readers;
   private final HikariDataSource writers;
   private final long acquireTimeoutMs;
+  private final int transactionLimit;
+  private final Semaphore transactionSlots;
 
-  private Database(String name, Driver driver, HikariDataSource readers, HikariDataSource writers, long acquireTimeoutMs) {
+  private Database(
+      String name, Driver driver, HikariDataSource readers, HikariDataSource writers, long acquireTimeoutMs, int transactionLimit) {
     this.name = name;
     this.driver = driver;
     this.readers = readers;
     this.writers = writers;
     this.acquireTimeoutMs = acquireTimeoutMs;
+    this.transactionLimit = transactionLimit;
+    this.transactionSlots = new Semaphore(transactionLimit);
   }
 
   /** Opens the database; a SQLite file (and its directory) is created and switched to WAL now. */
@@ -65,6 +75,21 @@ final class Database implements AutoCloseable {
 
   Connection writer() throws DatabaseException {
     return acquire(writers);
+  }
+
+  /** How many interactive transactions may be open at once. */
+  int transactionLimit() {
+    return transactionLimit;
+  }
+
+  /** Takes a place for an interactive transaction; false when all {@link #transactionLimit} are taken. */
+  boolean tryOpenTransaction() {
+    return transactionSlots.tryAcquire();
+  }
+
+  /** Gives back the place an ended interactive transaction held. */
+  void transactionEnded() {
+    transactionSlots.release();
   }
 
   /** Failing when no connection can be had, or the one given does not answer within a second. */
@@ -141,7 +166,7 @@ final class Database implements AutoCloseable {
 
     HikariDataSource writers = start(writer);
     try {
-      return new Database(entry.name(), Driver.SQLITE, start(reader), writers, entry.pool().acquireTimeoutMs());
+      return new Database(entry.name(), Driver.SQLITE, start(reader), writers, entry.pool().acquireTimeoutMs(), 1);
     } catch (SQLException | RuntimeException e) {
       writers.close();
       throw e;
@@ -173,7 +198,8 @@ final class Database implements AutoCloseable {
     config.setMinimumIdle(0);
     config.setInitializationFailTimeout(-1); // an unreachable server fails calls, not the engine
     HikariDataSource pool = start(config);
-    return new Database(entry.name(), Driver.POSTGRES, pool, pool, entry.pool().acquireTimeoutMs());
+    return new Database(
+        entry.name(), Driver.POSTGRES, pool, pool, entry.pool().acquireTimeoutMs(), Math.max(1, entry.pool().max() / 2));
   }
 
   // ------------------------------------------------------------------ pools

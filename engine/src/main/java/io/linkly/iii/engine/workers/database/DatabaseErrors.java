@@ -21,6 +21,8 @@ final class DatabaseErrors {
   static final String INVALID_PARAM = "INVALID_PARAM";
   static final String DRIVER_ERROR = "DRIVER_ERROR";
   static final String MULTI_STATEMENT = "MULTI_STATEMENT";
+  static final String TRANSACTION_NOT_FOUND = "TRANSACTION_NOT_FOUND";
+  static final String TOO_MANY_TRANSACTIONS = "TOO_MANY_TRANSACTIONS";
 
   private DatabaseErrors() {}
 
@@ -34,6 +36,22 @@ final class DatabaseErrors {
 
   static DatabaseException queryTimeout(String db, long timeoutMs) {
     return new DatabaseException(body(QUERY_TIMEOUT).put("db", db).put("timeout_ms", timeoutMs));
+  }
+
+  /**
+   * No open interactive transaction has this id; {@code state} says why: {@code unknown}, or, for
+   * one that ended lately, {@code committed}, {@code rolled_back} or {@code expired} (rolled back).
+   */
+  static DatabaseException transactionNotFound(String id, String state) {
+    return new DatabaseException(body(TRANSACTION_NOT_FOUND).put("transaction_id", id).put("state", state));
+  }
+
+  static DatabaseException tooManyTransactions(String db, int limit) {
+    return new DatabaseException(
+        body(TOO_MANY_TRANSACTIONS)
+            .put("db", db)
+            .put("limit", limit)
+            .put("message", limit + " interactive transactions are open on " + db + "; commit or roll one back first"));
   }
 
   static DatabaseException invalidParam(int index, String reason) {

@@ -39,6 +39,13 @@ final class DatabaseException extends Exception {
     return new DatabaseException(copy);
   }
 
+  /** The same failure, saying that it also ended the interactive transaction it happened in. */
+  DatabaseException rolledBack() {
+    ObjectNode copy = body.deepCopy();
+    copy.put("rolled_back", true);
+    return new DatabaseException(copy);
+  }
+
   InvocationException toInvocation() {
     return new InvocationException(new ErrorBody(code(), Json.write(body)));
   }

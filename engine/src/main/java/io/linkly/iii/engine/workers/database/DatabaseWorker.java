@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code database} worker (LINKLY.md §6), in-process: {@code database::query},
  * {@code database::execute} and {@code database::transaction} over SQLite files and PostgreSQL,
- * with upstream's payloads, result shapes and error codes. Every JDBC call runs on the engine's
- * virtual threads, never on an event loop.
+ * with upstream's payloads, result shapes and error codes, and the interactive transactions of the
+ * newer registry worker ({@code database::beginTransaction}, {@code transactionQuery},
+ * {@code transactionExecute}, {@code commitTransaction}, {@code rollbackTransaction}; see
+ * {@link Transactions}). Every JDBC call runs on the engine's virtual threads, never on an event
+ * loop.
  *
  * <p>Errors: the wire error's {@code code} is upstream's ({@code UNKNOWN_DB}, {@code DRIVER_ERROR},
  * {@code QUERY_TIMEOUT}, {@code POOL_TIMEOUT}, {@code INVALID_PARAM}) and its {@code message} is
@@ -53,6 +56,7 @@ public final class DatabaseWorker implements BuiltinWorker {
   private final Map<String, Database> databases = new LinkedHashMap<>();
   private QueryTimer timer;
   private Operations operations;
+  private Transactions transactions;
 
   public DatabaseWorker(DatabaseConfig config, String configPath) {
     this.config = config;
@@ -85,6 +89,7 @@ public final class DatabaseWorker implements BuiltinWorker {
     }
     timer = new QueryTimer(context.blocking());
     operations = new Operations(timer);
+    transactions = new Transactions(operations, timer, context.clock(), System::nanoTime);
     Engine engine = context.engine();
     Worker self = engine.registerBuiltinWorker(NAME);
     Executor blocking = context.blocking();
@@ -100,6 +105,31 @@ public final class DatabaseWorker implements BuiltinWorker {
         self,
         definition("database::transaction", "Run a sequence of statements atomically.", Schemas.TRANSACTION_REQUEST, Schemas.TRANSACTION_RESPONSE),
         BuiltinFunction.blocking(blocking, this::transaction));
+    engine.registerFunction(
+        self,
+        definition("database::beginTransaction", "Open an interactive transaction; its connection is held until commit, rollback or timeout.",
+            Schemas.BEGIN_REQUEST, Schemas.BEGIN_RESPONSE),
+        BuiltinFunction.blocking(blocking, this::beginTransaction));
+    engine.registerFunction(
+        self,
+        definition("database::transactionQuery", "Run a query inside an interactive transaction.",
+            Schemas.TRANSACTION_QUERY_REQUEST, Schemas.QUERY_RESPONSE),
+        BuiltinFunction.blocking(blocking, this::transactionQuery));
+    engine.registerFunction(
+        self,
+        definition("database::transactionExecute", "Run a write statement inside an interactive transaction.",
+            Schemas.TRANSACTION_EXECUTE_REQUEST, Schemas.EXECUTE_RESPONSE),
+        BuiltinFunction.blocking(blocking, this::transactionExecute));
+    engine.registerFunction(
+        self,
+        definition("database::commitTransaction", "Commit an interactive transaction.",
+            Schemas.TRANSACTION_ID_REQUEST, Schemas.COMMIT_RESPONSE),
+        BuiltinFunction.blocking(blocking, this::commitTransaction));
+    engine.registerFunction(
+        self,
+        definition("database::rollbackTransaction", "Roll back an interactive transaction.",
+            Schemas.TRANSACTION_ID_REQUEST, Schemas.ROLLBACK_RESPONSE),
+        BuiltinFunction.blocking(blocking, this::rollbackTransaction));
   }
 
   /**
@@ -211,6 +241,71 @@ public final class DatabaseWorker implements BuiltinWorker {
     }
   }
 
+  // ------------------------------------------------------------------ interactive transactions
+
+  private JsonNode beginTransaction(Call call) {
+    Input in = Input.of(call);
+    String db = in.requiredString("db");
+    String isolation = in.optionalString("isolation");
+    Long timeout = in.optionalLong("timeout_ms");
+    try {
+      Database database = database(db);
+      Operations.Isolation level = isolation(isolation);
+      long timeoutMs = timeout == null ? Transactions.DEFAULT_TIMEOUT_MS : timeout;
+      if (timeoutMs < 1 || timeoutMs > Transactions.MAX_TIMEOUT_MS) {
+        throw DatabaseErrors.invalidParam(0, "timeout_ms must be 1 to " + Transactions.MAX_TIMEOUT_MS + ", got " + timeoutMs);
+      }
+      return transactions.begin(database, level, timeoutMs);
+    } catch (DatabaseException e) {
+      throw e.toInvocation();
+    }
+  }
+
+  private JsonNode transactionQuery(Call call) {
+    Input in = Input.of(call);
+    String id = in.requiredString("transaction_id");
+    String sql = in.requiredString("sql");
+    JsonNode params = in.optionalArray("params");
+    try {
+      Statements.Single statement = Statements.single(transactions.driver(id), sql);
+      return transactions.query(id, statement, Params.of(params));
+    } catch (DatabaseException e) {
+      throw e.toInvocation();
+    }
+  }
+
+  private JsonNode transactionExecute(Call call) {
+    Input in = Input.of(call);
+    String id = in.requiredString("transaction_id");
+    String sql = in.requiredString("sql");
+    JsonNode params = in.optionalArray("params");
+    List<String> returning = in.optionalStrings("returning");
+    try {
+      Statements.Single statement = Statements.single(transactions.driver(id), sql);
+      return transactions.execute(id, statement, Params.of(params), returning == null ? List.of() : returning);
+    } catch (DatabaseException e) {
+      throw e.toInvocation();
+    }
+  }
+
+  private JsonNode commitTransaction(Call call) {
+    String id = Input.of(call).requiredString("transaction_id");
+    try {
+      return transactions.commit(id);
+    } catch (DatabaseException e) {
+      throw e.toInvocation();
+    }
+  }
+
+  private JsonNode rollbackTransaction(Call call) {
+    String id = Input.of(call).requiredString("transaction_id");
+    try {
+      return transactions.rollback(id);
+    } catch (DatabaseException e) {
+      throw e.toInvocation();
+    }
+  }
+
   private Database database(String name) throws DatabaseException {
     Database database = databases.get(name);
     if (database == null) {
@@ -244,6 +339,9 @@ public final class DatabaseWorker implements BuiltinWorker {
 
   @Override
   public void close() {
+    if (transactions != null) {
+      transactions.close(); // every pinned connection back before the pools close
+    }
     if (timer != null) {
       timer.close();
     }
@@ -291,6 +389,27 @@ public final class DatabaseWorker implements BuiltinWorker {
             + "\"results\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
             + "\"affected_rows\":{\"type\":\"integer\"},\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"array\"}}}}},"
             + "\"failed_index\":{\"type\":\"integer\"},\"error\":{\"type\":\"object\"}}}";
+    static final String BEGIN_REQUEST =
+        "{\"type\":\"object\",\"required\":[\"db\"],\"properties\":{\"db\":{\"type\":\"string\"},"
+            + "\"isolation\":{\"enum\":[\"read_committed\",\"repeatable_read\",\"serializable\"]},"
+            + "\"timeout_ms\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Transactions.MAX_TIMEOUT_MS
+            + ",\"default\":" + Transactions.DEFAULT_TIMEOUT_MS + "}}}";
+    static final String BEGIN_RESPONSE =
+        "{\"type\":\"object\",\"properties\":{\"transaction\":{\"type\":\"object\",\"properties\":{"
+            + "\"id\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"string\",\"format\":\"date-time\"}}}}}";
+    static final String TRANSACTION_QUERY_REQUEST =
+        "{\"type\":\"object\",\"required\":[\"transaction_id\",\"sql\"],\"properties\":{"
+            + "\"transaction_id\":{\"type\":\"string\"},\"sql\":{\"type\":\"string\"},\"params\":" + PARAMS + "}}";
+    static final String TRANSACTION_EXECUTE_REQUEST =
+        "{\"type\":\"object\",\"required\":[\"transaction_id\",\"sql\"],\"properties\":{"
+            + "\"transaction_id\":{\"type\":\"string\"},\"sql\":{\"type\":\"string\"},\"params\":" + PARAMS + ","
+            + "\"returning\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}";
+    static final String TRANSACTION_ID_REQUEST =
+        "{\"type\":\"object\",\"required\":[\"transaction_id\"],\"properties\":{\"transaction_id\":{\"type\":\"string\"}}}";
+    static final String COMMIT_RESPONSE =
+        "{\"type\":\"object\",\"properties\":{\"committed\":{\"type\":\"boolean\"}}}";
+    static final String ROLLBACK_RESPONSE =
+        "{\"type\":\"object\",\"properties\":{\"rolled_back\":{\"type\":\"boolean\"}}}";
 
     private Schemas() {}
   }

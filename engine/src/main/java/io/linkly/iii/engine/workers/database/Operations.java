@@ -60,32 +60,43 @@ final class Operations {
 
   private ObjectNode runQuery(Database db, Connection c, Statements.Single statement, List<Param> params, long timeoutMs)
       throws SQLException, DatabaseException {
-    ResultMapper mapper = new ResultMapper(db.driver());
     try (QueryTimer.Watch watch = timer.start(timeoutMs)) {
-      try (PreparedStatement ps = prepare(db, c, statement.sql(), params)) {
-        watch.track(ps);
-        List<Column> columns = List.of();
-        ArrayNode rows = NODES.arrayNode();
-        if (ps.execute()) {
-          try (ResultSet rs = ps.getResultSet()) {
-            columns = mapper.columns(ps, rs);
-            while (rs.next()) {
-              rows.add(mapper.object(rs, columns));
-            }
-          }
-        }
-        watch.done();
-        ObjectNode out = NODES.objectNode();
-        out.set("columns", ResultMapper.toJson(columns));
-        out.put("row_count", rows.size());
-        out.set("rows", rows);
-        return out;
+      try {
+        return queryOn(db, c, statement, params, watch);
       } catch (SQLException e) {
         if (watch.expired()) {
           throw DatabaseErrors.queryTimeout(db.name(), timeoutMs);
         }
         throw e;
       }
+    }
+  }
+
+  /**
+   * {@code {columns, row_count, rows}} from {@code c} under {@code watch}: the statement it runs is
+   * cancelled when the watch expires. Shared by {@code query} and an interactive transaction.
+   */
+  ObjectNode queryOn(Database db, Connection c, Statements.Single statement, List<Param> params, QueryTimer.Watch watch)
+      throws SQLException, DatabaseException {
+    ResultMapper mapper = new ResultMapper(db.driver());
+    try (PreparedStatement ps = prepare(db, c, statement.sql(), params)) {
+      watch.track(ps);
+      List<Column> columns = List.of();
+      ArrayNode rows = NODES.arrayNode();
+      if (ps.execute()) {
+        try (ResultSet rs = ps.getResultSet()) {
+          columns = mapper.columns(ps, rs);
+          while (rs.next()) {
+            rows.add(mapper.object(rs, columns));
+          }
+        }
+      }
+      watch.done();
+      ObjectNode out = NODES.objectNode();
+      out.set("columns", ResultMapper.toJson(columns));
+      out.put("row_count", rows.size());
+      out.set("rows", rows);
+      return out;
     }
   }
 
@@ -99,34 +110,9 @@ final class Operations {
    */
   ObjectNode execute(Database db, Statements.Single statement, List<Param> params, List<String> returning, long timeoutMs)
       throws DatabaseException {
-    String sql =
-        returning.isEmpty() || statement.hasReturning()
-            ? statement.sql()
-            : Statements.withReturning(statement.sql(), returning);
     try (Connection c = db.writer(); QueryTimer.Watch watch = timer.start(timeoutMs)) {
-      try (PreparedStatement ps = prepare(db, c, sql, params)) {
-        watch.track(ps);
-        ArrayNode returned = NODES.arrayNode();
-        long affected;
-        if (ps.execute()) {
-          ResultMapper mapper = new ResultMapper(db.driver());
-          try (ResultSet rs = ps.getResultSet()) {
-            List<Column> columns = mapper.columns(ps, rs);
-            while (rs.next()) {
-              returned.add(mapper.object(rs, columns));
-            }
-          }
-          affected = returned.size();
-        } else {
-          affected = Math.max(0, ps.getLargeUpdateCount());
-        }
-        watch.done();
-        String lastInsertId = statement.isInsert() && affected > 0 ? lastInsertId(db, c, returned) : null;
-        ObjectNode out = NODES.objectNode();
-        out.put("affected_rows", affected);
-        out.put("last_insert_id", lastInsertId);
-        out.set("returned_rows", returned);
-        return out;
+      try {
+        return executeOn(db, c, statement, params, returning, watch);
       } catch (SQLException e) {
         if (watch.expired()) {
           throw DatabaseErrors.queryTimeout(db.name(), timeoutMs);
@@ -135,6 +121,40 @@ final class Operations {
       }
     } catch (SQLException e) {
       throw DatabaseErrors.of(db.driver(), e);
+    }
+  }
+
+  /** {@code execute} on {@code c} under {@code watch}; shared with an interactive transaction. */
+  ObjectNode executeOn(
+      Database db, Connection c, Statements.Single statement, List<Param> params, List<String> returning, QueryTimer.Watch watch)
+      throws SQLException, DatabaseException {
+    String sql =
+        returning.isEmpty() || statement.hasReturning()
+            ? statement.sql()
+            : Statements.withReturning(statement.sql(), returning);
+    try (PreparedStatement ps = prepare(db, c, sql, params)) {
+      watch.track(ps);
+      ArrayNode returned = NODES.arrayNode();
+      long affected;
+      if (ps.execute()) {
+        ResultMapper mapper = new ResultMapper(db.driver());
+        try (ResultSet rs = ps.getResultSet()) {
+          List<Column> columns = mapper.columns(ps, rs);
+          while (rs.next()) {
+            returned.add(mapper.object(rs, columns));
+          }
+        }
+        affected = returned.size();
+      } else {
+        affected = Math.max(0, ps.getLargeUpdateCount());
+      }
+      watch.done();
+      String lastInsertId = statement.isInsert() && affected > 0 ? lastInsertId(db, c, returned) : null;
+      ObjectNode out = NODES.objectNode();
+      out.put("affected_rows", affected);
+      out.put("last_insert_id", lastInsertId);
+      out.set("returned_rows", returned);
+      return out;
     }
   }
 
@@ -258,7 +278,7 @@ final class Operations {
     return out;
   }
 
-  private static String begin(Driver driver, Isolation isolation) {
+  static String begin(Driver driver, Isolation isolation) {
     if (driver == Driver.SQLITE) {
       // SQLite transactions are serializable anyway; IMMEDIATE takes the write lock up front
       return isolation == Isolation.SERIALIZABLE ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
@@ -273,7 +293,7 @@ final class Operations {
     };
   }
 
-  private static void run(Connection c, QueryTimer.Watch watch, String sql) throws SQLException {
+  static void run(Connection c, QueryTimer.Watch watch, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       watch.track(s);
       s.execute(sql);
@@ -281,7 +301,7 @@ final class Operations {
   }
 
   /** Rolls back; a connection that cannot say where it stands is dropped, not reused. */
-  private static void rollback(Database db, Connection c) {
+  static void rollback(Database db, Connection c) {
     try (Statement s = c.createStatement()) {
       s.execute("ROLLBACK");
     } catch (SQLException e) {

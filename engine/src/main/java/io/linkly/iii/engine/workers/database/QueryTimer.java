@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Statement timeouts in milliseconds (JDBC's own are in whole seconds). When a watch expires it
  * cancels the statement it tracks, which interrupts SQLite ({@code sqlite3_interrupt}) or sends a
  * PostgreSQL cancel request; the cancel itself runs on a virtual thread because pgjdbc opens a
- * connection for it.
+ * connection for it. It also ends interactive transactions that outlive their timeout.
  */
 final class QueryTimer implements AutoCloseable {
 
@@ -30,6 +30,14 @@ final class QueryTimer implements AutoCloseable {
     Watch watch = new Watch();
     watch.task = scheduler.schedule(watch::expire, timeoutMs, TimeUnit.MILLISECONDS);
     return watch;
+  }
+
+  /**
+   * Runs {@code task} after {@code delayMs} on a virtual thread (it may block: an expired
+   * transaction rolls back); cancel the returned future to call it off.
+   */
+  ScheduledFuture<?> after(long delayMs, Runnable task) {
+    return scheduler.schedule(() -> cancels.execute(task), delayMs, TimeUnit.MILLISECONDS);
   }
 
   @Override

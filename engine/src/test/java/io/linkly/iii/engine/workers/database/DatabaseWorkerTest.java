@@ -196,7 +196,9 @@ class DatabaseWorkerTest {
     assertThat(info.get("request_schema").get("required")).isEqualTo(Json.mapper().readTree("[\"db\",\"sql\"]"));
     JsonNode listed = db.result("engine::functions::list", "prefix", "database::").get("functions");
     assertThat(listed).extracting(f -> f.get("function_id").asText())
-        .containsExactly("database::execute", "database::query", "database::transaction");
+        .containsExactly(
+            "database::beginTransaction", "database::commitTransaction", "database::execute", "database::query",
+            "database::rollbackTransaction", "database::transaction", "database::transactionExecute", "database::transactionQuery");
   }
 
   // ------------------------------------------------------------------ errors

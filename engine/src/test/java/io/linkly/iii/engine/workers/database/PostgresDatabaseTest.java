@@ -173,4 +173,80 @@ class PostgresDatabaseTest {
     assertThat(execute("INSERT INTO items (name) VALUES ('after')").get("affected_rows").asInt())
         .as("the pooled connection is usable after the rollback").isEqualTo(1);
   }
+
+  // ------------------------------------------------------------------ interactive transactions
+
+  private String begin(Object... extra) throws Exception {
+    Object[] payload = new Object[extra.length + 2];
+    payload[0] = "db";
+    payload[1] = "pg";
+    System.arraycopy(extra, 0, payload, 2, extra.length);
+    return db.result("database::beginTransaction", payload).get("transaction").get("id").asText();
+  }
+
+  private JsonNode txExecute(String id, String sql, Object... params) throws Exception {
+    return db.result("database::transactionExecute", "transaction_id", id, "sql", sql, "params", Arrays.asList(params));
+  }
+
+  private String count() throws Exception {
+    return query("SELECT COUNT(*) AS n FROM items").get("rows").get(0).get("n").asText();
+  }
+
+  @Test
+  void anInteractiveTransactionCommitsOrRollsBack() throws Exception {
+    String id = begin("isolation", "serializable");
+    JsonNode inserted =
+        db.result("database::transactionExecute", "transaction_id", id, "sql", "INSERT INTO items (name) VALUES ($1), ($2)",
+            "params", List.of("a", "b"), "returning", List.of("name"));
+    assertThat(inserted.get("returned_rows")).isEqualTo(Json.mapper().readTree("[{\"name\":\"a\"},{\"name\":\"b\"}]"));
+    JsonNode inside = db.result("database::transactionQuery", "transaction_id", id, "sql", "SELECT COUNT(*) AS n FROM items", "params", List.of());
+    assertThat(inside.get("rows").get(0).get("n").asText()).isEqualTo("2");
+    assertThat(count()).as("not visible before the commit").isEqualTo("0");
+    assertThat(Json.write(db.result("database::commitTransaction", "transaction_id", id))).isEqualTo("{\"committed\":true}");
+    assertThat(count()).isEqualTo("2");
+
+    String undone = begin();
+    txExecute(undone, "DELETE FROM items");
+    assertThat(Json.write(db.result("database::rollbackTransaction", "transaction_id", undone))).isEqualTo("{\"rolled_back\":true}");
+    assertThat(count()).isEqualTo("2");
+
+    String failing = begin();
+    txExecute(failing, "DELETE FROM items");
+    JsonNode error = body(db.error("database::transactionExecute", "transaction_id", failing, "sql", "INSERT INTO items (name) VALUES (NULL)"));
+    assertThat(error.get("inner_code").asText()).isEqualTo("23502");
+    assertThat(error.get("rolled_back").asBoolean()).isTrue();
+    JsonNode gone = body(db.error("database::commitTransaction", "transaction_id", failing));
+    assertThat(gone.get("code").asText()).as("no commit that would silently roll back").isEqualTo("TRANSACTION_NOT_FOUND");
+    assertThat(count()).as("the DELETE was undone").isEqualTo("2");
+  }
+
+  @Test
+  void timedOutTransactionsRollBackAndGiveTheirConnectionsBack() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) { // half the default pool of 10
+      String id = begin("timeout_ms", 300);
+      txExecute(id, "INSERT INTO items (name) VALUES ($1)", "held" + i);
+      ids.add(id);
+    }
+    JsonNode refused = db.error("database::beginTransaction", "db", "pg");
+    assertThat(refused.get("code").asText()).isEqualTo("TOO_MANY_TRANSACTIONS");
+    assertThat(body(refused).get("limit").asInt()).isEqualTo(5);
+    assertThat(execute("INSERT INTO items (name) VALUES ('free')").get("affected_rows").asInt())
+        .as("the other half of the pool serves everyone else").isEqualTo(1);
+
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (String id : ids) {
+        JsonNode error = db.error("database::transactionQuery", "transaction_id", id, "sql", "SELECT 1");
+        assertThat(body(error).get("state").asText()).isEqualTo("expired");
+      }
+    });
+    List<String> again = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      again.add(begin());
+    }
+    for (String id : again) {
+      db.result("database::rollbackTransaction", "transaction_id", id);
+    }
+    assertThat(query("SELECT name FROM items").get("rows")).isEqualTo(Json.mapper().readTree("[{\"name\":\"free\"}]"));
+  }
 }
