@@ -2,6 +2,8 @@ package io.linkly.app;
 
 import io.linkly.app.analytics.AnalyticsWorker;
 import io.linkly.app.clickstreamer.ClickStreamer;
+import io.linkly.app.importer.BulkImportWorker;
+import io.linkly.app.importer.BulkImporter;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
 import io.linkly.app.upload.ImportCommand;
@@ -57,6 +59,7 @@ public final class Linkly implements AutoCloseable {
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
       linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
       linkly.links.start(Duration.ofSeconds(30));
+      new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;

@@ -27,6 +27,7 @@ public final class AnalyticsWorker {
   private final Iii iii;
   private final Clock clock;
   private final Logger log;
+  private final DailyCounts counts = new DailyCounts(this::write);
 
   public AnalyticsWorker(Iii iii, Clock clock) {
     this.iii = iii;
@@ -41,11 +42,30 @@ public final class AnalyticsWorker {
     log.info("analytics ready");
   }
 
+  /**
+   * Counts the link once its day's count is written. Links announced together (a bulk import) are
+   * written together, and then logged as one line per round rather than a line per link.
+   */
   Map<String, Object> onLinkCreated(JsonNode link) {
     String day = LocalDate.now(clock.withZone(ZoneOffset.UTC)).toString();
-    execute("INSERT INTO daily_link_counts (day, count) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET count = count + 1", List.of(day));
-    log.info("counted new link " + link.path("code").asText() + " for " + day);
+    Map<String, Long> round = counts.add(day);
+    long inRound = round.values().stream().mapToLong(Long::longValue).sum();
+    if (inRound == 1) {
+      log.info("counted new link " + link.path("code").asText() + " for " + day);
+    }
     return Map.of("ok", true);
+  }
+
+  private void write(Map<String, Long> byDay) {
+    byDay.forEach(
+        (day, count) ->
+            execute(
+                "INSERT INTO daily_link_counts (day, count) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET count = count + excluded.count",
+                List.of(day, count)));
+    long total = byDay.values().stream().mapToLong(Long::longValue).sum();
+    if (total > 1) {
+      byDay.forEach((day, count) -> log.info("counted " + count + " new links for " + day));
+    }
   }
 
   private void ensureSchema(Duration patience) throws InterruptedException {

@@ -4,11 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The {@code {status_code, headers, body}} objects iii-http turns into responses. */
-final class HttpResponses {
+public final class HttpResponses {
 
   private HttpResponses() {}
 
-  static Map<String, Object> json(int status, Object body) {
+  public static Map<String, Object> json(int status, Object body) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("status_code", status);
     out.put("headers", Map.of("content-type", "application/json"));
@@ -16,7 +16,7 @@ final class HttpResponses {
     return out;
   }
 
-  static Map<String, Object> redirect(String location) {
+  public static Map<String, Object> redirect(String location) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("status_code", 302);
     // A content type with a null body makes iii-http send no body at all.
