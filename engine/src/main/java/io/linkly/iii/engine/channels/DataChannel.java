@@ -170,8 +170,11 @@ public final class DataChannel {
     }
   }
 
-  /** Gives the channel up (it expired, or the engine stops): both ends are told, frames dropped. */
-  void abandon(String reason) {
+  /**
+   * Gives the channel up (it expired, the engine stops, or the built-in that owns it is done with
+   * it, as iii-http when its request completes): both ends are told, frames dropped.
+   */
+  public void abandon(String reason) {
     lock.lock();
     try {
       if (done) {

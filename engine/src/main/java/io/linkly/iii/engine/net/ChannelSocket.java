@@ -118,22 +118,42 @@ final class ChannelSocket extends ChannelInboundHandlerAdapter implements Reader
 
   @Override
   public void take(WebSocketFrame frame) {
-    ctx.write(frame, ctx.voidPromise());
+    inOrder(() -> ctx.write(frame, ctx.voidPromise()), frame);
   }
 
   @Override
   public void flush() {
-    ctx.flush();
+    inOrder(ctx::flush, null);
   }
 
   @Override
   public void end() {
-    close(NORMAL, "stream_complete");
+    inOrder(() -> close(NORMAL, "stream_complete"), null);
   }
 
   @Override
   public void abort(String reason) {
-    close(GOING_AWAY, reason);
+    inOrder(() -> close(GOING_AWAY, reason), null);
+  }
+
+  /**
+   * The channel hands frames over on the writer's thread or on this socket's own (when it drains
+   * after this socket became writable). Written from another thread, a frame is queued on this
+   * socket's event loop; written from the loop itself it would go out at once, ahead of frames
+   * still queued. So on the loop the write is queued too, behind them: frames keep their order.
+   */
+  private void inOrder(Runnable write, WebSocketFrame frame) {
+    if (!ctx.executor().inEventLoop()) {
+      write.run(); // Netty queues it on the loop, counting its bytes against writability
+      return;
+    }
+    try {
+      ctx.executor().execute(write);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (frame != null) {
+        frame.release(); // the loop is gone, and the socket with it
+      }
+    }
   }
 
   // ------------------------------------------------------------------ as the writing end

@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The {@code iii-http} config block (BUILTINS.md §9.1), with our limits added: body size,
+ * The {@code iii-http} config block (BUILTINS.md §9.1), with our limits added: body size (of the
+ * bodies that are aggregated and parsed, JSON; a streamed body has none, its handler paces it),
  * connection timeouts (a client that idles, or sends half a header or body, is cut off; upstream
  * holds it forever) and the depth of pipelining on one connection.
  */
@@ -34,6 +35,8 @@ record HttpConfig(
   /** Longer request lines get 414, larger header blocks 431 (Netty's defaults, named). */
   static final int MAX_REQUEST_LINE_BYTES = 4096;
   static final int MAX_HEADER_BYTES = 8192;
+  /** A streamed request body reaches its handler in binary frames of at most this many bytes (the SDKs' frame size). */
+  static final int MAX_BODY_CHUNK_BYTES = 64 * 1024;
 
   /**
    * How long the engine waits for a client: between requests ({@code idle}), for a request's

@@ -1,21 +1,27 @@
 package io.linkly.iii.engine.workers.http;
 
+import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.LogSafe;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,64 +35,119 @@ import org.slf4j.LoggerFactory;
  * meanwhile (pipelined) wait their turn and reading pauses, which keeps responses in request
  * order and bounds the work one client can queue. At most {@code max_pipelined_requests} wait;
  * the first one past that is answered 429 in its turn and the connection closes, so a client
- * learns where its requests stopped being served. Each request is bounded by
- * {@code default_timeout} (504).
+ * learns where its requests stopped being served. Each routed request is an {@link Exchange}.
+ *
+ * <p>A request comes whole (aggregated by {@link BodyLimit}) or as a head followed by its body's
+ * chunks, which go to the exchange's {@code request_body} channel as they arrive; reading pauses
+ * while that channel is full. A request is done when its answer is out and its body is in: a
+ * whole answer waits for the rest of the body (discarded when nobody reads it), so the
+ * connection stays in step with the client and the read timeouts still answer 408.
  */
-final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements Exchange.Connection {
 
   private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
 
-  /** How a request's answer goes out: kept alive or not, CORS for its origin, with a body or not (HEAD). */
-  private record Answer(boolean keepAlive, String origin, boolean head) {}
+  private record Held(HttpReply reply, Answer answer) {}
 
   private final RequestPipeline pipeline;
   private final HttpConfig config;
-  private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
-  private ScheduledFuture<?> timeout;
-  private long requestSeq;
-  private boolean inFlight;
+  private final DataChannels channels;
+  private final ReplyWriter replies;
+  /** Heads and body chunks of the requests behind the current one, in arrival order. */
+  private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+  private int waitingRequests;
+  private ChannelHandlerContext ctx;
+  /** A request is being served: from its head until its answer is out and its body is in. */
+  private boolean busy;
+  private boolean answered;
+  private boolean bodyOpen;
+  private Held held;
+  private Exchange exchange;
   /** A request past the pipelining limit arrived: it is answered 429 after the waiting ones. */
   private boolean refused;
+  /** An answer that closes the connection went out: nothing after it is served. */
+  private boolean closing;
+  private boolean draining;
 
-  HttpRequestHandler(RequestPipeline pipeline, HttpConfig config) {
+  HttpRequestHandler(RequestPipeline pipeline, HttpConfig config, DataChannels channels) {
     this.pipeline = pipeline;
     this.config = config;
+    this.channels = channels;
+    this.replies = new ReplyWriter(config.cors());
   }
 
   @Override
-  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    if (refused) {
-      return; // already past the limit: nothing after the 429 is served
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject) || closing || refused) {
+      ReferenceCountUtil.release(msg); // past the limit or the end: nothing more is served
+      return;
     }
-    if (inFlight || !waiting.isEmpty()) {
-      ctx.channel().config().setAutoRead(false);
-      if (waiting.size() >= config.maxPipelinedRequests()) {
-        refused = true;
+    if (!(msg instanceof HttpRequest)) { // a chunk of a streamed body
+      if (waiting.isEmpty() && bodyOpen) {
+        bodyChunk((HttpContent) msg);
+      } else if (!waiting.isEmpty()) {
+        waiting.add((HttpObject) msg); // it belongs to the last waiting request
       } else {
-        waiting.add(request.retain());
+        ReferenceCountUtil.release(msg);
       }
       return;
     }
-    serve(ctx, request);
+    if (busy || !waiting.isEmpty()) {
+      if (waitingRequests >= config.maxPipelinedRequests()) {
+        refused = true;
+        ReferenceCountUtil.release(msg);
+      } else {
+        waiting.add((HttpObject) msg);
+        waitingRequests++;
+      }
+      updateReading();
+      return;
+    }
+    serve((HttpRequest) msg);
+    updateReading();
   }
 
-  private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
+  /** Serves one request; takes its reference. */
+  private void serve(HttpRequest request) {
+    busy = true;
+    answered = false;
+    bodyOpen = !(request instanceof LastHttpContent);
+    try {
+      route(request);
+    } finally {
+      ReferenceCountUtil.release(request);
+    }
+  }
+
+  private void route(HttpRequest request) {
     String method = request.method().name().toUpperCase(Locale.ROOT);
     Answer answer = new Answer(HttpUtil.isKeepAlive(request), request.headers().get(HttpHeaderNames.ORIGIN), method.equals("HEAD"));
     if (!request.decoderResult().isSuccess()) {
       // the decoder discards everything after a malformed request: the connection is done
-      write(ctx, DecodeFailures.reply(request.decoderResult().cause()), new Answer(false, answer.origin(), answer.head()));
+      reply(DecodeFailures.reply(request.decoderResult().cause()), answer.closing());
       return;
     }
-    if (isPreflight(request)) {
-      writePreflight(ctx, request, answer.keepAlive());
+    if (bodyOpen && unsupportedExpectation(request)) {
+      reply(HttpErrors.expectationFailed(), answer.closing()); // the body may follow or not: start afresh
+      return;
+    }
+    if (request instanceof FullHttpRequest full && ReplyWriter.isPreflight(request)) {
+      replies.writePreflight(ctx, full, answer.keepAlive());
+      closing |= !answer.keepAlive();
+      answered = true;
+      settle();
       return;
     }
     RequestTarget target;
     try {
       target = RequestTarget.parse(request.uri());
     } catch (RequestTarget.MalformedTargetException e) {
-      write(ctx, HttpErrors.badRequest(e.getMessage()), answer);
+      reply(HttpErrors.badRequest(e.getMessage()), answer);
       return;
     }
     Optional<RouteTable.Match> match = pipeline.routes().match(method, target.rawSegments(), target.segments());
@@ -96,127 +157,158 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     if (match.isEmpty()) {
       SortedSet<String> allowed = pipeline.routes().allowedMethods(target.segments());
       HttpReply miss = allowed.isEmpty() ? HttpReply.error(404, "NOT_FOUND", "Not Found", false) : HttpErrors.methodNotAllowed(allowed);
-      write(ctx, miss, answer);
+      reply(miss, answer);
       return;
     }
+    ByteBuf wholeBody = null;
+    byte[] bytes = HttpReply.EMPTY;
+    if (request instanceof FullHttpRequest full) {
+      wholeBody = full.content().retainedDuplicate();
+      bytes = full.content().isReadable() ? ByteBufUtil.getBytes(full.content()) : HttpReply.EMPTY;
+    } else if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
+    }
+    exchange = Exchange.open(ctx, this, replies, answer, channels, wholeBody);
     RequestPipeline.Incoming incoming =
         new RequestPipeline.Incoming(
             method,
             target.query(),
             headers(request.headers()),
-            ByteBufUtil.getBytes(request.content()),
+            bytes,
+            exchange.requestBodyRef(),
+            exchange.responseRef(),
             System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()));
-
-    inFlight = true;
-    long seq = ++requestSeq;
-    timeout =
-        ctx.executor()
-            .schedule(
-                () -> finish(ctx, seq, HttpErrors.gatewayTimeout(config.defaultTimeoutMs()), answer),
-                config.defaultTimeoutMs(), TimeUnit.MILLISECONDS);
-    pipeline
-        .handle(match.get(), incoming)
-        .whenCompleteAsync(
-            (reply, failure) -> {
-              HttpReply out = failure != null ? HttpReply.error(500, "INTERNAL_ERROR", "internal server error", true) : reply;
-              finish(ctx, seq, out, answer);
-            },
-            ctx.executor());
+    exchange.start(pipeline.handle(match.get(), incoming), config.defaultTimeoutMs());
   }
 
-  /** Writes the reply of request {@code seq} unless it already got one (timeout vs result). */
-  private void finish(ChannelHandlerContext ctx, long seq, HttpReply reply, Answer answer) {
-    if (seq != requestSeq || timeout == null) {
-      return;
-    }
-    timeout.cancel(false);
-    timeout = null;
-    inFlight = false;
-    write(ctx, reply, answer);
-    drain(ctx);
+  /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */
+  private static boolean unsupportedExpectation(HttpRequest request) {
+    String expect = request.headers().get(HttpHeaderNames.EXPECT);
+    return expect != null
+        && request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
+        && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect);
   }
 
-  /** Serves waiting requests until one goes asynchronous; resumes reading once none wait. */
-  private void drain(ChannelHandlerContext ctx) {
-    FullHttpRequest next;
-    while (!inFlight && (next = waiting.poll()) != null) {
-      try {
-        serve(ctx, next);
-      } finally {
-        next.release();
-      }
-    }
-    if (inFlight) {
+  private void bodyChunk(HttpContent chunk) {
+    if (!chunk.decoderResult().isSuccess()) {
+      chunk.release(); // a broken chunk: the decoder discards what follows, so the connection is done
+      ctx.close();
       return;
     }
-    if (refused) {
-      write(ctx, HttpErrors.tooManyPipelined(config.maxPipelinedRequests()), new Answer(false, null, false));
+    boolean last = chunk instanceof LastHttpContent;
+    if (exchange != null) {
+      exchange.bodyChunk(chunk);
     } else {
-      ctx.channel().config().setAutoRead(true);
+      chunk.release(); // answered without an exchange (404 and the like): nobody wants it
+    }
+    if (last) {
+      bodyOpen = false;
+      Held answer = held;
+      held = null;
+      if (answer != null) {
+        write(answer.reply(), answer.answer());
+      }
+      settle();
+    }
+  }
+
+  // ------------------------------------------------------------------ answers
+
+  @Override
+  public void reply(HttpReply reply, Answer answer) {
+    answered = true;
+    if (bodyOpen && !closing && answer.keepAlive()) {
+      held = new Held(reply, answer);
+      updateReading(); // the rest of the body is discarded, at full speed
+      return;
+    }
+    write(reply, answer);
+    settle();
+  }
+
+  private void write(HttpReply reply, Answer answer) {
+    replies.write(ctx, reply, answer);
+    closing |= !answer.keepAlive();
+  }
+
+  @Override
+  public void streamed(Answer answer) {
+    answered = true;
+    closing |= !answer.keepAlive();
+    settle();
+  }
+
+  @Override
+  public void readingChanged() {
+    updateReading();
+  }
+
+  /** The current request is done once answered with its body in; the next one waiting is served. */
+  private void settle() {
+    if (busy && answered && !bodyOpen && held == null) {
+      busy = false;
+      exchange = null;
+      drain();
+    }
+    updateReading();
+  }
+
+  /** Serves waiting requests until one stays busy; answers 429 once none wait past the limit. */
+  private void drain() {
+    if (draining) {
+      return; // serving one from the loop below settled it: the loop goes on
+    }
+    draining = true;
+    try {
+      HttpObject next;
+      while (!closing && (next = waiting.peek()) != null) {
+        if (next instanceof HttpRequest request) {
+          if (busy) {
+            break;
+          }
+          waiting.poll();
+          waitingRequests--;
+          serve(request);
+        } else {
+          waiting.poll();
+          bodyChunk((HttpContent) next); // the chunks of the request just served
+        }
+      }
+      if (!busy && waiting.isEmpty() && refused && !closing) {
+        write(HttpErrors.tooManyPipelined(config.maxPipelinedRequests()), new Answer(false, null, false));
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** Reads while nobody waits and the current body's channel takes more. */
+  private void updateReading() {
+    boolean read = !closing && !refused && waiting.isEmpty() && (exchange == null || !exchange.bodyPaused());
+    if (ctx.channel().config().isAutoRead() != read) {
+      ctx.channel().config().setAutoRead(read);
     }
   }
 
   @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (exchange != null) {
+      exchange.writabilityChanged();
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    waiting.forEach(FullHttpRequest::release);
+    waiting.forEach(ReferenceCountUtil::release);
     waiting.clear();
+    held = null;
+    if (exchange != null) {
+      exchange.connectionClosed();
+      exchange = null;
+    }
+    closing = true;
     super.channelInactive(ctx);
-  }
-
-  private void write(ChannelHandlerContext ctx, HttpReply reply, Answer answer) {
-    FullHttpResponse response = answer.head() ? Responses.headOf(ctx.alloc(), reply) : Responses.of(ctx.alloc(), reply);
-    cors(response.headers(), answer.origin());
-    HttpUtil.setKeepAlive(response, answer.keepAlive());
-    var written = ctx.writeAndFlush(response);
-    if (!answer.keepAlive()) {
-      written.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  // ------------------------------------------------------------------ CORS
-
-  private static boolean isPreflight(FullHttpRequest request) {
-    return request.method().equals(HttpMethod.OPTIONS)
-        && request.headers().contains(HttpHeaderNames.ORIGIN)
-        && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
-  }
-
-  private void writePreflight(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-    FullHttpResponse response = Responses.of(ctx.alloc(), HttpReply.empty(200));
-    HttpHeaders headers = response.headers();
-    if (cors(headers, origin)) {
-      List<String> methods = config.cors().allowedMethods();
-      headers.set(
-          HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
-          methods.isEmpty() ? request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD) : String.join(",", methods));
-      String asked = request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS);
-      if (asked != null) {
-        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, asked);
-      }
-      headers.set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
-    }
-    HttpUtil.setKeepAlive(response, keepAlive);
-    var written = ctx.writeAndFlush(response);
-    if (!keepAlive) {
-      written.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  /** Adds the allow-origin headers when the origin is allowed; permissive by default. */
-  private boolean cors(HttpHeaders headers, String origin) {
-    HttpConfig.Cors cors = config.cors();
-    if (cors.anyOrigin()) {
-      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-      headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "*");
-      return true;
-    }
-    if (origin != null && cors.allowedOrigins().contains(origin)) {
-      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-      headers.add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
-      return true;
-    }
-    return false;
   }
 
   // ------------------------------------------------------------------ request parts

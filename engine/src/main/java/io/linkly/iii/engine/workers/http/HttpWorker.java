@@ -84,7 +84,7 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
                   .addLast("read-timeouts", timeouts.messages())
                   .addLast("keep-alive", new HttpServerKeepAliveHandler())
                   .addLast("body", new BodyLimit(config.maxBodyBytes()))
-                  .addLast("requests", new HttpRequestHandler(pipeline, config));
+                  .addLast("requests", new HttpRequestHandler(pipeline, config, context.channels()));
             });
     log.info("iii-http listening on http://{}:{}", config.host(), listener.port());
     context.engine().registerHealthCheck("listener:iii-http", listener::health);
@@ -95,11 +95,16 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
    * lifted: when exceeded it drops the connection without an answer (that was the "more than 128
    * pipelined requests vanish" bug); {@link HttpRequestHandler} enforces ours and answers 429.
    * What the codec can decode past ours stays bounded: reading stops as soon as one request
-   * waits, so at most what one read brought in is decoded, and that is discarded.
+   * waits, so at most what one read brought in is decoded, and that is discarded. A body is
+   * decoded in slices of what was read, at most {@link HttpConfig#MAX_BODY_CHUNK_BYTES} each: a
+   * streamed body's chunks become the request_body channel's frames as they are.
    */
   private static HttpServerCodec codec() {
     HttpDecoderConfig decoder =
-        new HttpDecoderConfig().setMaxInitialLineLength(HttpConfig.MAX_REQUEST_LINE_BYTES).setMaxHeaderSize(HttpConfig.MAX_HEADER_BYTES);
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(HttpConfig.MAX_REQUEST_LINE_BYTES)
+            .setMaxHeaderSize(HttpConfig.MAX_HEADER_BYTES)
+            .setMaxChunkSize(HttpConfig.MAX_BODY_CHUNK_BYTES);
     return new HttpServerCodec(decoder, Integer.MAX_VALUE);
   }
 

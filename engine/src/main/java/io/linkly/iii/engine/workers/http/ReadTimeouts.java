@@ -23,8 +23,12 @@ import java.util.concurrent.TimeUnit;
  * when the connection was merely idle), so half-sent requests and idle sockets cannot pile up.
  *
  * <p>A deadline runs only while the connection waits for the client alone: while an earlier
- * request is still being answered (the handler is bounded by {@code default_timeout}), reading
- * may be paused and nothing the client does late is its fault.
+ * request is still being answered (the handler is bounded by {@code default_timeout}), or while
+ * the engine does not read (a handler consumes a streamed body more slowly than it arrives),
+ * nothing the client does late is its fault. A streamed response owes the request until its
+ * last chunk, so a long download or event stream is not taken for an idle connection; a deadline
+ * that passes in its middle closes the connection, since no 408 can be sent there. The body
+ * deadline restarts with every chunk, so it bounds a stall, not the length of an upload.
  *
  * <p>It needs to see bytes (a head has begun) and messages (a head or body is complete), so it
  * sits in the pipeline twice: {@link #bytes()} before the HTTP codec, {@link #messages()} after
@@ -45,6 +49,8 @@ final class ReadTimeouts {
   private ScheduledFuture<?> timer;
   private long timerAt;
   private boolean closed;
+  /** A streamed response has begun and not ended: no error can be written in its middle. */
+  private boolean responding;
 
   ReadTimeouts(HttpConfig.Timeouts limits) {
     this.limits = limits;
@@ -94,9 +100,16 @@ final class ReadTimeouts {
 
       @Override
       public void write(ChannelHandlerContext out, Object msg, ChannelPromise promise) {
-        if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+        if (msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+          out.write(msg, promise);
+          return;
+        }
+        if (msg instanceof LastHttpContent) { // a full response, or the end of a streamed one
+          responding = false;
           owed = Math.max(0, owed - 1);
           rearm();
+        } else if (msg instanceof HttpResponse) {
+          responding = true; // a streamed response's head: the request is owed until its end
         }
         out.write(msg, promise);
       }
@@ -153,13 +166,18 @@ final class ReadTimeouts {
       schedule(left);
       return;
     }
+    if (!ctx.channel().config().isAutoRead()) {
+      // we stopped reading (a handler reads the streamed body slowly): the wait is ours, not the client's
+      rearm();
+      return;
+    }
     expire();
   }
 
   private void expire() {
     closed = true;
     HttpReply answer =
-        switch (phase) {
+        responding ? null : switch (phase) {
           case HEADERS -> owed == 0 ? HttpErrors.requestTimeout("headers", limits.headerMs()) : null;
           case BODY -> owed == 1 ? HttpErrors.requestTimeout("body", limits.bodyMs()) : null;
           case BETWEEN -> null; // idle: nobody is waiting for an answer

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linkly.iii.engine.channels.ChannelRef;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.InvocationException;
@@ -39,17 +40,30 @@ final class RequestPipeline {
   }
 
   /**
-   * A request as the handler sees it, minus the channel refs this engine does not create yet.
-   * {@code deadlineNanos} ({@link System#nanoTime()} based) is when the request times out (504):
-   * every call made for it carries what is left, so the engine abandons them at that moment too.
+   * A request as the handler sees it. {@code body} holds the bytes of an aggregated (JSON) body
+   * and is empty for a streamed one; {@code requestBody} and {@code response} are the refs of the
+   * request's two channels (BUILTINS.md §9.3). {@code deadlineNanos} ({@link System#nanoTime()}
+   * based) is when the request times out (504): every call made for it carries what is left, so
+   * the engine abandons them at that moment too.
    */
-  record Incoming(String method, Map<String, String> query, Map<String, String> headers, byte[] body, long deadlineNanos) {
+  record Incoming(
+      String method,
+      Map<String, String> query,
+      Map<String, String> headers,
+      byte[] body,
+      ChannelRef requestBody,
+      ChannelRef response,
+      long deadlineNanos) {
 
     Call bounded(Call call) {
       return call.withTimeout((deadlineNanos - System.nanoTime()) / 1_000_000);
     }
   }
 
+  /**
+   * The answer to a routed request; null when the handler returned no result, which means it
+   * streams its answer over the {@code response} channel (BUILTINS.md §9.4).
+   */
   CompletableFuture<HttpReply> handle(RouteTable.Match match, Incoming in) {
     HttpBinding binding = match.route().binding();
     ObjectNode request = requestObject(match, in);
@@ -88,6 +102,8 @@ final class RequestPipeline {
     request.put("path", match.route().pattern());
     request.put("method", in.method());
     parseBody(in, request);
+    request.set("request_body", in.requestBody().toJson());
+    request.set("response", in.response().toJson());
     request.putObject("trigger").put("type", "http").put("path", match.route().pattern()).put("method", in.method());
     return request;
   }
@@ -147,13 +163,19 @@ final class RequestPipeline {
         .thenCompose(reply -> reply != null ? CompletableFuture.completedFuture(reply) : middleware(ids, index + 1, request, in));
   }
 
-  /** Only a literal {@code false} skips the handler (422); an error is a 500. */
+  /**
+   * Only a literal {@code false} skips the handler (422); an error is a 500. The condition sees the
+   * request without its channel refs, as upstream: the channels are the handler's.
+   */
   private CompletableFuture<HttpReply> condition(HttpBinding binding, ObjectNode request, Incoming in) {
     if (binding.conditionFunctionId() == null) {
       return CompletableFuture.completedFuture(null);
     }
+    ObjectNode input = request.deepCopy();
+    input.remove("request_body");
+    input.remove("response");
     return engine
-        .invoke(in.bounded(Call.of(binding.conditionFunctionId(), request.deepCopy(), binding.metadata())))
+        .invoke(in.bounded(Call.of(binding.conditionFunctionId(), input, binding.metadata())))
         .handle(
             (result, failure) -> {
               if (failure != null) {
@@ -176,12 +198,7 @@ final class RequestPipeline {
               if (failure != null) {
                 return failed(failure);
               }
-              if (result == null) {
-                return HttpReply.error(
-                    500, "INTERNAL_ERROR",
-                    "the handler returned no response; streamed responses over channels are not supported yet", true);
-              }
-              return toReply(result, false);
+              return result == null || result.isNull() ? null : toReply(result, false);
             });
   }
 

@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 import java.util.Map;
 
 /** Netty responses from {@link HttpReply} values; every header value goes through {@link HeaderValues}. */
@@ -31,19 +33,24 @@ final class Responses {
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(reply.status()),
             withBody ? alloc.buffer(reply.body().length).writeBytes(reply.body()) : alloc.buffer(0));
-    for (Map.Entry<String, String> header : reply.headers()) {
+    addHeaders(response.headers(), reply.headers());
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
+    return response;
+  }
+
+  /** A handler's headers, each value as {@link HeaderValues} has it; invalid names are skipped, as upstream does. */
+  static void addHeaders(HttpHeaders to, List<Map.Entry<String, String>> headers) {
+    for (Map.Entry<String, String> header : headers) {
       String value = HeaderValues.onTheWire(header.getKey(), header.getValue());
       if (value == null) {
         continue;
       }
       try {
-        response.headers().add(header.getKey(), value);
+        to.add(header.getKey(), value);
       } catch (IllegalArgumentException e) {
-        // invalid header names are skipped, as upstream does
+        // skipped
       }
     }
-    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
-    return response;
   }
 
 }
