@@ -118,42 +118,22 @@ final class ChannelSocket extends ChannelInboundHandlerAdapter implements Reader
 
   @Override
   public void take(WebSocketFrame frame) {
-    inOrder(() -> ctx.write(frame, ctx.voidPromise()), frame);
+    ctx.write(frame, ctx.voidPromise()); // on this socket's loop (DataChannel sees to it), so in order
   }
 
   @Override
   public void flush() {
-    inOrder(ctx::flush, null);
+    ctx.flush();
   }
 
   @Override
   public void end() {
-    inOrder(() -> close(NORMAL, "stream_complete"), null);
+    close(NORMAL, "stream_complete");
   }
 
   @Override
   public void abort(String reason) {
-    inOrder(() -> close(GOING_AWAY, reason), null);
-  }
-
-  /**
-   * The channel hands frames over on the writer's thread or on this socket's own (when it drains
-   * after this socket became writable). Written from another thread, a frame is queued on this
-   * socket's event loop; written from the loop itself it would go out at once, ahead of frames
-   * still queued. So on the loop the write is queued too, behind them: frames keep their order.
-   */
-  private void inOrder(Runnable write, WebSocketFrame frame) {
-    if (!ctx.executor().inEventLoop()) {
-      write.run(); // Netty queues it on the loop, counting its bytes against writability
-      return;
-    }
-    try {
-      ctx.executor().execute(write);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      if (frame != null) {
-        frame.release(); // the loop is gone, and the socket with it
-      }
-    }
+    close(GOING_AWAY, reason);
   }
 
   // ------------------------------------------------------------------ as the writing end

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
@@ -199,6 +200,11 @@ final class Exchange implements ReaderEnd {
       finish();
       connection.reply(HttpErrors.gatewayTimeout(timeoutMs), answer);
     }
+  }
+
+  @Override
+  public EventExecutor executor() {
+    return ctx.executor();
   }
 
   @Override
