@@ -110,7 +110,7 @@ class BulkImportTest {
   @Test
   void curlCanPostACsvToLinksImport() throws Exception {
     String r = UUID.randomUUID().toString().substring(0, 8);
-    String body = "\uFEFFcode,url\r\n\"q1-" + r + "\",\"https://example.com/a,b\"\r\nq1-" + r + ",https://example.com/dup\r\nq2-" + r + ",notaurl\r\n";
+    String body = "\uFEFFcode,url\r\n\"q1-" + r + "\",\"https://example.com/a,b\"\r\nq1-" + r + ",https://example.com/dup\r\nq2-" + r + ",javascript:alert(1)\r\n";
     HttpResponse<String> response =
         LinklyFixture.HTTP.send(
             HttpRequest.newBuilder(URI.create(linkly.httpUrl() + "/links/import"))
