@@ -33,6 +33,23 @@ function describeRequest(request) {
 }
 
 const scenarios = {
+  // The tutorial's uploader (LINKLY.md Ch. 6, test-channels/import-links.js) as written there:
+  // registerWorker as "uploader", createChannel, write the CSV in CSV, end the writer, trigger
+  // bulk-importer::import_csv {reader}, report the result, shut down.
+  async 'tutorial-uploader'() {
+    const { createChannel } = await import('iii-sdk/helpers')
+    const iii = connect()
+    const channel = await createChannel(iii)
+    channel.writer.stream.write(Buffer.from(env('CSV')))
+    channel.writer.stream.end()
+    try {
+      emit('result', { value: await iii.trigger({ function_id: 'bulk-importer::import_csv', payload: { reader: channel.readerRef } }) })
+    } catch (error) {
+      emit('error', describeError(error))
+    }
+    await finish(iii)
+  },
+
   // Upstream's HTTP-over-channels tests (iii v0.22.1, tests/api-triggers.test.ts: raw JSON through
   // request_body, a file downloaded through a streamed response, a file uploaded through a
   // streamed request, server-sent events, urlencoded and multipart forms), re-stated with the
