@@ -122,6 +122,27 @@ class ChannelTest {
   }
 
   @Test
+  void aReaderThatAttachesBeforeTheWriterWaitsForIt() throws Exception {
+    try (Iii iii = TestSupport.worker(engine, "both")) {
+      Channel channel = iii.createChannel();
+      channel.reader().connect();
+      CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+        try {
+          return channel.reader().readAllBytes();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      Thread.sleep(200);
+      assertThat(read).as("nothing written yet: the reader waits").isNotDone();
+      try (OutputStream out = channel.writer()) {
+        out.write("late writer".getBytes());
+      }
+      assertThat(new String(read.get(10, TimeUnit.SECONDS))).isEqualTo("late writer");
+    }
+  }
+
+  @Test
   void aReaderThatGoesAwayFailsTheWriterInsteadOfSwallowingItsBytes() throws Exception {
     try (Iii iii = TestSupport.worker(engine, "both")) {
       Channel channel = iii.createChannel(2);
