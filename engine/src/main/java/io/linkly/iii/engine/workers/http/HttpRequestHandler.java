@@ -4,6 +4,7 @@ import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -163,8 +164,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     ByteBuf wholeBody = null;
     byte[] bytes = HttpReply.EMPTY;
     if (request instanceof FullHttpRequest full) {
-      wholeBody = full.content().retainedDuplicate();
-      bytes = full.content().isReadable() ? ByteBufUtil.getBytes(full.content()) : HttpReply.EMPTY;
+      boolean empty = !full.content().isReadable(); // the redirect path: nothing to copy or to offer
+      wholeBody = empty ? Unpooled.EMPTY_BUFFER : full.content().retainedDuplicate();
+      bytes = empty ? HttpReply.EMPTY : ByteBufUtil.getBytes(full.content());
     } else if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
     }

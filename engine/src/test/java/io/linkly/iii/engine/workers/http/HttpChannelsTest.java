@@ -224,6 +224,78 @@ class HttpChannelsTest {
     assertNoChannelsLeft();
   }
 
+  @Test
+  void aClientThatStopsReadingStopsTheResponseChannelBeingDrainedAndResumesIt() throws Exception {
+    start(30_000);
+    long size = 16L * 1024 * 1024; // more than the client's socket, our outbound buffer and the channel hold
+    AtomicReference<String> sent = new AtomicReference<>();
+    AtomicReference<JsonNode> responseRef = new AtomicReference<>();
+    handler("down::big", call -> {
+      JsonNode ref = call.data().get("response");
+      responseRef.set(ref);
+      handlers.execute(() -> {
+        ChannelEnd out = ChannelEnd.writer(engine.workerUrl(), ref);
+        try {
+          GeneratedBody data = new GeneratedBody(size);
+          byte[] chunk = new byte[64 * 1024];
+          int n;
+          while ((n = data.read(chunk, 0, chunk.length)) > 0) {
+            out.binary(n == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, n));
+          }
+          sent.set(data.sha256());
+          out.end();
+        } catch (Exception e) {
+          sent.set("failed: " + e);
+        }
+      });
+      return null;
+    });
+    route("a", "GET", "/big", "down::big");
+
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(64 * 1024); // so the kernel cannot hide a client that stops reading
+      socket.setSoTimeout(60_000); // a safety net, not a timing assertion
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", engine.port("iii-http").orElseThrow()));
+      socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // the client reads nothing: the engine stops taking frames, so they wait in the channel until it is full
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        JsonNode ref = responseRef.get();
+        return ref != null
+            && engine.channels().find(ref.get("channel_id").asText(), ref.get("access_key").asText())
+                .map(c -> c.buffered() >= io.linkly.iii.engine.channels.DataChannels.DEFAULT_CAPACITY).orElse(false);
+      });
+      // then it reads it all: the channel is drained again, to the last byte
+      InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      String line;
+      while (!(line = asciiLine(in)).isEmpty()) {
+        assertThat(line).doesNotStartWithIgnoringCase("content-length");
+      }
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      long received = 0;
+      int chunk;
+      while ((chunk = Integer.parseInt(asciiLine(in), 16)) > 0) {
+        byte[] data = in.readNBytes(chunk);
+        digest.update(data);
+        received += data.length;
+        asciiLine(in);
+      }
+      assertThat(received).isEqualTo(size);
+      assertThat(HexFormat.of().formatHex(digest.digest())).isEqualTo(sent.get());
+    }
+    assertNoChannelsLeft();
+  }
+
+  private static String asciiLine(InputStream in) throws java.io.IOException {
+    StringBuilder line = new StringBuilder();
+    int b;
+    while ((b = in.read()) != -1 && b != '\n') {
+      if (b != '\r') {
+        line.append((char) b);
+      }
+    }
+    return line.toString();
+  }
+
   /** Direct memory in use by Netty's allocators (and its own counter, when it keeps one). */
   private static long directMemory() {
     long used = Math.max(0, PlatformDependent.usedDirectMemory());
