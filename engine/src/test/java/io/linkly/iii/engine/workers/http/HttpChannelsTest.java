@@ -184,6 +184,26 @@ class HttpChannelsTest {
   }
 
   @Test
+  void aStreamedUploadThatExpects100ContinueGetsItOrItsAnswerAtOnce() throws Exception {
+    start(30_000);
+    handler("up::read", readsTheBody());
+    route("a", "POST", "/upload", "up::read");
+    String head = "Host: x\r\nContent-Type: text/csv\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+    try (RawHttp http = RawHttp.connect(engine.port("iii-http").orElseThrow())) {
+      assertThat(http.send("POST /upload HTTP/1.1\r\n" + head).read().status()).isEqualTo(100);
+      RawHttp.Response response = http.send("a,b,c").read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.json().get("text").asText()).isEqualTo("a,b,c");
+    }
+    try (RawHttp http = RawHttp.connect(engine.port("iii-http").orElseThrow())) {
+      RawHttp.Response refused = http.send("POST /nowhere HTTP/1.1\r\n" + head).read();
+      assertThat(refused.status()).as("answered without waiting for a body it never asked for").isEqualTo(404);
+      assertThat(http.closedByServer()).isTrue();
+    }
+    assertNoChannelsLeft();
+  }
+
+  @Test
   void aHundredMegabyteUploadThroughASlowReaderKeepsTheEnginesMemoryFlat() throws Exception {
     start(120_000);
     handler("up::slow", call -> {
