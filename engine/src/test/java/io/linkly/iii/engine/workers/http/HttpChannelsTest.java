@@ -395,6 +395,14 @@ class HttpChannelsTest {
       assertThat(response.headers().firstValue("content-length")).as("chunked").isEmpty();
       assertThat(response.body()).as(path).isEqualTo("hello, streamed world");
     }
+    try (RawHttp http = RawHttp.connect(engine.port("iii-http").orElseThrow())) {
+      RawHttp.Response head = http.send("HEAD /first HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+      assertThat(head.status()).isEqualTo(201);
+      assertThat(head.header("x-stream")).isEqualTo("yes");
+      // had the streamed body (or a chunk of it) followed the HEAD answer, this would read it instead
+      RawHttp.Response next = http.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      assertThat(next.status()).isEqualTo(404);
+    }
     assertNoChannelsLeft();
   }
 
