@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
@@ -21,7 +21,9 @@ import java.util.Locale;
  * other body (CSV, octet-stream, forms, multipart, ...) is not aggregated: its head and chunks pass
  * through as they are decoded, to be streamed into the request's {@code request_body} channel, so
  * an upload of any size costs flat memory. A streamed body has no size limit: the handler reading
- * it paces it, and {@code body_timeout_ms} still cuts off a client that stops sending. Like Netty's own handling, a keep-alive connection stays open (the
+ * it paces it, and {@code body_timeout_ms} still cuts off a client that stops sending.
+ *
+ * <p>Like Netty's own handling of an oversized body, a keep-alive connection stays open (the
  * aggregator discards the rest of the body), so the client can read the answer while it is still
  * sending; otherwise the connection closes after the answer. The same goes for the answers to
  * {@code Expect}: 413 for a declared body over the limit, 417 for an expectation other than

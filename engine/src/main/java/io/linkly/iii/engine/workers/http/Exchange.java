@@ -159,24 +159,36 @@ final class Exchange implements ReaderEnd {
     return bodyPaused && !bodyCut && stage != Stage.DONE;
   }
 
-  /** request_body's writing end: the channel pauses and resumes it, or cuts it off, from any thread. */
+  /**
+   * request_body's writing end: the channel pauses and resumes it, or cuts it off, from any thread.
+   * A pause comes while a chunk is offered, on the loop: reading stops at once, not after the rest
+   * of this read.
+   */
   private final class BodyWriter implements WriterEnd {
     @Override
     public void pause() {
       bodyPaused = true;
-      onLoop(connection::readingChanged);
+      readingChanged();
     }
 
     @Override
     public void resume() {
       bodyPaused = false;
-      onLoop(connection::readingChanged);
+      readingChanged();
     }
 
     @Override
     public void cutOff(String reason) {
       bodyCut = true;
-      onLoop(connection::readingChanged);
+      readingChanged();
+    }
+
+    private void readingChanged() {
+      if (ctx.executor().inEventLoop()) {
+        connection.readingChanged();
+      } else {
+        onLoop(connection::readingChanged); // it reads the flags when it runs: the latest call wins
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -61,6 +62,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   private boolean busy;
   private boolean answered;
   private boolean bodyOpen;
+  /** The client waits for 100 Continue before it sends the body, which it has not been sent. */
+  private boolean awaitingContinue;
   private Held held;
   private Exchange exchange;
   /** A request past the pipelining limit arrived: it is answered 429 after the waiting ones. */
@@ -117,6 +120,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     busy = true;
     answered = false;
     bodyOpen = !(request instanceof LastHttpContent);
+    awaitingContinue = bodyOpen && HttpUtil.is100ContinueExpected(request);
     try {
       route(request);
     } finally {
@@ -163,9 +167,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     ByteBuf wholeBody = null;
     byte[] bytes = HttpReply.EMPTY;
     if (request instanceof FullHttpRequest full) {
-      wholeBody = full.content().retainedDuplicate();
-      bytes = full.content().isReadable() ? ByteBufUtil.getBytes(full.content()) : HttpReply.EMPTY;
-    } else if (HttpUtil.is100ContinueExpected(request)) {
+      boolean empty = !full.content().isReadable(); // the redirect path: nothing to copy or to offer
+      wholeBody = empty ? Unpooled.EMPTY_BUFFER : full.content().retainedDuplicate();
+      bytes = empty ? HttpReply.EMPTY : ByteBufUtil.getBytes(full.content());
+    } else if (awaitingContinue) {
+      awaitingContinue = false;
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
     }
     exchange = Exchange.open(ctx, this, replies, answer, channels, wholeBody);
@@ -217,6 +223,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   @Override
   public void reply(HttpReply reply, Answer answer) {
     answered = true;
+    if (bodyOpen && awaitingContinue) {
+      // refused before the body was asked for: it may never come, so answer now and start afresh
+      write(reply, answer.closing());
+      return;
+    }
     if (bodyOpen && !closing && answer.keepAlive()) {
       held = new Held(reply, answer);
       updateReading(); // the rest of the body is discarded, at full speed

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code iii-http}: serves HTTP on 127.0.0.1:3111 and routes each request to the function bound by
  * an {@code http} trigger (BUILTINS.md §9). Requests are handled asynchronously on the event loops;
- * the engine call behind a request never blocks them.
+ * the engine call behind a request never blocks them. Each request gets its two data channels
+ * from the engine's {@link io.linkly.iii.engine.channels.DataChannels}: {@code request_body}, which
+ * this worker writes, and {@code response}, which it reads (see {@link Exchange}).
  */
 public final class HttpWorker implements BuiltinWorker, TriggerProvider {
 

@@ -45,7 +45,13 @@ class HttpEdgesTest {
 
   @AfterEach
   void stop() {
-    if (engine != null) {
+    if (engine == null) {
+      return;
+    }
+    try {
+      // every request's request_body and response channels went with it
+      await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(engine.channels().openCount()).isZero());
+    } finally {
       engine.close();
     }
   }

@@ -47,7 +47,12 @@ class HttpWorkerTest {
 
   @AfterEach
   void stop() {
-    engine.close();
+    try {
+      // every request's request_body and response channels went with it
+      await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(engine.channels().openCount()).isZero());
+    } finally {
+      engine.close();
+    }
   }
 
   private void function(String id, BuiltinFunction.SyncBody body) {
