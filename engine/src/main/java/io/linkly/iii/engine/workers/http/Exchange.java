@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One routed request and its two channels (BUILTINS.md §9.3): the engine writes the request's body
@@ -35,10 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * starts, not while it streams. When the exchange ends, both channels go: a handler still
  * writing the answer is cut off, a handler still reading the body gets end of stream.
  *
- * <p>Everything here runs on the connection's event loop; the channel ends are called on other
- * threads (with their channel's lock held) and hand over to it, frames in order. Frames handed
- * over but not yet written count against {@link #MAX_IN_TRANSIT}, and the answer takes no more
- * while the connection is not writable: a client that does not read pauses the handler's writer.
+ * <p>Everything here runs on the connection's event loop: the response channel hands its frames
+ * over there (this is its reader end, and {@link #executor} is that loop), and takes no more while
+ * the connection is not writable, so a client that does not read pauses the handler's writer. The
+ * request body's writer end is told to pause or stop from the handler's side, on other threads,
+ * and hands that over to the loop.
  */
 final class Exchange implements ReaderEnd {
 
@@ -54,9 +54,6 @@ final class Exchange implements ReaderEnd {
     /** The body's writer was paused or resumed, or the body's reader went away. */
     void readingChanged();
   }
-
-  /** Bytes of frames handed over by the response channel and not yet written to the connection. */
-  static final long MAX_IN_TRANSIT = 256 * 1024;
 
   private enum Stage { WAITING, STREAMING, DONE }
 
@@ -79,9 +76,6 @@ final class Exchange implements ReaderEnd {
   private final Answer answer;
   private final DataChannel requestBody;
   private final DataChannel response;
-  private final AtomicLong inTransit = new AtomicLong();
-  /** The response channel found this exchange unable to take a frame: it waits for {@link DataChannel#readerReady}. */
-  private volatile boolean starved;
   /** The request_body channel is full: stop reading the connection (set by the channel, read on the loop). */
   private volatile boolean bodyPaused;
   /** Nobody reads the rest of the body any more: it is discarded. */
@@ -219,42 +213,14 @@ final class Exchange implements ReaderEnd {
     return ctx.executor();
   }
 
+  /** Called on this connection's loop (the channel hands frames over there), as are take, flush and end. */
   @Override
   public boolean canTake() {
-    starved = true; // before the checks: a frame written meanwhile then sees it (see flushed)
-    boolean can = inTransit.get() < MAX_IN_TRANSIT && ctx.channel().isWritable();
-    if (can) {
-      starved = false;
-    }
-    return can;
+    return ctx.channel().isWritable();
   }
 
   @Override
   public void take(WebSocketFrame frame) {
-    int size = frame.content().readableBytes();
-    inTransit.addAndGet(size);
-    if (!onLoop(() -> deliver(frame, size))) {
-      frame.release();
-    }
-  }
-
-  @Override
-  public void flush() {
-    onLoop(this::flushed);
-  }
-
-  @Override
-  public void end() {
-    onLoop(this::ended);
-  }
-
-  @Override
-  public void abort(String reason) {
-    onLoop(this::aborted);
-  }
-
-  private void deliver(WebSocketFrame frame, int size) {
-    inTransit.addAndGet(-size);
     if (stage == Stage.DONE) {
       frame.release();
     } else if (frame instanceof TextWebSocketFrame text) {
@@ -276,14 +242,23 @@ final class Exchange implements ReaderEnd {
     }
   }
 
-  private void flushed() {
+  /** Once per batch the channel handed over: every event of a stream goes out at once. */
+  @Override
+  public void flush() {
     if (stage == Stage.STREAMING) {
-      ctx.flush(); // once per batch the channel handed over: every event of a stream goes out at once
+      ctx.flush();
     }
-    if (starved && stage != Stage.DONE && inTransit.get() < MAX_IN_TRANSIT && ctx.channel().isWritable()) {
-      starved = false;
-      response.readerReady();
-    }
+  }
+
+  @Override
+  public void end() {
+    ended();
+  }
+
+  /** May come from any thread (the channel given up by the engine stopping). */
+  @Override
+  public void abort(String reason) {
+    onLoop(this::aborted);
   }
 
   void writabilityChanged() {
