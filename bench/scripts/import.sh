@@ -35,7 +35,7 @@ baseline="$(grep -o '[0-9]*M->[0-9]*M' "$work/gc.log" | tail -1 | sed 's/.*->\([
 
 echo "-- ./linkly import links.csv"
 started="$(date +%s.%N)"
-java -jar "$root/linkly-app/target/linkly.jar" import links.csv --address "ws://127.0.0.1:$engine" >report.json 2>progress.log
+${IMPORT_TIME:-} java ${IMPORT_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" import links.csv --address "ws://127.0.0.1:$engine" >report.json 2>progress.log
 ended="$(date +%s.%N)"
 imported="$(sed -n 's/.*"imported" *: *\([0-9]*\).*/\1/p' report.json | head -1)"
 skipped="$(sed -n 's/.*"skipped_count" *: *\([0-9]*\).*/\1/p' report.json | head -1)"

@@ -38,12 +38,49 @@ public final class Json {
     return JsonNodeFactory.instance.objectNode();
   }
 
-  /** Converts any Jackson-mappable value (record, map, list, primitive) into a tree. */
+  /**
+   * Converts any Jackson-mappable value (record, map, list, primitive) into a tree. Maps with
+   * string keys, lists, strings, ints, longs and booleans, the bulk of what handlers return and
+   * callers send, are built directly: Jackson's own path writes them into a token buffer and reads
+   * that back, which the import profile showed as a tenth of its time. Anything else (a record, a
+   * float, an object with {@code @JsonValue}) is Jackson's, value by value, so the tree is the same.
+   */
   public static JsonNode toTree(Object value) {
-    if (value instanceof JsonNode node) {
+    JsonNode plain = plainTree(value);
+    return plain != null ? plain : MAPPER.valueToTree(value);
+  }
+
+  private static JsonNode plainTree(Object value) {
+    JsonNodeFactory nodes = JsonNodeFactory.instance;
+    if (value == null) {
+      return nodes.nullNode();
+    } else if (value instanceof JsonNode node) {
       return node;
+    } else if (value instanceof String text) {
+      return nodes.textNode(text);
+    } else if (value instanceof Integer number) {
+      return nodes.numberNode(number);
+    } else if (value instanceof Long number) {
+      return nodes.numberNode(number);
+    } else if (value instanceof Boolean flag) {
+      return nodes.booleanNode(flag);
+    } else if (value instanceof java.util.Map<?, ?> map) {
+      ObjectNode object = nodes.objectNode();
+      for (java.util.Map.Entry<?, ?> entry : map.entrySet()) {
+        if (!(entry.getKey() instanceof String key)) {
+          return null; // Jackson's key serializers decide
+        }
+        object.set(key, toTree(entry.getValue()));
+      }
+      return object;
+    } else if (value instanceof java.util.List<?> list) {
+      com.fasterxml.jackson.databind.node.ArrayNode array = nodes.arrayNode(list.size());
+      for (Object item : list) {
+        array.add(toTree(item));
+      }
+      return array;
     }
-    return MAPPER.valueToTree(value);
+    return null;
   }
 
   /** Converts a tree into the given type; mapping errors surface as IllegalArgumentException. */
