@@ -8,6 +8,7 @@ import io.linkly.iii.sdk.impl.ChannelSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.function.Supplier;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -35,7 +36,8 @@ public final class ChannelReader extends InputStream {
   /** Frames received but not read yet, past which the socket is not read. */
   private static final int MAX_WAITING_FRAMES = 16;
 
-  private final URI uri;
+  /** Where this end connects; worked out on first use, as most ends handed to a handler never are. */
+  private final Supplier<URI> uri;
   private final ObjectNode ref;
   private final List<Consumer<String>> messageHandlers = new CopyOnWriteArrayList<>();
   private final ReentrantLock connecting = new ReentrantLock();
@@ -49,7 +51,7 @@ public final class ChannelReader extends InputStream {
   /** A frame was not asked for because too many waited: ask once one has been read. */
   private boolean starved;
 
-  public ChannelReader(URI uri, ObjectNode ref) {
+  public ChannelReader(Supplier<URI> uri, ObjectNode ref) {
     this.uri = uri;
     this.ref = ref;
   }
@@ -89,7 +91,7 @@ public final class ChannelReader extends InputStream {
     connecting.lock();
     try {
       if (socket == null) {
-        socket = ChannelSocket.connect(uri, new Events());
+        socket = ChannelSocket.connect(uri.get(), new Events());
       }
     } finally {
       connecting.unlock();

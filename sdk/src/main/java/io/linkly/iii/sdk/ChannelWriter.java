@@ -8,6 +8,7 @@ import io.linkly.iii.sdk.impl.ChannelSocket;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.util.function.Supplier;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +27,8 @@ public final class ChannelWriter extends OutputStream {
   /** Frame size of the byte stream, as upstream's SDKs chunk it. */
   public static final int FRAME_BYTES = 64 * 1024;
 
-  private final URI uri;
+  /** Where this end connects; worked out on first use, as most ends handed to a handler never are. */
+  private final Supplier<URI> uri;
   private final ObjectNode ref;
   private final ReentrantLock lock = new ReentrantLock();
   private final byte[] pending = new byte[FRAME_BYTES];
@@ -35,7 +37,7 @@ public final class ChannelWriter extends OutputStream {
   private volatile IOException failure;
   private boolean closed;
 
-  public ChannelWriter(URI uri, ObjectNode ref) {
+  public ChannelWriter(Supplier<URI> uri, ObjectNode ref) {
     this.uri = uri;
     this.ref = ref;
   }
@@ -156,7 +158,7 @@ public final class ChannelWriter extends OutputStream {
 
   private ChannelSocket connected() throws IOException {
     if (socket == null) {
-      socket = ChannelSocket.connect(uri, new Events());
+      socket = ChannelSocket.connect(uri.get(), new Events());
     }
     return socket;
   }

@@ -175,7 +175,7 @@ class ChannelTest {
       Channel channel = iii.createChannel();
       ObjectNode forged = channel.readerRef().deepCopy().put("access_key", "wrong");
       ChannelReader reader = ChannelReader.from(new com.fasterxml.jackson.databind.node.POJONode(
-          new ChannelReader(java.net.URI.create(engine.workerUrl() + "/ws/channels/" + channel.readerRef().get("channel_id").asText()
+          new ChannelReader(() -> java.net.URI.create(engine.workerUrl() + "/ws/channels/" + channel.readerRef().get("channel_id").asText()
               + "?key=wrong&dir=read"), forged)));
       assertThatThrownBy(reader::read).isInstanceOf(IOException.class).hasMessageContaining("no such channel end");
     }

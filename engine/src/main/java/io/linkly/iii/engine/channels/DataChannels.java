@@ -3,7 +3,6 @@ package io.linkly.iii.engine.channels;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -43,10 +42,10 @@ public final class DataChannels implements AutoCloseable {
 
   /** A new channel holding up to {@code capacity} frames (clamped to 1..{@link #MAX_CAPACITY}). */
   public DataChannel create(int capacity) {
-    String id = UUID.randomUUID().toString();
+    String id = RandomIds.next();
     int bounded = Math.max(1, Math.min(MAX_CAPACITY, capacity));
     DataChannel channel =
-        new DataChannel(id, UUID.randomUUID().toString(), bounded, MAX_BUFFERED_BYTES, nanoTime.getAsLong(), () -> open.remove(id));
+        new DataChannel(id, RandomIds.next(), bounded, MAX_BUFFERED_BYTES, nanoTime.getAsLong(), () -> open.remove(id));
     open.put(id, channel);
     created.incrementAndGet();
     return channel;

@@ -30,21 +30,24 @@ public final class ChannelRefs {
     this.base = engineUrl.endsWith("/") ? engineUrl.substring(0, engineUrl.length() - 1) : engineUrl;
   }
 
-  /** {@code data} with every ref replaced by its live end; {@code data} itself when it holds none. */
+  /**
+   * {@code data} with every ref replaced, in place, by its live end (which connects only when
+   * used). The input of a call is the handler's own (parsed from its frame, or copied for an
+   * in-process worker), so it is not copied again.
+   */
   public JsonNode materialize(JsonNode data) {
     if (data == null || !containsRef(data, 0)) {
       return data;
     }
-    JsonNode copy = data.deepCopy();
-    return replace(copy, 0);
+    return replace(data, 0);
   }
 
   public ChannelReader reader(ObjectNode ref) {
-    return new ChannelReader(uri(ref, "read"), ref);
+    return new ChannelReader(() -> uri(ref, "read"), ref);
   }
 
   public ChannelWriter writer(ObjectNode ref) {
-    return new ChannelWriter(uri(ref, "write"), ref);
+    return new ChannelWriter(() -> uri(ref, "write"), ref);
   }
 
   private URI uri(ObjectNode ref, String direction) {
