@@ -42,10 +42,10 @@ public final class DataChannels implements AutoCloseable {
 
   /** A new channel holding up to {@code capacity} frames (clamped to 1..{@link #MAX_CAPACITY}). */
   public DataChannel create(int capacity) {
-    String id = RandomIds.next();
+    String id = RandomIds.id();
     int bounded = Math.max(1, Math.min(MAX_CAPACITY, capacity));
     DataChannel channel =
-        new DataChannel(id, RandomIds.next(), bounded, MAX_BUFFERED_BYTES, nanoTime.getAsLong(), () -> open.remove(id));
+        new DataChannel(id, RandomIds.key(), bounded, MAX_BUFFERED_BYTES, nanoTime.getAsLong(), () -> open.remove(id));
     open.put(id, channel);
     created.incrementAndGet();
     return channel;

@@ -5,9 +5,11 @@ import java.security.SecureRandom;
 import java.util.UUID;
 
 /**
- * Random version-4 UUID strings for channel ids and access keys, as upstream makes them, from a
- * per-thread DRBG seeded by the system. {@link UUID#randomUUID()} shares one generator that, on
- * Linux, reads {@code /dev/urandom} under a lock on every call; iii-http makes four per request.
+ * Random version-4 UUID strings for channel ids and access keys, as upstream makes them. The key
+ * is what guards a channel, so it comes from a per-thread DRBG seeded by the system; the id only
+ * names it, so it comes from a fast generator. ({@link UUID#randomUUID()} shares one generator
+ * that, on Linux, reads {@code /dev/urandom} under a lock on every call; iii-http makes two
+ * channels per request.)
  */
 final class RandomIds {
 
@@ -15,9 +17,21 @@ final class RandomIds {
 
   private RandomIds() {}
 
-  static String next() {
+  /** An unguessable key. */
+  static String key() {
     byte[] bytes = new byte[16];
     RANDOM.get().nextBytes(bytes);
+    return uuid(bytes);
+  }
+
+  /** A unique name, not a secret. */
+  static String id() {
+    byte[] bytes = new byte[16];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+    return uuid(bytes);
+  }
+
+  private static String uuid(byte[] bytes) {
     bytes[6] = (byte) ((bytes[6] & 0x0f) | 0x40); // version 4
     bytes[8] = (byte) ((bytes[8] & 0x3f) | 0x80); // IETF variant
     long high = 0;

@@ -84,25 +84,35 @@ public final class ChannelRefs {
     return false;
   }
 
+  /** Replaces the refs below {@code node}, touching only the fields and items that are refs. */
   private JsonNode replace(JsonNode node, int depth) {
-    if (depth > MAX_DEPTH || !node.isContainerNode()) {
-      return node;
-    }
     if (isRef(node)) {
-      ObjectNode ref = (ObjectNode) node;
-      return new POJONode("read".equals(ref.get("direction").textValue()) ? reader(ref) : writer(ref));
+      return live((ObjectNode) node);
     }
-    if (node instanceof ObjectNode object) {
-      List<String> names = new ArrayList<>();
-      object.fieldNames().forEachRemaining(names::add);
-      for (String name : names) {
-        object.set(name, replace(object.get(name), depth + 1));
-      }
-    } else if (node instanceof ArrayNode array) {
+    if (depth < MAX_DEPTH && node instanceof ObjectNode object) {
+      List<String> refs = new ArrayList<>(2);
+      object.fields().forEachRemaining(field -> {
+        if (isRef(field.getValue())) {
+          refs.add(field.getKey());
+        } else if (field.getValue().isContainerNode()) {
+          replace(field.getValue(), depth + 1);
+        }
+      });
+      refs.forEach(name -> object.set(name, live((ObjectNode) object.get(name))));
+    } else if (depth < MAX_DEPTH && node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
-        array.set(i, replace(array.get(i), depth + 1));
+        JsonNode item = array.get(i);
+        if (isRef(item)) {
+          array.set(i, live((ObjectNode) item));
+        } else if (item.isContainerNode()) {
+          replace(item, depth + 1);
+        }
       }
     }
     return node;
+  }
+
+  private POJONode live(ObjectNode ref) {
+    return new POJONode("read".equals(ref.get("direction").textValue()) ? reader(ref) : writer(ref));
   }
 }
