@@ -77,6 +77,21 @@ class EngineFunctionsTest {
   }
 
   @Test
+  void channelsCreateGivesUpstreamsRefsAndRefusesPastTheOpenChannelBound() throws Exception {
+    JsonNode made = call("engine::channels::create", "{\"buffer_size\":5000}").get("result");
+    assertThat(made.get("writer").get("direction").asText()).isEqualTo("write");
+    assertThat(made.get("reader").get("direction").asText()).isEqualTo("read");
+    assertThat(made.get("reader").get("channel_id")).isEqualTo(made.get("writer").get("channel_id"));
+    assertThat(made.get("reader").get("access_key")).isEqualTo(made.get("writer").get("access_key"));
+    assertThat(made.get("reader").size()).isEqualTo(3);
+    while (engine.channels().openCount() < io.linkly.iii.engine.channels.DataChannels.MAX_OPEN) {
+      engine.channels().create(1); // straight to the table: 100,000 calls would take the test's time
+    }
+    JsonNode refused = call("engine::channels::create", "{}");
+    assertThat(refused.get("error").get("code").asText()).isEqualTo("too_many_channels");
+  }
+
+  @Test
   void functionsInfoSingleAndBatch() throws Exception {
     worker.send("{\"type\":\"registerfunction\",\"id\":\"a::one\",\"request_format\":{\"type\":\"object\"}}");
     await().until(() -> engine.core().function("a::one").isPresent());

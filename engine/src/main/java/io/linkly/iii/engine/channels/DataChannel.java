@@ -2,6 +2,7 @@ package io.linkly.iii.engine.channels;
 
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,6 +26,9 @@ public final class DataChannel {
   private final long maxBytes;
   private final long createdNanos;
   private final Runnable onDone;
+  /** Bytes waiting in every channel of the engine, which a channel adds its own to. */
+  private final AtomicLong engineBytes;
+  private final long engineMaxBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<WebSocketFrame> buffer = new ArrayDeque<>();
   private long bufferedBytes;
@@ -39,7 +43,17 @@ public final class DataChannel {
   private boolean draining;
   private boolean drainScheduled;
 
-  DataChannel(String id, String accessKey, int capacity, long maxBytes, long createdNanos, Runnable onDone) {
+  DataChannel(
+      String id,
+      String accessKey,
+      int capacity,
+      long maxBytes,
+      AtomicLong engineBytes,
+      long engineMaxBytes,
+      long createdNanos,
+      Runnable onDone) {
+    this.engineBytes = engineBytes;
+    this.engineMaxBytes = engineMaxBytes;
     this.id = id;
     this.accessKey = accessKey;
     this.capacity = capacity;
@@ -120,6 +134,7 @@ public final class DataChannel {
       }
       buffer.add(frame);
       bufferedBytes += frame.content().readableBytes();
+      engineBytes.addAndGet(frame.content().readableBytes());
       drain();
       if (!writerPaused && writer != null && full()) {
         writerPaused = true;
@@ -215,8 +230,16 @@ public final class DataChannel {
     }
   }
 
+  /**
+   * Its own bounds, or (while it holds anything) the engine-wide one: many channels that each stay
+   * under their own bound must not add up to more memory than the engine allows. A channel with
+   * nothing waiting never counts as full, so the engine-wide bound cannot hold a writer back for
+   * ever: its own reader empties it, and then it resumes.
+   */
   private boolean full() {
-    return buffer.size() >= capacity || bufferedBytes >= maxBytes;
+    return buffer.size() >= capacity
+        || bufferedBytes >= maxBytes
+        || (!buffer.isEmpty() && engineBytes.get() >= engineMaxBytes);
   }
 
   /** Hands waiting frames over now when on the reader's loop, else by a task there. */
@@ -251,6 +274,7 @@ public final class DataChannel {
       while (reader != null && !buffer.isEmpty() && reader.canTake()) {
         WebSocketFrame frame = buffer.poll();
         bufferedBytes -= frame.content().readableBytes();
+        engineBytes.addAndGet(-frame.content().readableBytes());
         reader.take(frame);
         handed = true;
       }
@@ -278,6 +302,7 @@ public final class DataChannel {
     while ((frame = buffer.poll()) != null) {
       frame.release();
     }
+    engineBytes.addAndGet(-bufferedBytes);
     bufferedBytes = 0;
     onDone.run();
   }

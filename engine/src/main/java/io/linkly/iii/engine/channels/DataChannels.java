@@ -26,18 +26,31 @@ public final class DataChannels implements AutoCloseable {
    */
   public static final long MAX_BUFFERED_BYTES = 4L * 1024 * 1024;
 
+  /** Bytes waiting in all channels together, past which a channel holding any pauses its writer. */
+  public static final long MAX_ENGINE_BUFFERED_BYTES = 256L * 1024 * 1024;
+
+  /**
+   * Channels open at once, past which {@code engine::channels::create} is refused: a worker that
+   * creates channels and never uses them cannot grow the table without end in the 5 minutes before
+   * they are swept.
+   */
+  public static final int MAX_OPEN = 100_000;
+
   public static final Duration UNATTACHED_TTL = Duration.ofMinutes(5);
 
   private final Map<String, DataChannel> open = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
   private final AtomicLong created = new AtomicLong();
+  private final AtomicLong bufferedBytes = new AtomicLong();
+  private final long maxBufferedBytes;
 
   public DataChannels() {
-    this(System::nanoTime);
+    this(System::nanoTime, MAX_ENGINE_BUFFERED_BYTES);
   }
 
-  DataChannels(LongSupplier nanoTime) {
+  DataChannels(LongSupplier nanoTime, long maxBufferedBytes) {
     this.nanoTime = nanoTime;
+    this.maxBufferedBytes = maxBufferedBytes;
   }
 
   /** A new channel holding up to {@code capacity} frames (clamped to 1..{@link #MAX_CAPACITY}). */
@@ -45,7 +58,8 @@ public final class DataChannels implements AutoCloseable {
     String id = RandomIds.id();
     int bounded = Math.max(1, Math.min(MAX_CAPACITY, capacity));
     DataChannel channel =
-        new DataChannel(id, RandomIds.key(), bounded, MAX_BUFFERED_BYTES, nanoTime.getAsLong(), () -> open.remove(id));
+        new DataChannel(
+            id, RandomIds.key(), bounded, MAX_BUFFERED_BYTES, bufferedBytes, maxBufferedBytes, nanoTime.getAsLong(), () -> open.remove(id));
     open.put(id, channel);
     created.incrementAndGet();
     return channel;
@@ -59,6 +73,11 @@ public final class DataChannels implements AutoCloseable {
 
   public int openCount() {
     return open.size();
+  }
+
+  /** Bytes waiting in all channels now. */
+  public long bufferedBytes() {
+    return bufferedBytes.get();
   }
 
   public long createdCount() {

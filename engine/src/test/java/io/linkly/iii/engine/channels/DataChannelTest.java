@@ -76,7 +76,7 @@ class DataChannelTest {
   }
 
   private final AtomicLong now = new AtomicLong();
-  private final DataChannels channels = new DataChannels(now::get);
+  private final DataChannels channels = new DataChannels(now::get, DataChannels.MAX_ENGINE_BUFFERED_BYTES);
 
   private static WebSocketFrame binary(String text) {
     return new BinaryWebSocketFrame(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
@@ -208,6 +208,29 @@ class DataChannelTest {
     assertThat(kept.refCnt()).isZero();
     assertThat(channels.find(busy.id(), busy.ref(ChannelRef.Direction.READ).accessKey())).isPresent();
     assertThat(channels.find(lonely.id(), lonely.ref(ChannelRef.Direction.READ).accessKey())).isEmpty();
+  }
+
+  @Test
+  void manyChannelsTogetherStayWithinTheEnginesBoundAndAnEmptiedOneResumes() {
+    DataChannels small = new DataChannels(now::get, 10);
+    DataChannel first = small.create(64);
+    DataChannel second = small.create(64);
+    Writer one = new Writer();
+    Writer two = new Writer();
+    first.attachWriter(one);
+    second.attachWriter(two);
+    first.offer(binary("0123456789")); // 10 bytes: the engine's bound is reached
+    assertThat(one.paused).as("its own bounds are far, the engine's is reached").isTrue();
+    second.offer(binary("x"));
+    assertThat(two.paused).isTrue();
+    assertThat(small.bufferedBytes()).isEqualTo(11);
+    Reader reader = new Reader();
+    second.attachReader(reader);
+    assertThat(reader.got).containsExactly("binary:x");
+    assertThat(two.paused).as("emptied, it never counts as full").isFalse();
+    assertThat(one.paused).as("still holding its frame, with no reader").isTrue();
+    first.abandon("test over");
+    assertThat(small.bufferedBytes()).isZero();
   }
 
   @Test

@@ -98,6 +98,9 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
         size = asked;
       }
     }
+    if (channels.openCount() >= DataChannels.MAX_OPEN) {
+      throw new InvocationException("too_many_channels", DataChannels.MAX_OPEN + " channels are open; use or close some first");
+    }
     DataChannel channel = channels.create((int) Math.max(1, Math.min(DataChannels.MAX_CAPACITY, size)));
     ObjectNode out = Json.object();
     out.set("writer", channel.ref(ChannelRef.Direction.WRITE).toJson());
