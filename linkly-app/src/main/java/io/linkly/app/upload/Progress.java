@@ -57,6 +57,9 @@ final class Progress {
   }
 
   static String size(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
     if (bytes < 1024 * 1024) {
       return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
     }
