@@ -33,8 +33,10 @@ public final class ChannelReader extends InputStream {
 
   private static final Logger log = LoggerFactory.getLogger(ChannelReader.class);
 
-  /** Frames received but not read yet, past which the socket is not read. */
+  /** Frames (or parts of one) received but not read yet, past which the socket is not read. */
   private static final int MAX_WAITING_FRAMES = 16;
+  /** The same in bytes: a writer's frames may be large. */
+  private static final long MAX_WAITING_BYTES = 4L * 1024 * 1024;
 
   /** Where this end connects; worked out on first use, as most ends handed to a handler never are. */
   private final Supplier<URI> uri;
@@ -50,6 +52,7 @@ public final class ChannelReader extends InputStream {
   private boolean closed;
   /** A frame was not asked for because too many waited: ask once one has been read. */
   private boolean starved;
+  private long waitingBytes;
 
   public ChannelReader(Supplier<URI> uri, ObjectNode ref) {
     this.uri = uri;
@@ -118,6 +121,7 @@ public final class ChannelReader extends InputStream {
         if (head != null) {
           int n = Math.min(length, head.remaining());
           head.get(into, offset, n);
+          waitingBytes -= n;
           if (!head.hasRemaining()) {
             frames.poll();
             if (starved) {
@@ -162,6 +166,7 @@ public final class ChannelReader extends InputStream {
       }
       closed = true;
       frames.clear();
+      waitingBytes = 0;
       s = socket;
       changed.signalAll();
     } finally {
@@ -181,8 +186,9 @@ public final class ChannelReader extends InputStream {
           return false;
         }
         frames.add(frame);
+        waitingBytes += frame.remaining();
         changed.signalAll();
-        starved = frames.size() >= MAX_WAITING_FRAMES;
+        starved = frames.size() >= MAX_WAITING_FRAMES || waitingBytes >= MAX_WAITING_BYTES;
         return !starved;
       } finally {
         lock.unlock();

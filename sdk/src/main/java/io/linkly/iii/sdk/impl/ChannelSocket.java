@@ -32,6 +32,8 @@ public final class ChannelSocket {
   }
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Text frames are messages, held whole: the engine's own limit on a message (64 MiB of bytes). */
+  private static final int MAX_TEXT_CHARS = 64 * 1024 * 1024;
   /**
    * Connecting is retried while nothing has been sent: a refused or dropped handshake loses
    * nothing. Once frames went out, a broken connection is an error, never a silent resend (an end
@@ -135,10 +137,13 @@ public final class ChannelSocket {
     }
   }
 
-  /** Reassembles fragmented messages; asks for more only when the end has room. */
+  /**
+   * Hands binary data over part by part (a byte stream needs no message boundaries, so a huge
+   * message never has to fit in memory) and reassembles text messages up to {@link
+   * #MAX_TEXT_CHARS}; asks for more only when the end has room.
+   */
   private static final class Listener implements WebSocket.Listener {
     private final Events events;
-    private ByteBuffer partialBinary;
     private StringBuilder partialText;
 
     Listener(Events events) {
@@ -152,23 +157,9 @@ public final class ChannelSocket {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      ByteBuffer whole;
-      if (partialBinary == null && last) {
-        whole = copy(data);
-      } else {
-        ByteBuffer grown = ByteBuffer.allocate((partialBinary == null ? 0 : partialBinary.remaining()) + data.remaining());
-        if (partialBinary != null) {
-          grown.put(partialBinary);
-        }
-        grown.put(data).flip();
-        partialBinary = last ? null : grown;
-        if (!last) {
-          webSocket.request(1);
-          return null;
-        }
-        whole = grown;
-      }
-      if (events.binary(whole)) {
+      ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+      copy.put(data).flip();
+      if (events.binary(copy)) {
         webSocket.request(1);
       }
       return null;
@@ -178,6 +169,12 @@ public final class ChannelSocket {
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
       if (!last) {
         (partialText == null ? partialText = new StringBuilder() : partialText).append(data);
+        if (partialText.length() > MAX_TEXT_CHARS) {
+          partialText = null;
+          events.failed(new IOException("a channel message is longer than " + MAX_TEXT_CHARS + " characters"));
+          webSocket.abort();
+          return null;
+        }
         webSocket.request(1);
         return null;
       }
@@ -200,10 +197,5 @@ public final class ChannelSocket {
       events.failed(error);
     }
 
-    private static ByteBuffer copy(ByteBuffer data) {
-      ByteBuffer copy = ByteBuffer.allocate(data.remaining());
-      copy.put(data).flip();
-      return copy;
-    }
   }
 }
