@@ -196,6 +196,28 @@ const scenarios = {
     const concat = (chunks) => Buffer.concat(chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.from(c))))
     const endWith = (writer, last) =>
       new Promise((resolve, reject) => writer.stream.end(last, (err) => (err ? reject(err) : resolve())))
+    // writes `bytes` in `chunkSize` pieces, waiting for 'drain' whenever the stream asks to, and
+    // ends the stream with the last piece, as upstream's tests do
+    const writeChunked = (writer, bytes, chunkSize) =>
+      new Promise((resolve, reject) => {
+        let offset = 0
+        const next = () => {
+          if (bytes.length === 0) writer.stream.end((err) => (err ? reject(err) : resolve()))
+          while (offset < bytes.length) {
+            const chunk = bytes.subarray(offset, Math.min(offset + chunkSize, bytes.length))
+            offset += chunk.length
+            if (offset >= bytes.length) {
+              writer.stream.end(chunk, (err) => (err ? reject(err) : resolve()))
+              return
+            }
+            if (!writer.stream.write(chunk)) {
+              writer.stream.once('drain', next)
+              return
+            }
+          }
+        }
+        next()
+      })
 
     // 1. records streamed to a processor that computes statistics
     iii.registerFunction(`${prefix}.processor`, async ({ label, reader }) => {
@@ -232,21 +254,7 @@ const scenarios = {
       const messages = []
       output.reader.onMessage((m) => messages.push(JSON.parse(m)))
       const bytes = Buffer.from(text)
-      const written = new Promise((resolve, reject) => {
-        let offset = 0
-        const next = () => {
-          while (offset < bytes.length) {
-            const chunk = bytes.subarray(offset, Math.min(offset + chunkSize, bytes.length))
-            offset += chunk.length
-            if (!input.writer.stream.write(chunk)) {
-              input.writer.stream.once('drain', next)
-              return
-            }
-          }
-          input.writer.stream.end((err) => (err ? reject(err) : resolve()))
-        }
-        next()
-      })
+      const written = writeChunked(input.writer, bytes, chunkSize)
       const call = iii.trigger({ function_id: `${prefix}.worker`, payload: { reader: input.readerRef, writer: output.writerRef } })
       const chunks = []
       for await (const chunk of output.reader.stream) chunks.push(chunk)
@@ -262,24 +270,7 @@ const scenarios = {
     iii.registerFunction(`${prefix}.readall.sender`, async ({ text, chunkSize }) => {
       const channel = await createChannel(iii)
       const bytes = Buffer.from(text)
-      const written = new Promise((resolve, reject) => {
-        let offset = 0
-        const next = () => {
-          while (offset < bytes.length) {
-            const chunk = bytes.subarray(offset, Math.min(offset + chunkSize, bytes.length))
-            offset += chunk.length
-            if (offset >= bytes.length) {
-              channel.writer.stream.end(chunk, (err) => (err ? reject(err) : resolve()))
-              return
-            }
-            if (!channel.writer.stream.write(chunk)) {
-              channel.writer.stream.once('drain', next)
-              return
-            }
-          }
-        }
-        next()
-      })
+      const written = writeChunked(channel.writer, bytes, chunkSize)
       const result = await iii.trigger({ function_id: `${prefix}.readall`, payload: { reader: channel.readerRef } })
       await written
       return result

@@ -50,6 +50,14 @@ public final class Linkly implements AutoCloseable {
     }
   }
 
+  /**
+   * The worker URL of a Linkly on this machine, for the commands that talk to a running one
+   * ({@code watch}, {@code import}): {@code III_URL}, else the port {@code III_PORT} moves.
+   */
+  public static String engineUrlFromEnv() {
+    return System.getenv().getOrDefault("III_URL", "ws://127.0.0.1:" + System.getenv().getOrDefault("III_PORT", "49134"));
+  }
+
   public static Linkly start(EngineConfig config, Clock clock)
       throws ConfigException, StartupException, InterruptedException {
     Linkly linkly = new Linkly(IiiEngine.start(config));

@@ -1,6 +1,7 @@
 package io.linkly.app.upload;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.Linkly;
 import io.linkly.iii.protocol.Json;
 import io.linkly.iii.sdk.Channel;
 import io.linkly.iii.sdk.Iii;
@@ -38,7 +39,7 @@ public final class ImportCommand {
   public static int run(String[] args, PrintStream out, PrintStream err) {
     String file = null;
     String mode = null;
-    String address = System.getenv().getOrDefault("III_URL", "ws://127.0.0.1:" + System.getenv().getOrDefault("III_PORT", "49134"));
+    String address = Linkly.engineUrlFromEnv();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--mode" -> mode = i + 1 < args.length ? args[++i] : null;

@@ -1,6 +1,7 @@
 package io.linkly.app.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.Linkly;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.link.LinkStore;
 import io.linkly.iii.sdk.Iii;
@@ -59,7 +60,7 @@ public final class ClickWatch implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     // the same variables that move Linkly's ports move the watch's defaults
     String url = "ws://127.0.0.1:" + System.getenv().getOrDefault("LINKLY_STREAM_PORT", "3112") + "/";
-    String engine = "ws://127.0.0.1:" + System.getenv().getOrDefault("III_PORT", "49134");
+    String engine = Linkly.engineUrlFromEnv();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--url") && i + 1 < args.length) {
         url = args[++i];

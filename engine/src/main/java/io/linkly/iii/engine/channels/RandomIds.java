@@ -6,21 +6,25 @@ import java.util.UUID;
 
 /**
  * Random version-4 UUID strings for channel ids and access keys, as upstream makes them. The key
- * is what guards a channel, so it comes from a per-thread DRBG seeded by the system; the id only
+ * is what guards a channel, so it comes from a DRBG seeded by the system; the id only
  * names it, so it comes from a fast generator. ({@link UUID#randomUUID()} shares one generator
  * that, on Linux, reads {@code /dev/urandom} under a lock on every call; iii-http makes two
  * channels per request.)
  */
 final class RandomIds {
 
-  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(RandomIds::generator);
+  /**
+   * One generator for the engine, not one per thread: callers include virtual threads that live
+   * for one call, and each would seed a generator of its own. A DRBG is safe to share.
+   */
+  private static final SecureRandom KEYS = generator();
 
   private RandomIds() {}
 
   /** An unguessable key. */
   static String key() {
     byte[] bytes = new byte[16];
-    RANDOM.get().nextBytes(bytes);
+    KEYS.nextBytes(bytes);
     return uuid(bytes);
   }
 

@@ -9,6 +9,7 @@ import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.protocol.Json;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -79,8 +80,15 @@ public final class ChildEngine implements AutoCloseable {
   /** The child: starts the config file's engine, says its worker URL, runs until killed or stdin closes. */
   public static void main(String[] args) throws Exception {
     IiiEngine engine = IiiEngine.start(EngineConfig.parse(Files.readString(Path.of(args[0])), name -> null));
-    Path ready = Path.of(args[1]);
-    Path partial = Path.of(args[1] + ".partial");
+    serveUntilParentLeaves(engine, Path.of(args[1]));
+  }
+
+  /**
+   * For a child's main: writes the engine's worker URL to {@code ready} (atomically, so the parent
+   * never reads half of it), then runs until killed or stdin closes, and closes the engine.
+   */
+  public static void serveUntilParentLeaves(IiiEngine engine, Path ready) throws IOException {
+    Path partial = Path.of(ready + ".partial");
     Files.writeString(partial, engine.workerUrl());
     Files.move(partial, ready, StandardCopyOption.ATOMIC_MOVE);
     while (System.in.read() >= 0) {

@@ -36,10 +36,7 @@ public final class ChannelRefs {
    * in-process worker), so it is not copied again.
    */
   public JsonNode materialize(JsonNode data) {
-    if (data == null || !containsRef(data, 0)) {
-      return data;
-    }
-    return replace(data, 0);
+    return data == null ? null : replace(data, 0);
   }
 
   public ChannelReader reader(ObjectNode ref) {
@@ -67,21 +64,6 @@ public final class ChannelRefs {
     return id != null && id.isTextual()
         && key != null && key.isTextual()
         && direction != null && ("read".equals(direction.textValue()) || "write".equals(direction.textValue()));
-  }
-
-  private static boolean containsRef(JsonNode node, int depth) {
-    if (depth > MAX_DEPTH || !node.isContainerNode()) {
-      return false;
-    }
-    if (isRef(node)) {
-      return true;
-    }
-    for (JsonNode child : node) {
-      if (containsRef(child, depth + 1)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Replaces the refs below {@code node}, touching only the fields and items that are refs. */

@@ -101,7 +101,7 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
     if (channels.openCount() >= DataChannels.MAX_OPEN) {
       throw new InvocationException("too_many_channels", DataChannels.MAX_OPEN + " channels are open; use or close some first");
     }
-    DataChannel channel = channels.create((int) Math.max(1, Math.min(DataChannels.MAX_CAPACITY, size)));
+    DataChannel channel = channels.create(Math.clamp(size, Integer.MIN_VALUE, Integer.MAX_VALUE)); // it bounds the size
     ObjectNode out = Json.object();
     out.set("writer", channel.ref(ChannelRef.Direction.WRITE).toJson());
     out.set("reader", channel.ref(ChannelRef.Direction.READ).toJson());

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.core.BuiltinFunction;
+import io.linkly.iii.engine.testing.ChildEngine;
 import io.linkly.iii.protocol.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.Map;
@@ -53,14 +53,6 @@ public final class QueueDurabilityChild {
           });
           return new CompletableFuture<>(); // never answers: the message stays in flight
         };
-    IiiEngine engine = engine(adapter, hang);
-    Path ready = Path.of(args[1]);
-    Path partial = Path.of(args[1] + ".partial");
-    Files.writeString(partial, engine.workerUrl());
-    Files.move(partial, ready, StandardCopyOption.ATOMIC_MOVE);
-    while (System.in.read() >= 0) {
-      // keep running until the parent goes away
-    }
-    engine.close();
+    ChildEngine.serveUntilParentLeaves(engine(adapter, hang), Path.of(args[1]));
   }
 }
