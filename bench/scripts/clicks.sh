@@ -18,7 +18,7 @@ build_jars linkly-app bench cli
 
 echo "== $(date -u '+%F %T UTC') click capacity benchmark, $(nproc) cores, ${seconds}s of wrk -t1 -c64, $subscribers stream subscribers"
 cd "$work"
-III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
+III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
 http="$(await_line "$work/linkly.log" 's#.*Linkly is up: POST http://127.0.0.1:\([0-9]*\).*#\1#p')"
 engine="$(await_line "$work/linkly.log" 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p')"

@@ -19,7 +19,7 @@ cd "$work"
 awk -v n="$rows" 'BEGIN { print "code,url"; for (i = 1; i <= n; i++) printf "imp%07d,https://example.com/articles/%d?ref=bulk\n", i, i }' >links.csv
 echo "   links.csv: $(du -h links.csv | cut -f1), $(($(wc -l <links.csv) - 1)) rows"
 
-III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
+III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java -Xlog:gc:file="$work/gc.log" ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
 linkly_pid="$last_pid"
 await_line "$work/linkly.log" 's#.*\(Linkly is up\).*#\1#p' >/dev/null

@@ -26,7 +26,7 @@ port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
 
 echo "== $(date -u +%F) redirect benchmark, $(nproc) cores, ${seconds}s per run, wrk -t1 -c64"
 cd "$work"
-III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
+III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
 linkly_pid="$last_pid"
 http="$(port_of "$work/linkly.log" "Linkly is up: POST")"

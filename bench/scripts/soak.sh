@@ -18,7 +18,7 @@ connections=20
 delay_ms=$(( connections * 1000 / rate )) # each connection waits this long before its next request
 echo "== $(date -u '+%F %T UTC') soak benchmark, $(nproc) cores, ${seconds}s, ~${rate} redirects/s ($connections connections, ${delay_ms} ms apart), $subscribers stream subscribers"
 cd "$work"
-III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_DATA="$work/data" \
+III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
 linkly="$last_pid"
 http="$(await_line "$work/linkly.log" 's#.*Linkly is up: POST http://127.0.0.1:\([0-9]*\).*#\1#p')"

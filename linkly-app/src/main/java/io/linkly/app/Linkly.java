@@ -1,6 +1,7 @@
 package io.linkly.app;
 
 import io.linkly.app.analytics.AnalyticsWorker;
+import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.importer.BulkImportWorker;
 import io.linkly.app.importer.BulkImporter;
@@ -62,6 +63,7 @@ public final class Linkly implements AutoCloseable {
       throws ConfigException, StartupException, InterruptedException {
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
+      new BrowserAuth(linkly.connect(BrowserAuth.NAME), BrowserAuth.tokenFromEnv()).start();
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
       linkly.streamer.start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
@@ -93,6 +95,11 @@ public final class Linkly implements AutoCloseable {
   /** The subscriber WebSocket of the clicks stream, e.g. {@code ws://127.0.0.1:3112/}. */
   public String streamUrl() {
     return "ws://127.0.0.1:" + engine.port("iii-stream").orElseThrow() + "/";
+  }
+
+  /** The browser listener dashboard tabs connect to, e.g. {@code ws://127.0.0.1:3110}. */
+  public String browserWorkerUrl() {
+    return engine.workerUrls().get(1);
   }
 
   /** The base URL of Linkly's HTTP API, e.g. {@code http://127.0.0.1:3111}. */

@@ -16,7 +16,7 @@ public final class LinklyFixture {
 
   /** The environment Linkly's config reads: ephemeral ports, data under {@code dataDir}. */
   public static Map<String, String> env(Path dataDir) {
-    return Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_DATA", dataDir.toString());
+    return Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_BROWSER_PORT", "0", "LINKLY_DATA", dataDir.toString());
   }
 
   static HttpResponse<String> post(String url, String json) throws Exception {

@@ -34,7 +34,7 @@ class LinklyStartupErrorsTest {
 
   /** The variable that moves a port, the worker that listens there, and its entry in linkly.yaml. */
   @ParameterizedTest
-  @CsvSource({"III_PORT, iii-worker-manager, 0", "LINKLY_HTTP_PORT, iii-http, 1", "LINKLY_STREAM_PORT, iii-stream, 6"})
+  @CsvSource({"III_PORT, iii-worker-manager, 0", "LINKLY_BROWSER_PORT, iii-worker-manager, 1", "LINKLY_HTTP_PORT, iii-http, 2", "LINKLY_STREAM_PORT, iii-stream, 7"})
   void aPortInUseNamesTheWorkerTheAddressAndTheKey(String variable, String worker, int entry) throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
@@ -64,7 +64,7 @@ class LinklyStartupErrorsTest {
     assertThat(run.said())
         .as(run.transcript())
         .containsExactly(
-            "linkly: database cannot use " + file.resolve("iii.db") + " (workers[3].config.databases.primary.url: " + file
+            "linkly: database cannot use " + file.resolve("iii.db") + " (workers[4].config.databases.primary.url: " + file
                 + " is not a directory)");
     assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
   }
@@ -81,7 +81,7 @@ class LinklyStartupErrorsTest {
       assertThat(run.said())
           .as(run.transcript())
           .containsExactly(
-              "linkly: database cannot use " + data.resolve("iii.db") + " (workers[3].config.databases.primary.url: " + data
+              "linkly: database cannot use " + data.resolve("iii.db") + " (workers[4].config.databases.primary.url: " + data
                   + " is not writable (permission denied))");
     } finally {
       Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
@@ -98,7 +98,7 @@ class LinklyStartupErrorsTest {
     assertThat(run.exitCode()).as(run.transcript()).isEqualTo(2);
     assertThat(run.said()).as(run.transcript()).hasSize(1);
     assertThat(run.said().getFirst())
-        .startsWith("linkly: database cannot use " + file + " (workers[3].config.databases.primary.url: damaged, PRAGMA quick_check found: ")
+        .startsWith("linkly: database cannot use " + file + " (workers[4].config.databases.primary.url: damaged, PRAGMA quick_check found: ")
         .endsWith("; restore it from a backup)");
     assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
   }

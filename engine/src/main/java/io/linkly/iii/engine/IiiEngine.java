@@ -118,6 +118,15 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
     return "ws://" + manager.host() + ":" + manager.port();
   }
 
+  /** Every worker listener's URL, in config order (the first is {@link #workerUrl()}). */
+  public List<String> workerUrls() {
+    return started.stream()
+        .filter(WorkerManager.class::isInstance)
+        .map(WorkerManager.class::cast)
+        .map(m -> "ws://" + m.host() + ":" + m.port())
+        .toList();
+  }
+
   /** The bound port of the named built-in worker, if it listens. */
   public Optional<Integer> port(String workerName) {
     return started.stream().filter(w -> w.name().equals(workerName) && w.port() > 0).map(BuiltinWorker::port).findFirst();

@@ -48,7 +48,7 @@ class TakeoverIT {
   @BeforeEach
   void start() throws Exception {
     Map<String, String> env =
-        Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_DATA", data.toString());
+        Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_BROWSER_PORT", "0", "LINKLY_DATA", data.toString());
     linkly = Linkly.start(Linkly.config(env::get), Clock.systemUTC());
     HttpResponse<String> created =
         HTTP.send(

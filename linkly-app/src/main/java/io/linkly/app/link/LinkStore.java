@@ -240,6 +240,12 @@ public final class LinkStore implements ClickRecorder.Store {
     return result != null && result.path("affected_rows").asLong(0) > 0;
   }
 
+  /** Deletes a link (its clicks stay) and drops it from the cache. */
+  public void deleteLink(String code) {
+    execute("DELETE FROM links WHERE code = ?", List.of(code));
+    iii.trigger(TriggerRequest.of("state::delete", Map.of("scope", CACHE_SCOPE, "key", code)));
+  }
+
   public Optional<String> cachedUrl(String code) {
     JsonNode value = iii.trigger(TriggerRequest.of("state::get", Map.of("scope", CACHE_SCOPE, "key", code)));
     return value == null ? Optional.empty() : Optional.ofNullable(value.path("url").textValue());

@@ -1,6 +1,7 @@
 package io.linkly.app.link;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.auth.BrowserAuth;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.InvocationContext;
@@ -30,6 +31,9 @@ public final class LinkWorker {
   public static final String CLICKED_TOPIC = "link.clicked";
   public static final String CREATED_TOPIC = "link.created";
   public static final String UPDATED_TOPIC = "link.updated";
+  public static final String DELETED_TOPIC = "link.deleted";
+  /** The function a dashboard tab registers to ask its user before a link is deleted. */
+  public static final String CONFIRM_FUNCTION = "user::confirm_destructive_op";
   public static final String CLICKS_QUEUE = "clicks";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
@@ -62,6 +66,8 @@ public final class LinkWorker {
     iii.registerFunction("link::update", (data, ctx) -> update(data));
     iii.registerFunction("http::update", (data, ctx) -> httpUpdate(data));
     iii.registerFunction("link::on_link_updated", (data, ctx) -> onLinkUpdated(data));
+    iii.registerFunction("link::delete", (data, ctx) -> delete(data));
+    iii.registerFunction("link::request_delete", (data, ctx) -> requestDelete(data));
     iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
     iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
     iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT")));
@@ -165,6 +171,56 @@ public final class LinkWorker {
       iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
     }
     return Map.of("recorded", true);
+  }
+
+  /**
+   * Deletes a link (LINKLY.md Ch. 7): its row and its cache entry go, so {@code /s/<code>} is 404
+   * from now on; its clicks stay. True even for an unknown code. Beyond the tutorial, the deletion
+   * is announced on {@code link.deleted}, so live dashboards drop the link's row.
+   */
+  Map<String, Object> delete(JsonNode data) {
+    String code = requiredText(data, "code");
+    store.deleteLink(code);
+    iii.trigger(TriggerRequest.of("publish", Map.of("topic", DELETED_TOPIC, "data", Map.of("code", code))).withAction(TriggerAction.Void()));
+    log.info("link deleted", Map.of("code", code));
+    return Map.of("deleted", true);
+  }
+
+  /**
+   * Deletes a link once a person has confirmed it in a dashboard tab: the tab's {@code
+   * user::confirm_destructive_op} shows the question and answers {@code {confirmed}}. A tab that
+   * asks names itself ({@code tab}) and is asked back; without one (e.g. {@code iii trigger}), the
+   * tutorial's unprefixed function is asked, else one open tab. No tab open: {@code
+   * function_not_found}, as upstream.
+   */
+  Map<String, Object> requestDelete(JsonNode data) {
+    String code = requiredText(data, "code");
+    String tab = text(data, "tab");
+    if (tab != null && !BrowserAuth.isTabId(tab)) {
+      throw new IiiException("INVALID_TAB", "tab must be 1-64 of [a-z0-9]");
+    }
+    String confirm = tab != null ? BrowserAuth.tabPrefix(tab) + "::" + CONFIRM_FUNCTION : anyConfirmFunction();
+    JsonNode answer = iii.trigger(TriggerRequest.of(confirm, Map.of("code", code, "action", "delete link \"" + code + "\"")));
+    if (answer == null || !answer.path("confirmed").asBoolean(false)) {
+      return Map.of("deleted", false);
+    }
+    delete(data);
+    return Map.of("deleted", true);
+  }
+
+  private String anyConfirmFunction() {
+    JsonNode listed = iii.trigger(TriggerRequest.of("engine::functions::list", Map.of("search", "confirm_destructive_op")));
+    String any = null;
+    for (JsonNode f : listed.path("functions")) {
+      String id = f.path("function_id").asText();
+      if (id.equals(CONFIRM_FUNCTION)) {
+        return id;
+      }
+      if (any == null && id.startsWith("tab-") && id.endsWith("::" + CONFIRM_FUNCTION)) {
+        any = id;
+      }
+    }
+    return any != null ? any : CONFIRM_FUNCTION; // none: the call reports function_not_found
   }
 
   /** Stops recording clicks; calls still waiting fail and their queue messages are retried. */

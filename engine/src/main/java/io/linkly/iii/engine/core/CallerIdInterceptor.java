@@ -15,7 +15,8 @@ final class CallerIdInterceptor implements InvocationInterceptor {
   @Override
   public CompletableFuture<JsonNode> intercept(Chain chain) {
     Call call = chain.call();
-    if (call.callerWorkerId() != null && call.data() instanceof ObjectNode object) {
+    // An enqueued payload is stored as sent; the queue's later delivery is the engine's call.
+    if (call.callerWorkerId() != null && !call.isHandledByAction() && call.data() instanceof ObjectNode object) {
       object.put(FIELD, call.callerWorkerId());
     }
     return chain.proceed(call);

@@ -1,6 +1,8 @@
 package io.linkly.iii.engine.core;
 
 import io.linkly.iii.protocol.WorkerRegistered;
+import io.linkly.iii.engine.rbac.AccessInterceptor;
+import io.linkly.iii.engine.rbac.SessionAccess;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,7 +51,7 @@ public final class Engine implements AutoCloseable {
   public Engine(Clock clock, RouterSettings settings, Predicate<String> reservedForBuiltins) {
     this.clock = clock;
     this.functions = new FunctionTable(reservedForBuiltins);
-    this.router = new Router(functions, actions, settings);
+    this.router = new Router(functions, actions, settings, new AccessInterceptor(this));
   }
 
   public Clock clock() {
@@ -84,10 +86,15 @@ public final class Engine implements AutoCloseable {
 
   // ------------------------------------------------------------------ workers
 
-  /** A new connection becomes a worker with a fresh id and reattach token. */
+  /** A new connection of an open listener becomes a worker with a fresh id and reattach token. */
   public Session open(Connection connection) {
+    return open(connection, SessionAccess.OPEN);
+  }
+
+  /** A new connection becomes a worker allowed what {@code access} says (PROTOCOL.md §9). */
+  public Session open(Connection connection, SessionAccess access) {
     Worker worker =
-        new Worker(UUID.randomUUID().toString(), UUID.randomUUID().toString(), connection, clock.millis(), null);
+        new Worker(UUID.randomUUID().toString(), UUID.randomUUID().toString(), connection, clock.millis(), null, access);
     workers.put(worker.id(), worker);
     connection.send(new WorkerRegistered(worker.id(), worker.reattachToken()));
     fire(new WorkerEvent(WorkerEvent.Kind.WORKER_CONNECTED, worker.id()));
@@ -96,7 +103,7 @@ public final class Engine implements AutoCloseable {
 
   /** An in-process module, listed among the workers with {@code runtime: engine}. */
   public Worker registerBuiltinWorker(String name) {
-    Worker worker = new Worker(name, null, null, clock.millis(), name);
+    Worker worker = new Worker(name, null, null, clock.millis(), name, SessionAccess.OPEN);
     worker.metadata(
         new WorkerMetadata(name, null, "engine", EngineVersion.VERSION, null, null, "in-process", null));
     workers.put(worker.id(), worker);
@@ -105,6 +112,12 @@ public final class Engine implements AutoCloseable {
 
   public Optional<Worker> worker(String id) {
     return Optional.ofNullable(workers.get(id));
+  }
+
+  /** What the worker with this id may do; {@link SessionAccess#OPEN} for built-ins and unknown ids. */
+  public SessionAccess access(String workerId) {
+    Worker worker = workerId == null ? null : workers.get(workerId);
+    return worker == null ? SessionAccess.OPEN : worker.access();
   }
 
   public Collection<Worker> workers() {

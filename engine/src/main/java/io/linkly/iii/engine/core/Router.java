@@ -5,7 +5,6 @@ import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.ErrorCodes;
 import io.linkly.iii.protocol.InvocationResult;
 import io.linkly.iii.protocol.InvokeFunction;
-import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.protocol.Uuids;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
@@ -42,11 +41,12 @@ public final class Router implements AutoCloseable {
   private final AtomicInteger pending = new AtomicInteger();
   private volatile InvocationInterceptor[] interceptors;
 
-  Router(FunctionTable functions, TriggerActions actions, RouterSettings settings) {
+  /** @param access the listener rules on a worker's calls, first in line (they may reroute a call) */
+  Router(FunctionTable functions, TriggerActions actions, RouterSettings settings, InvocationInterceptor access) {
     this.functions = functions;
     this.actions = actions;
     this.settings = settings;
-    this.interceptors = new InvocationInterceptor[] {new CallerIdInterceptor(), counters};
+    this.interceptors = new InvocationInterceptor[] {access, new CallerIdInterceptor(), counters};
     // Ticks of 10 ms: deadlines are coarse by nature, and arming one costs a queue insert.
     this.deadlines =
         new HashedWheelTimer(
@@ -80,16 +80,12 @@ public final class Router implements AutoCloseable {
   // ------------------------------------------------------------------ invoking
 
   /**
-   * Calls any function, wherever it lives. The future fails with an {@link InvocationException};
+   * Calls any function, wherever it lives, or hands a call that carries an action such as {@code
+   * enqueue} to that action's handler once the chain has let it through. The future fails with an {@link InvocationException};
    * cancelling it abandons the call (the executor's late result is dropped).
    */
   public CompletableFuture<JsonNode> invoke(Call call) {
     return withDeadline(call, run(interceptors, 0, call));
-  }
-
-  /** Runs a call that carries a trigger action (e.g. {@code enqueue}) through its handler. */
-  CompletableFuture<JsonNode> act(Call call, TriggerAction action) {
-    return withDeadline(call, actions.handle(call, action));
   }
 
   private CompletableFuture<JsonNode> withDeadline(Call call, CompletableFuture<JsonNode> inner) {
@@ -128,7 +124,7 @@ public final class Router implements AutoCloseable {
 
   private CompletableFuture<JsonNode> run(InvocationInterceptor[] chain, int index, Call call) {
     if (index == chain.length) {
-      return dispatch(call);
+      return call.isHandledByAction() ? actions.handle(call, call.action()) : dispatch(call);
     }
     try {
       return chain[index].intercept(new Step(chain, index, call));

@@ -20,10 +20,15 @@ import io.linkly.iii.protocol.UnregisterTrigger;
 import io.linkly.iii.protocol.UnregisterTriggerType;
 import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.protocol.WorkerRegistered;
+import io.linkly.iii.engine.rbac.RegistrationGate;
+import io.linkly.iii.engine.rbac.SessionAccess;
+import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A socket delivers frames one at a time in order; an in-process worker may call
  * {@link #onMessage} from many threads at once, so nothing here relies on a single caller.
+ *
+ * <p>A session of an RBAC listener has its registrations vetted first ({@link RegistrationGate}).
+ * When a hook has to be asked, the messages that follow wait until it answers, so a worker that
+ * registers and then calls on the same socket still finds its function (PROTOCOL.md §9.4).
  */
 public final class Session {
 
@@ -43,9 +52,21 @@ public final class Session {
   private final Worker worker;
   private final Set<String> refusedIds = ConcurrentHashMap.newKeySet();
 
+  /** Messages past this many waiting for a hook mean a flood: the worker is cut off. */
+  static final int MAX_HELD_MESSAGES = 10_000;
+
+  /** Null for an open listener's session: then nothing is vetted and nothing waits. */
+  private final RegistrationGate gate;
+  /** Stored function id by the id the worker registered it under (the prefix or a hook renames). */
+  private final Map<String, String> storedIds = new ConcurrentHashMap<>();
+  private final ArrayDeque<Message> held = new ArrayDeque<>();
+  private boolean holding;
+
   Session(Engine engine, Worker worker) {
     this.engine = engine;
     this.worker = worker;
+    SessionAccess access = worker.access();
+    this.gate = access.isOpen() ? null : new RegistrationGate(engine, access, worker.id());
   }
 
   public Worker worker() {
@@ -62,20 +83,46 @@ public final class Session {
     if (worker.isGone()) {
       return; // evicted by a reattach, or already disconnected: nothing more is consumed
     }
+    if (gate == null || !worker.access().hasRegistrationHooks()) {
+      handle(message);
+      return;
+    }
+    synchronized (held) {
+      if (holding) {
+        if (held.size() >= MAX_HELD_MESSAGES) {
+          held.clear();
+          worker.connection().close(MAX_HELD_MESSAGES + " messages waited for a registration hook");
+          return;
+        }
+        held.add(message);
+        return;
+      }
+      handle(message);
+    }
+  }
+
+  private void handle(Message message) {
     switch (message) {
       case InvokeFunction m -> onInvoke(m);
       case InvocationResult m -> engine.router().onResult(worker, m);
       case RegisterFunction m -> onRegisterFunction(m);
-      case UnregisterFunction m -> engine.unregisterFunction(worker, m.id());
-      case RegisterTrigger m -> onRegisterTrigger(m);
-      case UnregisterTrigger m -> engine.triggers().unregisterBinding(m.id());
+      case UnregisterFunction m -> onUnregisterFunction(m);
+      case RegisterTrigger m -> {
+        if (gate == null) {
+          registerTrigger(m);
+        } else {
+          admit(gate.admitTrigger(m), this::registerTrigger);
+        }
+      }
+      case UnregisterTrigger m -> onUnregisterTrigger(m);
       case TriggerRegistrationResult m -> engine.triggers().onProviderResult(worker, m);
-      case RegisterTriggerType m ->
-          engine
-              .triggers()
-              .registerType(
-                  new TriggerTypeEntry(
-                      m.id(), m.description(), m.triggerRequestFormat(), m.callRequestFormat(), worker, null));
+      case RegisterTriggerType m -> {
+        if (gate == null) {
+          registerTriggerType(m);
+        } else {
+          admit(gate.admitTriggerType(m), this::registerTriggerType);
+        }
+      }
       case UnregisterTriggerType m -> engine.triggers().unregisterType(m.id(), worker);
       case Reattach m -> onReattach(m);
       case Ping p -> worker.connection().send(Pong.INSTANCE);
@@ -88,13 +135,11 @@ public final class Session {
   // ------------------------------------------------------------------ calls
 
   private void onInvoke(InvokeFunction m) {
-    Call call = new Call(m.functionId(), m.data(), m.metadata(), m.traceparent(), m.baggage(), worker.id(), m.timeoutMs());
     TriggerAction action = m.action();
+    Call call =
+        new Call(m.functionId(), m.data(), m.metadata(), m.traceparent(), m.baggage(), worker.id(), m.timeoutMs(), action);
     boolean wantsReply = m.invocationId() != null && !(action instanceof TriggerAction.FireAndForget);
-    CompletableFuture<JsonNode> result =
-        action == null || action instanceof TriggerAction.FireAndForget
-            ? engine.router().invoke(call)
-            : engine.router().act(call, action);
+    CompletableFuture<JsonNode> result = engine.router().invoke(call);
     if (!wantsReply) {
       result.whenComplete(
           (r, e) -> {
@@ -122,7 +167,66 @@ public final class Session {
 
   // ------------------------------------------------------------------ registrations
 
+  /**
+   * Applies a vetted registration: at once when the gate decided in place, else when the hook
+   * answers, holding the messages that arrive meanwhile and then handling them in order.
+   */
+  private <T> void admit(CompletableFuture<T> admission, Consumer<T> apply) {
+    if (admission.isDone()) {
+      T admitted = admission.getNow(null);
+      if (admitted != null) {
+        apply.accept(admitted);
+      }
+      return;
+    }
+    holding = true;
+    admission.thenAccept(
+        admitted -> {
+          synchronized (held) {
+            if (admitted != null && !worker.isGone()) {
+              apply.accept(admitted);
+            }
+            holding = false;
+            while (!holding && !held.isEmpty() && !worker.isGone()) {
+              handle(held.poll());
+            }
+          }
+        });
+  }
+
   private void onRegisterFunction(RegisterFunction m) {
+    if (gate == null) {
+      registerFunction(m, m.id());
+    } else {
+      admit(gate.admitFunction(m), admitted -> registerFunction(admitted, m.id()));
+    }
+  }
+
+  private void onUnregisterFunction(UnregisterFunction m) {
+    String stored = gate == null ? m.id() : storedIds.remove(m.id());
+    if (stored != null) {
+      engine.unregisterFunction(worker, stored);
+    }
+  }
+
+  /** Only the worker that bound a trigger may remove it, unless it comes from an open listener (as upstream). */
+  private void onUnregisterTrigger(UnregisterTrigger m) {
+    if (gate != null
+        && engine.triggers().binding(m.id()).filter(b -> worker.id().equals(b.ownerWorkerId())).isEmpty()) {
+      return;
+    }
+    engine.triggers().unregisterBinding(m.id());
+  }
+
+  private void registerTriggerType(RegisterTriggerType m) {
+    engine
+        .triggers()
+        .registerType(
+            new TriggerTypeEntry(m.id(), m.description(), m.triggerRequestFormat(), m.callRequestFormat(), worker, null));
+  }
+
+  /** Registers {@code m.id()} as served by this worker under {@code localId}, the id it knows. */
+  private void registerFunction(RegisterFunction m, String localId) {
     if (m.invocation() != null) {
       // HTTP-invoked functions need iii-http-functions, which this engine does not ship yet;
       // upstream ignores the registration silently in that case too.
@@ -130,11 +234,11 @@ public final class Session {
       return;
     }
     FunctionEntry entry =
-        new FunctionEntry(m.id(), m.description(), m.requestFormat(), m.responseFormat(), m.metadata(), worker, m.id(), null);
+        new FunctionEntry(m.id(), m.description(), m.requestFormat(), m.responseFormat(), m.metadata(), worker, localId, null);
     switch (engine.functionTable().register(entry)) {
-      case ADDED -> worker.functionIds.add(m.id());
+      case ADDED -> registered(m.id(), localId);
       case TOOK_OVER -> {
-        worker.functionIds.add(m.id());
+        registered(m.id(), localId);
         log.warn(
             "function {} is now served by worker {}; its previous owner serves it again when this one leaves",
             LogSafe.escape(m.id()),
@@ -151,7 +255,14 @@ public final class Session {
     }
   }
 
-  private void onRegisterTrigger(RegisterTrigger m) {
+  private void registered(String storedId, String localId) {
+    worker.functionIds.add(storedId);
+    if (gate != null) {
+      storedIds.put(localId, storedId);
+    }
+  }
+
+  private void registerTrigger(RegisterTrigger m) {
     TriggerBinding binding =
         new TriggerBinding(m.id(), m.triggerType(), m.functionId(), m.config(), m.metadata(), worker.id());
     engine

@@ -118,6 +118,17 @@ final class TriggerRegistry {
     }
   }
 
+  /** A live or parked binding by id. */
+  Optional<TriggerBinding> binding(String id) {
+    lock.lock();
+    try {
+      TriggerBinding binding = live.get(id);
+      return Optional.ofNullable(binding != null ? binding : pending.get(id));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Removes a live or parked binding by id and tells its provider; idempotent. */
   Optional<TriggerBinding> unregisterBinding(String id) {
     lock.lock();

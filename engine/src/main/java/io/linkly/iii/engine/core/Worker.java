@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.core;
 
+import io.linkly.iii.engine.rbac.SessionAccess;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -18,6 +19,7 @@ public final class Worker {
   private final Connection connection;
   private final long connectedAtMs;
   private final String builtinName;
+  private final SessionAccess access;
   private volatile WorkerMetadata metadata = WorkerMetadata.UNKNOWN;
   private final AtomicBoolean gone = new AtomicBoolean();
 
@@ -30,8 +32,10 @@ public final class Worker {
   /** The function ids this worker registered, so its disconnect can withdraw them. */
   final Set<String> functionIds = ConcurrentHashMap.newKeySet();
 
-  Worker(String id, String reattachToken, Connection connection, long connectedAtMs, String builtinName) {
+  Worker(
+      String id, String reattachToken, Connection connection, long connectedAtMs, String builtinName, SessionAccess access) {
     this.id = id;
+    this.access = access;
     this.reattachToken = reattachToken;
     this.connection = connection;
     this.connectedAtMs = connectedAtMs;
@@ -44,6 +48,11 @@ public final class Worker {
 
   public String reattachToken() {
     return reattachToken;
+  }
+
+  /** What this worker's listener and auth allow it; {@link SessionAccess#OPEN} for most. */
+  public SessionAccess access() {
+    return access;
   }
 
   public Connection connection() {

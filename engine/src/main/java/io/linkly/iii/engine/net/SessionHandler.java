@@ -1,11 +1,21 @@
 package io.linkly.iii.engine.net;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.Session;
+import io.linkly.iii.engine.rbac.Authenticator;
+import io.linkly.iii.engine.rbac.SessionAccess;
 import io.linkly.iii.protocol.Message;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,31 +25,77 @@ import org.slf4j.LoggerFactory;
  * every decoded message in order, closes it when the socket goes. It also applies backpressure:
  * while the worker's unread output is above the bound, its own frames are not read, and if that
  * lasts a grace period in which the worker read nothing, it is cut off.
+ *
+ * <p>On a listener with an auth function the session opens only once that function has accepted
+ * the connection (PROTOCOL.md §9.1); what the worker sent meanwhile waits, and reading stops. A
+ * refusal gets one {@code error} frame with {@code AUTH_ERROR}, then a close.
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
+  /** More than this many messages sent before the auth function answered is a flood. */
+  private static final int MAX_EARLY_MESSAGES = 10_000;
+
   private final Engine engine;
   private final SocketLimits limits;
+  private final Authenticator authenticator;
+  private final UpgradeRequest request;
   private NettyConnection connection;
   private Session session;
+  private List<Message> early;
   private ScheduledFuture<?> grace;
 
-  SessionHandler(Engine engine, SocketLimits limits) {
+  SessionHandler(Engine engine, SocketLimits limits, Authenticator authenticator, UpgradeRequest request) {
     this.engine = engine;
     this.limits = limits;
+    this.authenticator = authenticator;
+    this.request = request;
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-    if (event == WebSockets.OPENED) {
-      connection = new NettyConnection(ctx.channel(), limits);
-      session = engine.open(connection);
-      log.debug("worker {} connected from {}", session.worker().id(), ctx.channel().remoteAddress());
-    } else {
+    if (event != WebSockets.OPENED) {
       super.userEventTriggered(ctx, event);
+      return;
     }
+    connection = new NettyConnection(ctx.channel(), limits);
+    if (!authenticator.asks()) {
+      open(ctx, authenticator.unauthenticated());
+      return;
+    }
+    early = new ArrayList<>();
+    ctx.channel().config().setAutoRead(false);
+    authenticator
+        .authenticate(request.headers(), request.query(), request.ipAddress())
+        .whenComplete(
+            (access, failure) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (failure != null) {
+                            refuse(ctx, failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+                          } else if (ctx.channel().isActive()) {
+                            open(ctx, access);
+                            List<Message> waiting = early;
+                            early = null;
+                            waiting.forEach(m -> deliver(m));
+                            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+                          }
+                        }));
+  }
+
+  private void open(ChannelHandlerContext ctx, SessionAccess access) {
+    session = engine.open(connection, access);
+    log.debug("worker {} connected from {}", session.worker().id(), ctx.channel().remoteAddress());
+  }
+
+  private static void refuse(ChannelHandlerContext ctx, String reason) {
+    log.info("connection from {} refused by the auth function: {}", ctx.channel().remoteAddress(), reason);
+    ObjectNode frame = JsonNodeFactory.instance.objectNode().put("type", "error");
+    frame.putObject("error").put("code", "AUTH_ERROR").put("message", String.valueOf(reason));
+    ctx.write(new TextWebSocketFrame(frame.toString()));
+    ctx.writeAndFlush(new CloseWebSocketFrame(1008, "unauthorized")).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
@@ -49,8 +105,20 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (session == null) {
+      if (early != null) {
+        if (early.size() >= MAX_EARLY_MESSAGES) {
+          refuse(ctx, "more than " + MAX_EARLY_MESSAGES + " messages before the connection was accepted");
+          early = null;
+        } else {
+          early.add(message);
+        }
+      }
       return;
     }
+    deliver(message);
+  }
+
+  private void deliver(Message message) {
     try {
       session.onMessage(message);
     } catch (RuntimeException e) {
@@ -61,7 +129,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     boolean writable = ctx.channel().isWritable();
-    ctx.channel().config().setAutoRead(writable);
+    if (session != null) {
+      ctx.channel().config().setAutoRead(writable); // before auth answers, nothing is read anyway
+    }
     if (writable) {
       if (grace != null) {
         grace.cancel(false);

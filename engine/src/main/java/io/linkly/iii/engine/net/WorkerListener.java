@@ -5,6 +5,8 @@ import io.linkly.iii.engine.channels.DataChannel;
 import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.rbac.Authenticator;
+import io.linkly.iii.engine.rbac.ListenerPolicy;
 import io.linkly.iii.protocol.MessageCodec;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.WriteBufferWaterMark;
@@ -27,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  * protocol, {@code /otel} to the telemetry sink, {@code /ws/channels/<id>} to an end of a data
  * channel, and answers anything else with 404. A client that
  * does not complete its upgrade request within the handshake deadline is disconnected.
+ *
+ * <p>Each listener has its own {@link ListenerPolicy} (auth, RBAC, middleware, PROTOCOL.md §9); all
+ * share the one registry. A listener with an auth function serves no {@code /otel}: telemetry
+ * would be an unauthenticated way in.
  */
 public final class WorkerListener implements AutoCloseable {
 
@@ -45,9 +51,11 @@ public final class WorkerListener implements AutoCloseable {
       String host,
       int port,
       long handshakeTimeoutMs,
-      SocketLimits limits)
+      SocketLimits limits,
+      ListenerPolicy policy)
       throws BindException {
     MessageCodec codec = new MessageCodec();
+    Authenticator authenticator = new Authenticator(engine, policy, handshakeTimeoutMs);
     Listener listener =
         Listener.bind(
             transport,
@@ -63,7 +71,7 @@ public final class WorkerListener implements AutoCloseable {
                   .addLast("flush", new FlushConsolidationHandler(256, true))
                   .addLast("http", new HttpServerCodec())
                   .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
-                  .addLast("router", new PathRouter(engine, channels, codec, handshakeTimeoutMs, limits));
+                  .addLast("router", new PathRouter(engine, channels, codec, handshakeTimeoutMs, limits, authenticator));
             });
     return new WorkerListener(listener);
   }
@@ -91,14 +99,22 @@ public final class WorkerListener implements AutoCloseable {
     private final MessageCodec codec;
     private final long handshakeTimeoutMs;
     private final SocketLimits limits;
+    private final Authenticator authenticator;
     private ScheduledFuture<?> deadline;
 
-    PathRouter(Engine engine, DataChannels channels, MessageCodec codec, long handshakeTimeoutMs, SocketLimits limits) {
+    PathRouter(
+        Engine engine,
+        DataChannels channels,
+        MessageCodec codec,
+        long handshakeTimeoutMs,
+        SocketLimits limits,
+        Authenticator authenticator) {
       this.engine = engine;
       this.channels = channels;
       this.codec = codec;
       this.handshakeTimeoutMs = handshakeTimeoutMs;
       this.limits = limits;
+      this.authenticator = authenticator;
     }
 
     @Override
@@ -124,13 +140,21 @@ public final class WorkerListener implements AutoCloseable {
       }
       boolean upgraded =
           switch (path) {
-            case "/" ->
-                WebSockets.upgrade(
-                    ctx,
-                    request,
-                    p -> p.addLast("frames", new MessageFrameCodec(engine, codec))
-                        .addLast("session", new SessionHandler(engine, limits)));
-            case "/otel" -> WebSockets.upgrade(ctx, request, "telemetry", new Telemetry());
+            case "/" -> {
+              UpgradeRequest upgrade = UpgradeRequest.of(ctx.channel(), request);
+              yield WebSockets.upgrade(
+                  ctx,
+                  request,
+                  p -> p.addLast("frames", new MessageFrameCodec(engine, codec))
+                      .addLast("session", new SessionHandler(engine, limits, authenticator, upgrade)));
+            }
+            case "/otel" -> {
+              if (authenticator.asks()) {
+                WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+                yield false;
+              }
+              yield WebSockets.upgrade(ctx, request, "telemetry", new Telemetry());
+            }
             default -> {
               WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
               yield false;

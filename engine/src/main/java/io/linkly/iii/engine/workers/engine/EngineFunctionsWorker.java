@@ -19,6 +19,7 @@ import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerTypeEntry;
 import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.core.WorkerMetadata;
+import io.linkly.iii.engine.rbac.SessionAccess;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
@@ -115,11 +116,15 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
     String worker = in.optionalString("worker");
     List<String> workers = in.optionalStrings("workers");
     boolean includeInternal = in.optionalBool("include_internal", false);
+    SessionAccess access = engine.access(call.callerWorkerId());
 
     List<FunctionEntry> matching = new ArrayList<>();
     for (FunctionEntry f : engine.functions()) {
       if (!includeInternal && isHidden(f)) {
         continue;
+      }
+      if (!access.mayCall(f.id(), f.metadata())) {
+        continue; // a session sees only what it may call (PROTOCOL.md §9.2)
       }
       if (prefix != null && !f.id().startsWith(prefix)) {
         continue;
@@ -181,11 +186,17 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
       throw new InvocationException(
           ErrorCodes.INVALID_ARGUMENTS, "provide exactly one of function_id or function_ids");
     }
+    SessionAccess access = engine.access(call.callerWorkerId());
     if (single != null) {
-      return engine
-          .function(single)
-          .map(this::functionDetail)
-          .orElseThrow(() -> new InvocationException(ErrorCodes.NOT_FOUND, "Function '" + single + "' not found"));
+      FunctionEntry f =
+          engine
+              .function(single)
+              .orElseThrow(() -> new InvocationException(ErrorCodes.NOT_FOUND, "Function '" + single + "' not found"));
+      String denial = access.denial(f.id(), f.metadata());
+      if (denial != null) {
+        throw new InvocationException(ErrorCodes.FORBIDDEN, denial);
+      }
+      return functionDetail(f);
     }
     if (batch.isEmpty() || batch.size() > MAX_BATCH) {
       throw new InvocationException(
@@ -194,7 +205,9 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
     ArrayNode list = Json.mapper().createArrayNode();
     for (String id : new LinkedHashSet<>(batch)) {
       Optional<FunctionEntry> f = engine.function(id);
-      if (f.isPresent()) {
+      if (f.isPresent() && !access.mayCall(id, f.get().metadata())) {
+        list.addObject().put("function_id", id).put("error", "forbidden");
+      } else if (f.isPresent()) {
         list.add(functionDetail(f.get()));
       } else {
         list.addObject().put("function_id", id).put("error", "not_found");

@@ -6,6 +6,8 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.RouterSettings;
 import io.linkly.iii.engine.net.SocketLimits;
 import io.linkly.iii.engine.net.WorkerListener;
+import io.linkly.iii.engine.rbac.ListenerPolicy;
+import io.linkly.iii.engine.rbac.RbacConfig;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.StartupException;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code iii-worker-manager}: the WebSocket listener SDK workers connect to (default
  * 127.0.0.1:49134). The block may appear several times; each entry is its own listener sharing
- * the one registry.
+ * the one registry, and may carry its own {@code rbac} block and {@code middleware_function_id}
+ * (PROTOCOL.md §9).
  */
 public final class WorkerManager implements BuiltinWorker {
 
@@ -31,6 +34,7 @@ public final class WorkerManager implements BuiltinWorker {
   private final long handshakeTimeoutMs;
   private final RouterSettings routerSettings;
   private final SocketLimits socketLimits;
+  private final ListenerPolicy policy;
   private WorkerListener listener;
 
   WorkerManager(
@@ -39,7 +43,9 @@ public final class WorkerManager implements BuiltinWorker {
       String portKey,
       long handshakeTimeoutMs,
       RouterSettings routerSettings,
-      SocketLimits socketLimits) {
+      SocketLimits socketLimits,
+      ListenerPolicy policy) {
+    this.policy = policy;
     this.host = host;
     this.configuredPort = port;
     this.portKey = portKey;
@@ -56,10 +62,10 @@ public final class WorkerManager implements BuiltinWorker {
                     "port", "host", "handshake_timeout_ms", "rbac", "middleware_function_id",
                     "invocation_timeout_ms", "max_invocations_per_worker", "max_buffered_bytes",
                     "slow_worker_grace_ms"));
-    if (config.has("rbac") || config.has("middleware_function_id")) {
-      String key = config.has("rbac") ? "rbac" : "middleware_function_id";
-      throw new ConfigException(config.path() + "." + key + ": not supported by this engine yet");
-    }
+    ListenerPolicy policy =
+        new ListenerPolicy(
+            config.has("rbac") ? RbacConfig.fromConfig(config.child("rbac")) : null,
+            config.string("middleware_function_id", null));
     long maxBuffered = config.positive("max_buffered_bytes", SocketLimits.DEFAULTS.maxBufferedBytes());
     if (maxBuffered > Integer.MAX_VALUE) {
       throw new ConfigException(config.path() + ".max_buffered_bytes: at most " + Integer.MAX_VALUE);
@@ -79,7 +85,8 @@ public final class WorkerManager implements BuiltinWorker {
         new SocketLimits(
             maxBuffered,
             config.positive("slow_worker_grace_ms", SocketLimits.DEFAULTS.graceMs()),
-            Math.max(SocketLimits.DEFAULTS.hardLimitBytes(), maxBuffered)));
+            Math.max(SocketLimits.DEFAULTS.hardLimitBytes(), maxBuffered)),
+        policy);
   }
 
   /** The engine-wide call bounds; the first listener's settings apply to all. */
@@ -97,11 +104,22 @@ public final class WorkerManager implements BuiltinWorker {
     try {
       listener =
           WorkerListener.start(
-              context.transport(), context.engine(), context.channels(), host, configuredPort, handshakeTimeoutMs, socketLimits);
+              context.transport(),
+              context.engine(),
+              context.channels(),
+              host,
+              configuredPort,
+              handshakeTimeoutMs,
+              socketLimits,
+              policy);
     } catch (BindException e) {
       throw StartupException.cannotListen(name(), host, configuredPort, portKey, e);
     }
-    log.info("iii-worker-manager listening on ws://{}:{}", host, listener.port());
+    log.info(
+        "iii-worker-manager listening on ws://{}:{}{}",
+        host,
+        listener.port(),
+        policy.isOpen() ? "" : policy.authFunctionId() != null ? " (auth: " + policy.authFunctionId() + ")" : " (rbac)");
     context.engine().registerHealthCheck("listener:iii-worker-manager:" + listener.port(), listener::health);
   }
 
