@@ -48,8 +48,8 @@ export const TriggerAction = Object.freeze({
 /**
  * Why a trigger() failed: the engine's or the called function's error (`code` as sent, e.g.
  * `function_not_found`, `FORBIDDEN`, `invocation_failed`), or a local one: `timeout`,
- * `connection_lost`, `shutdown`, `queue_full`, `invalid_payload`. trigger() rejects with nothing
- * else.
+ * `connection_lost`, `shutdown`, `queue_full`, `invalid_request` (no function id, or a payload
+ * that is not JSON). trigger() rejects with nothing else.
  */
 export class InvocationError extends Error {
   constructor({ code, message, function_id, stacktrace } = {}) {
@@ -95,6 +95,8 @@ class BrowserWorker {
   #refusal = null
   #connectTimer = null
   #reconnectTimer = null
+  // Once closed, why: what a trigger() made after that rejects with.
+  #closedError = null
   // Failed attempts since the last *registered* connection. A socket that opens and is then
   // refused (RBAC) does not reset it, so a refusing engine is retried ever more slowly.
   #failures = 0
@@ -208,10 +210,10 @@ class BrowserWorker {
    */
   trigger({ function_id, payload, action, timeoutMs } = {}) {
     if (typeof function_id !== 'string' || function_id === '') {
-      return Promise.reject(new InvocationError({ code: 'invalid_payload', message: 'trigger() needs a function_id' }))
+      return Promise.reject(new InvocationError({ code: 'invalid_request', message: 'trigger() needs a function_id' }))
     }
     if (this.#state === 'closed') {
-      return Promise.reject(shutdownError(function_id))
+      return Promise.reject(this.#closedError(function_id))
     }
     if (this.#state !== 'connected' && this.#queued.length >= MAX_QUEUED_CALLS) {
       return Promise.reject(
@@ -261,7 +263,9 @@ class BrowserWorker {
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = null
     this.#dropSocket(1000, 'worker shut down')
-    this.#failCalls((call) => shutdownError(call.function_id))
+    this.#closedError = (function_id) =>
+      new InvocationError({ code: 'shutdown', message: 'the worker was shut down', function_id })
+    this.#failCalls((call) => this.#closedError(call.function_id))
     this.#setState('closed', { reason: 'shutdown', message: 'shut down' })
   }
 
@@ -332,10 +336,9 @@ class BrowserWorker {
 
     const { maxRetries } = this.#reconnect
     if (maxRetries >= 0 && this.#failures >= maxRetries) {
-      this.#failCalls(
-        (call) =>
-          new InvocationError({ code: 'connection_lost', message: 'gave up reconnecting', function_id: call.function_id }),
-      )
+      this.#closedError = (function_id) =>
+        new InvocationError({ code: 'connection_lost', message: 'gave up reconnecting', function_id })
+      this.#failCalls((call) => this.#closedError(call.function_id))
       this.#setState('closed', { reason: 'max_retries', message: `gave up after ${this.#failures} reconnection attempts` })
       return
     }
@@ -498,7 +501,7 @@ class BrowserWorker {
       settle(
         call,
         new InvocationError({
-          code: 'invalid_payload',
+          code: 'invalid_request',
           message: `payload is not JSON: ${describe(error?.message ?? error)}`,
           function_id: call.function_id,
         }),
@@ -653,10 +656,6 @@ function closeMessage(event) {
 
 function timeoutError(call) {
   return new InvocationError({ code: 'timeout', message: `no result within ${call.limit} ms`, function_id: call.function_id })
-}
-
-function shutdownError(function_id) {
-  return new InvocationError({ code: 'shutdown', message: 'the worker was shut down', function_id })
 }
 
 function settle(call, outcome) {

@@ -264,8 +264,9 @@ class BrowserClientIT {
     assertThat(timedOut.path("message").asText()).isEqualTo("timeout: no result within 500 ms (function 'java::slow')");
     assertThat(timedOut.path("elapsed_ms").asLong()).as("%s", timedOut).isBetween(490L, 10_000L);
     assertThat(entered.await(0, TimeUnit.SECONDS)).as("the call did reach Java").isTrue();
-    // The call carried its deadline (timeout_ms): the engine dropped it although Java still runs.
-    awaitNoPendingInvocations();
+    // The call carried its deadline (timeout_ms): the engine dropped it although Java still runs,
+    // long before the engine's own default deadline (30 s) would have.
+    await("the engine gave up on the call").atMost(Duration.ofSeconds(10)).until(() -> engine.core().pendingInvocations() == 0);
     assertThat(release.getCount()).isEqualTo(1);
     release.countDown();
 
@@ -413,14 +414,24 @@ class BrowserClientIT {
     // The auth function lets it in again; this "engine" also pings and sends frames the client does not know.
     listener.mode(ScriptedListener.Mode.ACCEPT);
     String workerId = awaitConnected(tab, 1);
-    assertThat(workerId).isEqualTo(listener.workerIds().get(0));
+    ScriptedListener.Registration first = listener.registrations().get(0);
+    assertThat(workerId).isEqualTo(first.workerId());
+    JsonNode register =
+        json("{\"type\":\"registerfunction\",\"id\":\"browser::echo\",\"description\":\"browser::echo, registered before the socket opened\",\"metadata\":{\"pre\":true}}");
+    JsonNode pong = json("{\"type\":\"pong\"}");
     await("the replay and the pong").atMost(WAIT).until(() -> listener.received().size() >= 2);
     assertThat(listener.received())
         .as("registrations first, then the pong; nothing for the unknown frames")
-        .containsExactly(
-            json("{\"type\":\"registerfunction\",\"id\":\"browser::echo\",\"description\":\"browser::echo, registered before the socket opened\",\"metadata\":{\"pre\":true}}"),
-            json("{\"type\":\"pong\"}"));
-    assertThat(states(tab)).containsExactly("unauthorized", "connected");
+        .containsExactly(register, pong);
+
+    // A reconnect starts with reattach, so that the engine drops the old connection's bindings first.
+    listener.dropConnections();
+    assertThat(awaitConnected(tab, 2)).isEqualTo(listener.registrations().get(1).workerId());
+    await("the second replay").atMost(WAIT).until(() -> listener.received().size() >= 5);
+    ObjectNode reattach = InteropTest.JSON.createObjectNode().put("type", "reattach");
+    reattach.put("previous_worker_id", first.workerId()).put("reattach_token", first.reattachToken());
+    assertThat(listener.received()).containsExactly(register, pong, reattach, register, pong);
+    assertThat(states(tab)).containsExactly("unauthorized", "connected", "disconnected", "connecting", "connected");
   }
 
   @Test

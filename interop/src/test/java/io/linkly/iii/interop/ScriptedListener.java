@@ -27,7 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * with {@code {"type":"error","error":{"code":"AUTH_ERROR",…}}} and a Close (PROTOCOL.md §1.3; the
  * engine has no {@code rbac} support so far), or an engine that sends a JSON {@code ping} and
  * frames of types it does not know. It records when each connection came and every JSON frame
- * the client sent. Blocking sockets on virtual threads; one connection at a time is all a test needs.
+ * the client sent, and can cut connections. Blocking sockets on virtual threads; one connection at
+ * a time is all a test needs.
  */
 final class ScriptedListener implements AutoCloseable {
 
@@ -41,6 +42,9 @@ final class ScriptedListener implements AutoCloseable {
   /** One connection: when it arrived and the request target ({@code /?token=…}). */
   record Attempt(long atNanos, String target) {}
 
+  /** What an accepted connection was told in {@code workerregistered}. */
+  record Registration(String workerId, String reattachToken) {}
+
   static final String AUTH_MESSAGE = "token rejected by auth::browser";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +53,7 @@ final class ScriptedListener implements AutoCloseable {
   private final ServerSocket server;
   private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
   private final List<JsonNode> received = new CopyOnWriteArrayList<>();
-  private final List<String> workerIds = new CopyOnWriteArrayList<>();
+  private final List<Registration> registrations = new CopyOnWriteArrayList<>();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile Mode mode;
 
@@ -83,17 +87,22 @@ final class ScriptedListener implements AutoCloseable {
     return List.copyOf(received);
   }
 
-  /** The worker ids sent in {@code workerregistered}, one per accepted connection. */
-  List<String> workerIds() {
-    return List.copyOf(workerIds);
+  /** The {@code workerregistered} of every accepted connection, in order. */
+  List<Registration> registrations() {
+    return List.copyOf(registrations);
+  }
+
+  /** Cuts every open connection without a Close frame, as a dying engine or network does. */
+  void dropConnections() throws IOException {
+    for (Socket socket : open) {
+      socket.close();
+    }
   }
 
   @Override
   public void close() throws IOException {
     server.close();
-    for (Socket socket : open) {
-      socket.close();
-    }
+    dropConnections();
   }
 
   // ------------------------------------------------------------------ connections
@@ -112,7 +121,7 @@ final class ScriptedListener implements AutoCloseable {
   }
 
   private void serve(Socket socket, long acceptedAtNanos) {
-    try (socket) {
+    try {
       socket.setSoTimeout(30_000);
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
@@ -125,11 +134,12 @@ final class ScriptedListener implements AutoCloseable {
         readFrames(new DataInputStream(in), out, true);
         return;
       }
-      String workerId = UUID.randomUUID().toString();
-      workerIds.add(workerId);
+      Registration registration = new Registration(UUID.randomUUID().toString(), UUID.randomUUID().toString());
+      registrations.add(registration);
       sendText(
           out,
-          "{\"type\":\"workerregistered\",\"worker_id\":\"" + workerId + "\",\"reattach_token\":\"" + UUID.randomUUID() + "\"}");
+          "{\"type\":\"workerregistered\",\"worker_id\":\"" + registration.workerId()
+              + "\",\"reattach_token\":\"" + registration.reattachToken() + "\"}");
       sendText(out, "{\"type\":\"something_a_later_engine_sends\",\"data\":{\"x\":1}}");
       sendText(out, "this is not JSON");
       sendText(out, "{\"type\":\"ping\"}");
@@ -137,11 +147,16 @@ final class ScriptedListener implements AutoCloseable {
     } catch (SocketTimeoutException | EOFException e) {
       // the client went quiet or away: the connection is over
     } catch (IOException e) {
-      if (!server.isClosed()) {
+      if (!socket.isClosed()) { // not cut on purpose (dropConnections, close)
         System.err.println("[scripted-listener] connection failed: " + e);
       }
     } finally {
       open.remove(socket);
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // closing is all that is left to do
+      }
     }
   }
 
