@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +32,58 @@ final class NodeRuntime {
   /** Node's version and the iii-sdk check are done once per JVM. */
   private static final class Probe {
     static final String PROBLEM = findProblem();
+  }
+
+  /**
+   * The command that starts a Node with a global {@code WebSocket}, as browser/iii-browser.js
+   * needs: Node 20 only has it behind {@code --experimental-websocket}; later Nodes have it
+   * anyway and may one day drop the flag, so the flag is used only where it works. No npm
+   * package is involved. Aborts (or, under CI, fails) the calling test when there is none.
+   */
+  static List<String> requireWebSocketNode() {
+    requireThat(WebSocketProbe.PROBLEM, "node with a global WebSocket");
+    return WebSocketProbe.COMMAND;
+  }
+
+  private static final class WebSocketProbe {
+    static final List<String> COMMAND;
+    static final String PROBLEM;
+
+    static {
+      List<String> found = null;
+      String problem = null;
+      for (List<String> candidate : List.of(List.of("node", "--experimental-websocket"), List.of("node"))) {
+        problem = webSocketProblem(candidate);
+        if (problem == null) {
+          found = candidate;
+          break;
+        }
+      }
+      COMMAND = found;
+      PROBLEM = problem;
+    }
+  }
+
+  private static String webSocketProblem(List<String> node) {
+    List<String> command = new ArrayList<>(node);
+    command.addAll(List.of("-e", "process.exit(typeof WebSocket === 'function' && typeof crypto.randomUUID === 'function' ? 0 : 7)"));
+    try {
+      Process probe = new ProcessBuilder(command).redirectErrorStream(true).start();
+      probe.getOutputStream().close();
+      if (!probe.waitFor(30, TimeUnit.SECONDS)) {
+        probe.destroyForcibly();
+        return String.join(" ", node) + " did not answer within 30 s";
+      }
+      String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return probe.exitValue() == 0
+          ? null
+          : String.join(" ", node) + " has no global WebSocket (exit " + probe.exitValue() + ") " + output;
+    } catch (IOException e) {
+      return "node is not on PATH (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while probing node";
+    }
   }
 
   /** Aborts (or, under CI, fails) the calling test unless Node and iii-sdk@0.22.1 are usable. */

@@ -54,20 +54,27 @@ final class NodeWorker implements AutoCloseable {
    * environment; {@code logName} names its stderr file under {@code target/interop-logs}.
    */
   static NodeWorker start(String scenario, Map<String, String> env, String logName) {
-    ProcessBuilder builder =
-        new ProcessBuilder("node", "scenario.mjs", scenario).directory(NodeRuntime.NODE_DIR.toFile());
+    return start(scenario, List.of("node", "scenario.mjs", scenario), env, logName);
+  }
+
+  /**
+   * Starts {@code command} in {@code interop/node} under the same contract (JSON events on
+   * stdout, commands on stdin); {@code label} names it in failure messages.
+   */
+  static NodeWorker start(String label, List<String> command, Map<String, String> env, String logName) {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(NodeRuntime.NODE_DIR.toFile());
     builder.environment().put("OTEL_ENABLED", "false");
     builder.environment().putAll(env);
     Path log = NodeRuntime.NODE_DIR.resolveSibling("target/interop-logs").resolve(logName + ".log");
     try {
       Files.createDirectories(log.getParent());
       Files.writeString(log, "", StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-      NodeWorker worker = new NodeWorker(scenario, builder.start(), log);
+      NodeWorker worker = new NodeWorker(label, builder.start(), log);
       worker.pump("stdout", worker.process.getInputStream(), worker::onStdout, worker::onStdoutEnd);
       worker.pump("stderr", worker.process.getErrorStream(), worker::onStderr, () -> {});
       return worker;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start node scenario " + scenario, e);
+      throw new UncheckedIOException("cannot start node scenario " + label, e);
     }
   }
 
