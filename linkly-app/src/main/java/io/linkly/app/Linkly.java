@@ -3,6 +3,7 @@ package io.linkly.app;
 import io.linkly.app.analytics.AnalyticsWorker;
 import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.clickstreamer.ClickStreamer;
+import io.linkly.app.dashboard.DashboardWorker;
 import io.linkly.app.importer.BulkImportWorker;
 import io.linkly.app.importer.BulkImporter;
 import io.linkly.app.link.LinkWorker;
@@ -70,6 +71,7 @@ public final class Linkly implements AutoCloseable {
       linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
       linkly.links.start(Duration.ofSeconds(30));
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
+      new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> "ws://127.0.0.1:3110/").start();
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;
@@ -151,6 +153,7 @@ public final class Linkly implements AutoCloseable {
       return;
     }
     System.err.println("Linkly is up: POST " + linkly.httpUrl() + "/links, GET " + linkly.httpUrl() + "/s/<code>");
+    System.err.println("Dashboard: " + linkly.httpUrl() + "/");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -20,16 +20,22 @@ import java.util.Map;
  * {@link ClickReconciler} streams the rows whose announcement was lost (a crash between the insert
  * and the stream write, or this worker being away). Item ids are fixed by the click, so streaming a
  * click twice leaves one item.
+ *
+ * <p>Each click that newly reaches the stream also adds one to its link's total in group
+ * {@code totals} ({@link ClickTotals}), so a dashboard can show per-link counts without counting.
  */
 public final class ClickStreamer implements AutoCloseable {
 
   public static final String NAME = "click-streamer";
   public static final String STREAM = "clicks";
   public static final String GROUP = "all";
+  /** The group of per-link totals: item id the code, data {@code {code, clicks, last_clicked_at}}. */
+  public static final String TOTALS_GROUP = "totals";
 
   private final Iii iii;
   private final StreamedMarks marks;
   private final ClickReconciler reconciler;
+  private final ClickTotals totals;
 
   /** How often the rows whose announcement never came are looked for, after the sweep at start. */
   private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(30);
@@ -38,9 +44,11 @@ public final class ClickStreamer implements AutoCloseable {
     this.iii = iii;
     this.marks = new StreamedMarks(iii);
     this.reconciler = new ClickReconciler(iii, this, marks, SWEEP_INTERVAL);
+    this.totals = new ClickTotals(iii);
   }
 
   public void start() {
+    totals.start(); // clicks streamed before its first seed is written wait for it
     iii.registerFunction("click-streamer::broadcast", (data, ctx) -> broadcast(data));
     iii.registerTrigger(TriggerBinding.of("subscribe", "click-streamer::broadcast", Map.of("topic", LinkWorker.CLICKED_TOPIC)));
     marks.start();
@@ -62,7 +70,10 @@ public final class ClickStreamer implements AutoCloseable {
     return Map.of("streamed", true);
   }
 
-  /** Puts one click on the stream. */
+  /**
+   * Puts one click on the stream, and counts it in its link's total when its item is new: a click
+   * streamed again (a redelivered announcement, the reconciler meeting a late one) counts once.
+   */
   void stream(String code, String clickedAt, String clickId, String recordedAt) {
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("code", code);
@@ -73,7 +84,12 @@ public final class ClickStreamer implements AutoCloseable {
     if (recordedAt != null) {
       item.put("recorded_at", recordedAt); // when the row committed: lets a dashboard see the pipeline's lag
     }
-    iii.trigger(TriggerRequest.of("stream::set", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId(code, clickedAt, clickId), "data", item)));
+    JsonNode written =
+        iii.trigger(TriggerRequest.of("stream::set", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId(code, clickedAt, clickId), "data", item)));
+    JsonNode previous = written == null ? null : written.get("old_value");
+    if (previous == null || previous.isNull()) {
+      totals.count(code, clickedAt, clickId);
+    }
   }
 
   /** True when the click's item is on the stream now. */
@@ -90,8 +106,13 @@ public final class ClickStreamer implements AutoCloseable {
     return code + "-" + clickedAt + (clickId == null ? "" : "-" + clickId);
   }
 
+  ClickTotals totals() {
+    return totals;
+  }
+
   @Override
   public void close() {
+    totals.close();
     reconciler.close();
     marks.close();
   }

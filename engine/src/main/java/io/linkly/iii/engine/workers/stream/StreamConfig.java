@@ -1,11 +1,13 @@
 package io.linkly.iii.engine.workers.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +19,10 @@ import java.util.Set;
  * stays over the bound for the grace period is cut off), and the redis adapter's {@code key_prefix}
  * (put in front of every key and of the change channel; default none, upstream's names);
  * {@code max_subscriptions_per_connection} (default 256: a socket's joins past it get an
- * {@code error} event) and {@code retention} (stream name → {@code max_items}: each group of that
- * stream keeps its newest items only; default none, upstream keeps everything).
+ * {@code error} event) and {@code retention} (stream name → {@code max_items}, and optionally
+ * {@code groups}: each group of that stream, or each listed group, keeps its newest items only;
+ * default none, upstream keeps everything). A stream may hold both a feed to bound and groups that
+ * must not lose an item, such as one item per key.
  */
 record StreamConfig(
     String host,
@@ -29,7 +33,7 @@ record StreamConfig(
     long maxBufferedBytes,
     long slowSubscriberGraceMs,
     int maxSubscriptionsPerConnection,
-    Map<String, Integer> maxItems) {
+    Map<String, Retention> retention) {
 
   static final int DEFAULT_PORT = 3112;
 
@@ -41,14 +45,17 @@ record StreamConfig(
 
   record Adapter(Kind kind, Path filePath, String redisUrl, String keyPrefix) {}
 
+  /** A stream's bound: {@code maxItems} per group, for the groups in {@code groups} (null: every group). */
+  record Retention(int maxItems, Set<String> groups) {}
+
   static StreamConfig fromConfig(WorkerEntry entry) throws ConfigException {
     ConfigBlock c =
         ConfigBlock.of(entry)
             .onlyKeys(Set.of("port", "host", "auth_function", "adapter", "history_size", "max_buffered_bytes", "slow_subscriber_grace_ms",
                 "max_subscriptions_per_connection", "retention"));
     Adapter adapter = adapter(c.child("adapter"));
-    Map<String, Integer> maxItems = retention(c.child("retention"));
-    if (!maxItems.isEmpty() && adapter.kind() == Kind.REDIS) {
+    Map<String, Retention> retention = retention(c.child("retention"));
+    if (!retention.isEmpty() && adapter.kind() == Kind.REDIS) {
       throw new ConfigException(c.path() + ".retention: needs a kv store (in_memory or file_based); redis keeps no item order");
     }
     return new StreamConfig(
@@ -60,22 +67,43 @@ record StreamConfig(
         c.positive("max_buffered_bytes", 1024 * 1024),
         c.positive("slow_subscriber_grace_ms", 2000),
         (int) Math.min(100_000, c.positive("max_subscriptions_per_connection", 256)),
-        maxItems);
+        retention);
   }
 
-  /** The items a group of {@code stream} keeps, or 0 for no bound. */
-  int maxItems(String stream) {
-    return maxItems.getOrDefault(stream, 0);
+  /** The items group {@code group} of {@code stream} keeps, or 0 for no bound. */
+  int maxItems(String stream, String group) {
+    Retention r = retention.get(stream);
+    return r == null || (r.groups() != null && !r.groups().contains(group)) ? 0 : r.maxItems();
   }
 
-  private static Map<String, Integer> retention(ConfigBlock block) throws ConfigException {
-    Map<String, Integer> out = new HashMap<>();
+  private static Map<String, Retention> retention(ConfigBlock block) throws ConfigException {
+    Map<String, Retention> out = new HashMap<>();
     for (Iterator<String> names = block.node().fieldNames(); names.hasNext(); ) {
       String stream = names.next();
-      ConfigBlock one = block.child(stream).onlyKeys(Set.of("max_items"));
-      out.put(stream, (int) Math.min(10_000_000, one.positive("max_items", Integer.MAX_VALUE)));
+      ConfigBlock one = block.child(stream).onlyKeys(Set.of("max_items", "groups"));
+      int maxItems = (int) Math.min(10_000_000, one.positive("max_items", Integer.MAX_VALUE));
+      out.put(stream, new Retention(maxItems, groups(one)));
     }
     return Map.copyOf(out);
+  }
+
+  /** {@code groups}: a list of group ids, or absent for every group. */
+  private static Set<String> groups(ConfigBlock one) throws ConfigException {
+    JsonNode node = one.node().get("groups");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isArray() || node.isEmpty()) {
+      throw new ConfigException(one.path() + ".groups: must be a non-empty list of group ids, got " + node);
+    }
+    Set<String> out = new HashSet<>();
+    for (JsonNode group : node) {
+      if (!group.isTextual() || group.textValue().isEmpty()) {
+        throw new ConfigException(one.path() + ".groups: every group id must be a non-empty string, got " + group);
+      }
+      out.add(group.textValue());
+    }
+    return Set.copyOf(out);
   }
 
   private static Adapter adapter(ConfigBlock a) throws ConfigException {

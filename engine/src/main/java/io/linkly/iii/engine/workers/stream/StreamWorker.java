@@ -211,7 +211,7 @@ public final class StreamWorker implements BuiltinWorker {
    * without an event (StreamStore#expireOldest says why); a joining subscriber gets the window.
    */
   private void trim(String stream, String group) throws StreamStoreException {
-    int keep = config.maxItems(stream);
+    int keep = config.maxItems(stream, group);
     if (keep == 0) {
       return;
     }

@@ -8,7 +8,7 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.protocol.Json;
 import org.junit.jupiter.api.Test;
 
-/** The iii-stream adapter block: the redis adapter's keys. */
+/** The iii-stream config block: the redis adapter's keys, retention. */
 class StreamConfigTest {
 
   private static StreamConfig parse(String json) throws Exception {
@@ -35,5 +35,22 @@ class StreamConfigTest {
     assertThatThrownBy(() -> parse("{\"adapter\":{\"name\":\"redis\",\"config\":{\"redis_url\":\"not a url\"}}}"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("redis_url");
+  }
+
+  @Test
+  void retentionBoundsEveryGroupOfAStreamOrOnlyTheListedOnes() throws Exception {
+    StreamConfig every = parse("{\"retention\":{\"clicks\":{\"max_items\":10}}}");
+    assertThat(every.maxItems("clicks", "all")).isEqualTo(10);
+    assertThat(every.maxItems("clicks", "totals")).isEqualTo(10);
+    assertThat(every.maxItems("other", "all")).isZero();
+    StreamConfig listed = parse("{\"retention\":{\"clicks\":{\"max_items\":10,\"groups\":[\"all\"]}}}");
+    assertThat(listed.maxItems("clicks", "all")).isEqualTo(10);
+    assertThat(listed.maxItems("clicks", "totals")).as("a group not listed keeps every item").isZero();
+    assertThatThrownBy(() -> parse("{\"retention\":{\"clicks\":{\"max_items\":10,\"groups\":[]}}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("retention.clicks.groups");
+    assertThatThrownBy(() -> parse("{\"retention\":{\"clicks\":{\"max_items\":10,\"groups\":\"all\"}}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("retention.clicks.groups");
   }
 }

@@ -144,7 +144,7 @@ class StreamWorkerTest {
       throws Exception {
     engine.close();
     EngineConfig engineConfig = EngineConfig.ephemeral()
-        .withSetting("iii-stream", "retention", json("{\"clicks\":{\"max_items\":3}}"))
+        .withSetting("iii-stream", "retention", json("{\"clicks\":{\"max_items\":3,\"groups\":[\"all\"]}}"))
         .withSetting("iii-stream", "adapter", json("{\"name\":\"kv\",\"config\":{\"store_method\":\"" + storeMethod
             + "\",\"file_path\":\"" + dir.resolve("streams").toString().replace("\\", "/") + "\"}}"));
     engine = IiiEngine.start(engineConfig);
@@ -155,11 +155,15 @@ class StreamWorkerTest {
         set("clicks", "all", "c" + n, "{\"n\":" + n + "}");
       }
       set("clicks", "all", "c5", "{\"n\":55}"); // an overwrite is not a new item: nothing more leaves
+      for (int n = 1; n <= 5; n++) {
+        set("clicks", "totals", "t" + n, "{}"); // a group the bound does not list keeps everything
+      }
       set("other", "all", "o1", "{}");
       set("other", "all", "o2", "{}");
       assertThat(call("stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"all\"}"))
           .isEqualTo(json("[{\"n\":3},{\"n\":4},{\"n\":55}]"));
       assertThat(call("stream::list", "{\"stream_name\":\"other\",\"group_id\":\"all\"}")).hasSize(2);
+      assertThat(call("stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"totals\"}")).hasSize(5);
       assertThat(call("stream::get", "{\"stream_name\":\"clicks\",\"group_id\":\"all\",\"item_id\":\"c1\"}")).isNull();
       set("clicks", "all", "marker", "{}");
       await().atMost(StreamClient.patience()).until(() -> watcher.events("create").size() == 6);
@@ -175,6 +179,7 @@ class StreamWorkerTest {
       engine = IiiEngine.start(engineConfig);
       assertThat(call("stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"all\"}"))
           .isEqualTo(json("[{\"n\":4},{\"n\":55},{}]")); // c4, c5 and the marker: the window before the restart
+      assertThat(call("stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"totals\"}")).hasSize(5);
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
-import java.util.function.ToIntFunction;
+import java.util.function.ToIntBiFunction;
 
 /**
  * {@code kv} with {@code store_method: file_based}: the state worker's journaled store, one scope
@@ -30,11 +30,11 @@ public final class FileStreamStore implements StreamStore {
   }
 
   /**
-   * Opens the store; {@code maxItems} gives each stream's retention bound (0: none). Expiry writes
+   * Opens the store; {@code maxItems} gives each group's retention bound (0: none). Expiry writes
    * nothing: at every recovery the bounded groups are cut back to their newest items again, which
    * after a replay in journal order gives back the same window.
    */
-  public static FileStreamStore open(Path dir, Executor executor, Commits commits, ToIntFunction<String> maxItems)
+  public static FileStreamStore open(Path dir, Executor executor, Commits commits, ToIntBiFunction<String, String> maxItems)
       throws StreamStoreException {
     FileStateStore.CommitHook hook =
         (scope, key, previous, value, apply) -> {
@@ -51,7 +51,8 @@ public final class FileStreamStore implements StreamStore {
       throw new StreamStoreException(e.getMessage(), e);
     }
     for (String scope : store.listGroups()) {
-      int keep = maxItems.applyAsInt(scope.substring(0, scope.indexOf(SEPARATOR)));
+      int cut = scope.indexOf(SEPARATOR);
+      int keep = maxItems.applyAsInt(scope.substring(0, cut), scope.substring(cut + 1));
       if (keep > 0) {
         store.evictOldest(scope, keep);
       }
