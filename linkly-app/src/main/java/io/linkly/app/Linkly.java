@@ -71,7 +71,7 @@ public final class Linkly implements AutoCloseable {
       linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
       linkly.links.start(Duration.ofSeconds(30));
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
-      new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> "ws://127.0.0.1:3110/").start();
+      new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> linkly.browserWorkerUrl() + "/").start();
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;

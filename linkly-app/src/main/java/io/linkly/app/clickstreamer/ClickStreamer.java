@@ -51,6 +51,9 @@ public final class ClickStreamer implements AutoCloseable {
     totals.start(); // clicks streamed before its first seed is written wait for it
     iii.registerFunction("click-streamer::broadcast", (data, ctx) -> broadcast(data));
     iii.registerTrigger(TriggerBinding.of("subscribe", "click-streamer::broadcast", Map.of("topic", LinkWorker.CLICKED_TOPIC)));
+    // a deleted link leaves the dashboards at once: its total goes (its clicks stay in the table)
+    iii.registerFunction("click-streamer::forget", (data, ctx) -> totals.forget(data.path("code").asText()));
+    iii.registerTrigger(TriggerBinding.of("subscribe", "click-streamer::forget", Map.of("topic", LinkWorker.DELETED_TOPIC)));
     marks.start();
     reconciler.start();
     iii.logger(NAME).info("click-streamer ready");

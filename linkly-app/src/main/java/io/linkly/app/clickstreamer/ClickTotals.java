@@ -104,6 +104,12 @@ final class ClickTotals implements AutoCloseable {
     iii.trigger(TriggerRequest.of("stream::update", Map.of("stream_name", ClickStreamer.STREAM, "group_id", GROUP, "item_id", code, "ops", ops)));
   }
 
+  /** Drops a deleted link's total; the seed leaves links that no longer exist out as well. */
+  Map<String, Object> forget(String code) {
+    iii.trigger(TriggerRequest.of("stream::delete", Map.of("stream_name", ClickStreamer.STREAM, "group_id", GROUP, "item_id", code)));
+    return Map.of("forgotten", true);
+  }
+
   void requestSeed() {
     seedWanted.offer(Boolean.TRUE); // one pending request covers any number of askers
   }
