@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The three trigger types of {@code iii-stream} (BUILTINS.md §4.5). {@code stream} handlers run
- * after the write, on their own tasks, one after another per change and in order per group (see
- * {@link TriggerLane}); they never delay the writer or the WebSocket subscribers, and subscribers
- * never delay them.
+ * after the write, on their own tasks, each binding in order per group with a window of calls
+ * awaiting answers (see {@link TriggerLane}); they never delay the writer, the WebSocket
+ * subscribers or each other.
  */
 final class StreamTriggers {
 
@@ -37,7 +37,7 @@ final class StreamTriggers {
   /** {@code stream} bindings by stream name; re-registering an id replaces it (upstream appends). */
   private final Map<String, Map<String, StreamBinding>> byStream = new ConcurrentHashMap<>();
   private final List<TriggerBinding> joins = new CopyOnWriteArrayList<>();
-  /** One delivery lane per stream group: a group's changes reach handlers in order. */
+  /** One delivery lane per binding and stream group: a group's changes reach each handler in order. */
   private final Map<String, TriggerLane> lanes = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
   private final List<TriggerBinding> leaves = new CopyOnWriteArrayList<>();
@@ -66,6 +66,7 @@ final class StreamTriggers {
         @Override
         public void unregister(TriggerBinding binding) {
           byStream.values().forEach(m -> m.remove(binding.id()));
+          lanes.keySet().removeIf(key -> key.startsWith(binding.id() + '\u0000'));
         }
       };
 
@@ -97,17 +98,12 @@ final class StreamTriggers {
     if (matching.isEmpty()) {
       return;
     }
-    lanes
-        .computeIfAbsent(event.stream() + '\u0000' + event.group(), k -> new TriggerLane(executor, dropped))
-        .submit(
-            () -> {
-              ObjectNode payload = event.tree();
-              CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-              for (StreamBinding b : matching) {
-                chain = chain.thenCompose(v -> runOne(b, payload.deepCopy()));
-              }
-              return chain;
-            });
+    ObjectNode payload = event.tree();
+    for (StreamBinding b : matching) {
+      lanes
+          .computeIfAbsent(b.binding().id() + '\u0000' + event.stream() + '\u0000' + event.group(), k -> new TriggerLane(executor, dropped))
+          .submit(() -> runOne(b, payload.deepCopy()));
+    }
   }
 
   /** Changes not delivered to triggers because a group's lane was full (a metric). */

@@ -8,21 +8,27 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Runs one group's trigger deliveries one change after another, so handlers see a group's changes
- * in the order subscribers do. Upstream gives no order here; we keep it because it costs nothing
- * and dashboards built on triggers count on it. The lane is bounded: a handler that stops
- * answering holds up only its own group's triggers, and beyond {@link #MAX_WAITING} waiting
- * changes further ones are dropped and counted (delivery to triggers is best-effort upstream too).
+ * Delivers one binding's share of one group's changes: started strictly in change order, so a
+ * handler sees a group's changes in the order subscribers do (upstream gives no order; dashboards
+ * built on triggers count on it), with up to {@link #WINDOW} deliveries awaiting their answers at
+ * once, so a handler across a socket (a browser tab) is not held to one change per round trip.
+ *
+ * <p>Each binding has its own lanes: a handler that stops answering (a tab showing a dialog) holds
+ * up only itself. A lane is bounded: beyond {@link #MAX_WAITING} waiting changes further ones are
+ * dropped and counted (delivery to triggers is best-effort upstream too).
  */
 final class TriggerLane {
 
   static final int MAX_WAITING = 10_000;
+  static final int WINDOW = 32;
 
   private final Executor executor;
   private final AtomicLong dropped;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Supplier<CompletableFuture<Void>>> waiting = new ArrayDeque<>();
-  private boolean busy;
+  private int inFlight;
+  /** True while a task is starting deliveries: only one does, so they start in order. */
+  private boolean starting;
 
   TriggerLane(Executor executor, AtomicLong dropped) {
     this.executor = executor;
@@ -37,37 +43,57 @@ final class TriggerLane {
         return;
       }
       waiting.add(delivery);
-      if (busy) {
-        return;
-      }
-      busy = true;
     } finally {
       lock.unlock();
     }
-    runNext();
+    startMore();
   }
 
-  private void runNext() {
-    Supplier<CompletableFuture<Void>> next;
+  /** Hands a starter task to the executor unless one runs or the window is full. */
+  private void startMore() {
     lock.lock();
     try {
-      next = waiting.poll();
-      if (next == null) {
-        busy = false;
+      if (starting || inFlight >= WINDOW || waiting.isEmpty()) {
         return;
       }
+      starting = true;
     } finally {
       lock.unlock();
     }
-    executor.execute(
-        () -> {
-          CompletableFuture<Void> done;
-          try {
-            done = next.get();
-          } catch (RuntimeException e) {
-            done = CompletableFuture.completedFuture(null);
-          }
-          done.whenComplete((r, e) -> runNext());
-        });
+    executor.execute(this::start);
+  }
+
+  private void start() {
+    while (true) {
+      Supplier<CompletableFuture<Void>> next;
+      lock.lock();
+      try {
+        if (inFlight >= WINDOW || waiting.isEmpty()) {
+          starting = false;
+          return;
+        }
+        next = waiting.poll();
+        inFlight++;
+      } finally {
+        lock.unlock();
+      }
+      CompletableFuture<Void> done;
+      try {
+        done = next.get();
+      } catch (RuntimeException e) {
+        done = CompletableFuture.completedFuture(null);
+      }
+      done.whenComplete((r, e) -> finished());
+    }
+  }
+
+  private void finished() {
+    lock.lock();
+    try {
+      inFlight--;
+    } finally {
+      lock.unlock();
+    }
+    startMore();
   }
 }

@@ -436,6 +436,39 @@ class StreamWorkerTest {
   }
 
   @Test
+  void aHandlerThatStopsAnsweringHoldsUpOnlyItselfAndAnsweringLateHoldsUpNothing() throws Exception {
+    Worker test = engine.core().registerBuiltinWorker("test");
+    List<java.util.concurrent.CompletableFuture<JsonNode>> unanswered = new CopyOnWriteArrayList<>();
+    List<String> stuckSaw = new CopyOnWriteArrayList<>();
+    engine.core().registerFunction(test, FunctionDefinition.of("t::stuck", "a tab showing a dialog"), c -> {
+      stuckSaw.add(c.data().get("id").asText());
+      java.util.concurrent.CompletableFuture<JsonNode> answer = new java.util.concurrent.CompletableFuture<>();
+      unanswered.add(answer);
+      return answer;
+    });
+    List<String> seen = new CopyOnWriteArrayList<>();
+    engine.core().registerFunction(test, FunctionDefinition.of("t::live", "another tab"), BuiltinFunction.sync(c -> {
+      seen.add(c.data().get("id").asText());
+      return null;
+    }));
+    engine.core().registerTrigger(new TriggerBinding("stuck", "stream", "t::stuck", json("{\"stream_name\":\"tabs\"}"), null, null));
+    engine.core().registerTrigger(new TriggerBinding("live", "stream", "t::live", json("{\"stream_name\":\"tabs\"}"), null, null));
+    List<String> written = new ArrayList<>();
+    for (int n = 0; n < 100; n++) {
+      set("tabs", "g", "i" + n, String.valueOf(n));
+      written.add("i" + n);
+    }
+    await().until(() -> seen.size() == 100);
+    assertThat(seen).containsExactlyElementsOf(written);
+    // the stuck handler was not held to one change per answer: a window of changes went out, in order
+    await().until(() -> stuckSaw.size() == TriggerLane.WINDOW);
+    assertThat(stuckSaw).containsExactlyElementsOf(written.subList(0, TriggerLane.WINDOW));
+    unanswered.forEach(a -> a.complete(null)); // the dialog closes: the rest follows, still in order
+    await().until(() -> { unanswered.forEach(a -> a.complete(null)); return stuckSaw.size() == 100; });
+    assertThat(stuckSaw).containsExactlyElementsOf(written);
+  }
+
+  @Test
   void aSlowTriggerHandlerDoesNotDelaySubscribers() throws Exception {
     Worker test = engine.core().registerBuiltinWorker("test");
     java.util.concurrent.CompletableFuture<JsonNode> never = new java.util.concurrent.CompletableFuture<>();
