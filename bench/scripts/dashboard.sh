@@ -14,7 +14,7 @@ build_jars linkly-app
 [ -d "$root/interop/node/node_modules/playwright-core" ] || (cd "$root/interop/node" && npm ci --no-audit --no-fund >/dev/null)
 command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
 
-echo "== $(date -u '+%F %T UTC') dashboard latency benchmark, $(nproc) cores, $rate clicks/s for ${seconds}s, one tab + one raw subscriber"
+echo "== $(date -u '+%F %T UTC') dashboard latency benchmark, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg), $rate clicks/s for ${seconds}s, one tab + one raw subscriber"
 cd "$work"
 III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
   run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
