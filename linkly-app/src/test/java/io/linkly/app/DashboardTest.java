@@ -35,7 +35,7 @@ class DashboardTest {
     assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
     assertThat(page.headers().firstValue("cache-control")).hasValue("no-cache");
     assertThat(page.headers().firstValue("content-security-policy").orElseThrow())
-        .contains("connect-src 'self' ws://127.0.0.1:3110", "frame-ancestors 'none'");
+        .contains("connect-src 'self' " + linkly.browserWorkerUrl(), "frame-ancestors 'none'");
     assertThat(page.body()).contains("<script type=\"module\" src=\"/dashboard/dashboard.js\"></script>", "id=\"state\"", "id=\"total\"",
         "id=\"create-form\"");
   }
@@ -56,7 +56,7 @@ class DashboardTest {
     HttpResponse<String> config = get(linkly.httpUrl() + "/dashboard/config.json");
     assertThat(config.statusCode()).isEqualTo(200);
     assertThat(config.headers().firstValue("content-type")).hasValue("application/json");
-    assertThat(json(config.body()).get("worker_url").asText()).isEqualTo("ws://127.0.0.1:3110/");
+    assertThat(json(config.body()).get("worker_url").asText()).isEqualTo(linkly.browserWorkerUrl() + "/");
   }
 
   @Test

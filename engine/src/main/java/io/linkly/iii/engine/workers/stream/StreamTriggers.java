@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,10 +101,17 @@ final class StreamTriggers {
     }
     ObjectNode payload = event.tree();
     for (StreamBinding b : matching) {
-      lanes
-          .computeIfAbsent(b.binding().id() + '\u0000' + event.stream() + '\u0000' + event.group(), k -> new TriggerLane(executor, dropped))
-          .submit(() -> runOne(b, payload.deepCopy()));
+      String key = b.binding().id() + '\u0000' + event.stream() + '\u0000' + event.group();
+      Supplier<CompletableFuture<Void>> delivery = () -> runOne(b, payload.deepCopy());
+      while (!lanes.computeIfAbsent(key, k -> new TriggerLane(executor, dropped, () -> retire(k))).submit(delivery)) {
+        // the lane went idle and was retired meanwhile: the next turn finds a fresh one
+      }
     }
+  }
+
+  /** Drops a lane that has nothing to do; one retired this way takes no more deliveries. */
+  private void retire(String key) {
+    lanes.computeIfPresent(key, (k, lane) -> lane.retireIfIdle() ? null : lane);
   }
 
   /** Changes not delivered to triggers because a group's lane was full (a metric). */

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  *
  * <p>Each binding has its own lanes: a handler that stops answering (a tab showing a dialog) holds
  * up only itself. A lane is bounded: beyond {@link #MAX_WAITING} waiting changes further ones are
- * dropped and counted (delivery to triggers is best-effort upstream too).
+ * dropped and counted (delivery to triggers is best-effort upstream too). A lane with nothing to do
+ * tells its owner, which may retire it: a stream with ever new group ids leaves no lanes behind.
  */
 final class TriggerLane {
 
@@ -24,29 +25,48 @@ final class TriggerLane {
 
   private final Executor executor;
   private final AtomicLong dropped;
+  private final Runnable onIdle;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Supplier<CompletableFuture<Void>>> waiting = new ArrayDeque<>();
   private int inFlight;
   /** True while a task is starting deliveries: only one does, so they start in order. */
   private boolean starting;
+  private boolean retired;
 
-  TriggerLane(Executor executor, AtomicLong dropped) {
+  TriggerLane(Executor executor, AtomicLong dropped, Runnable onIdle) {
     this.executor = executor;
     this.dropped = dropped;
+    this.onIdle = onIdle;
   }
 
-  void submit(Supplier<CompletableFuture<Void>> delivery) {
+  /** Queues a delivery; false when the lane was retired (the caller takes a new one). */
+  boolean submit(Supplier<CompletableFuture<Void>> delivery) {
     lock.lock();
     try {
+      if (retired) {
+        return false;
+      }
       if (waiting.size() >= MAX_WAITING) {
         dropped.incrementAndGet();
-        return;
+        return true;
       }
       waiting.add(delivery);
     } finally {
       lock.unlock();
     }
     startMore();
+    return true;
+  }
+
+  /** Retires the lane if it has nothing waiting or in flight; then it takes no more deliveries. */
+  boolean retireIfIdle() {
+    lock.lock();
+    try {
+      retired = inFlight == 0 && waiting.isEmpty() && !starting;
+      return retired;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Hands a starter task to the executor unless one runs or the window is full. */
@@ -65,17 +85,25 @@ final class TriggerLane {
 
   private void start() {
     while (true) {
-      Supplier<CompletableFuture<Void>> next;
+      Supplier<CompletableFuture<Void>> next = null;
+      boolean idle = false;
       lock.lock();
       try {
-        if (inFlight >= WINDOW || waiting.isEmpty()) {
+        if (inFlight < WINDOW && !waiting.isEmpty()) {
+          next = waiting.poll();
+          inFlight++;
+        } else {
           starting = false;
-          return;
+          idle = inFlight == 0; // everything it started has already been answered
         }
-        next = waiting.poll();
-        inFlight++;
       } finally {
         lock.unlock();
+      }
+      if (next == null) {
+        if (idle) {
+          onIdle.run();
+        }
+        return;
       }
       CompletableFuture<Void> done;
       try {
@@ -88,12 +116,18 @@ final class TriggerLane {
   }
 
   private void finished() {
+    boolean idle;
     lock.lock();
     try {
       inFlight--;
+      idle = inFlight == 0 && waiting.isEmpty() && !starting;
     } finally {
       lock.unlock();
     }
-    startMore();
+    if (idle) {
+      onIdle.run();
+    } else {
+      startMore();
+    }
   }
 }
