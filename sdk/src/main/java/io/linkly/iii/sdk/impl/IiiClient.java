@@ -332,7 +332,8 @@ public final class IiiClient implements Iii, LinkListener {
     JsonNode metadata = toTree(request.metadata(), "metadata");
     if (request.action() instanceof TriggerAction.FireAndForget) {
       link.sendOrQueue(
-          new InvokeFunction(null, request.functionId(), data, request.action(), metadata, null, null),
+          new InvokeFunction(
+              null, request.functionId(), data, request.action(), metadata, CurrentCall.traceparent(), CurrentCall.baggage()),
           null);
       return null;
     }
@@ -384,7 +385,7 @@ public final class IiiClient implements Iii, LinkListener {
       if (request.action() instanceof TriggerAction.FireAndForget) {
         link.sendOrQueue(
             new InvokeFunction(
-                null, request.functionId(), data, request.action(), metadata, null, null),
+                null, request.functionId(), data, request.action(), metadata, CurrentCall.traceparent(), CurrentCall.baggage()),
             null);
         return CompletableFuture.completedFuture(null);
       }
@@ -417,7 +418,7 @@ public final class IiiClient implements Iii, LinkListener {
   /** Fire-and-forget call that never throws past the queue bound; used by the logger. */
   void fireAndForget(String functionId, JsonNode data) {
     link.sendOrQueue(
-        new InvokeFunction(null, functionId, data, TriggerAction.VOID, null, null, null), null);
+        new InvokeFunction(null, functionId, data, TriggerAction.VOID, null, CurrentCall.traceparent(), CurrentCall.baggage()), null);
   }
 
   private PendingCall send(TriggerRequest request, JsonNode data, JsonNode metadata) {
@@ -438,7 +439,14 @@ public final class IiiClient implements Iii, LinkListener {
     try {
       link.sendOrQueue(
           new InvokeFunction(
-              id, request.functionId(), data, request.action(), metadata, null, null, timeoutMs),
+              id,
+              request.functionId(),
+              data,
+              request.action(),
+              metadata,
+              CurrentCall.traceparent(),
+              CurrentCall.baggage(),
+              timeoutMs),
           call);
     } catch (RuntimeException e) {
       IiiException failure = asIiiException(e, request.functionId());
@@ -617,6 +625,7 @@ public final class IiiClient implements Iii, LinkListener {
             callerOf(m.data()),
             this);
     InvocationResult reply;
+    CurrentCall.enter(context);
     try {
       Object value = fn.handler().handle(channelRefs.materialize(m.data()), context);
       JsonNode result;
@@ -637,6 +646,8 @@ public final class IiiClient implements Iii, LinkListener {
         Thread.currentThread().interrupt();
       }
       reply = failure(m, new ErrorBody(ErrorCodes.INVOCATION_FAILED, messageOf(t), stackOf(t)));
+    } finally {
+      CurrentCall.leave();
     }
     if (m.invocationId() != null) {
       link.send(reply);
