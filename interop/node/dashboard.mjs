@@ -43,7 +43,8 @@ await commands({
     await page.fill('#url', url)
     await page.fill('#code', code ?? '')
     await page.click('#create-form button[type=submit]')
-    await page.waitForFunction(() => document.querySelector('#create-result')?.textContent.trim(), null, WAIT)
+    // "Creating…" is pending; the answer is ok or error
+    await page.waitForFunction(() => ['ok', 'error'].includes(document.querySelector('#create-result')?.dataset.status), null, WAIT)
     emit('created', { name, text: (await page.textContent('#create-result')).trim() })
   },
 
@@ -71,11 +72,14 @@ await commands({
   // presses the row's Delete button and answers the confirm dialog
   async delete({ name, code, accept }) {
     const page = tab(name)
+    // the dialog may open before the click has finished (the engine's round trip can be that
+    // quick), and a click does not finish while a dialog is open: answer it first
     const dialog = page.waitForEvent('dialog', WAIT)
-    await page.click(`${row(code)} button.delete`)
+    const clicked = page.click(`${row(code)} button.delete`, WAIT)
     const shown = await dialog
     const message = shown.message()
     await (accept ? shown.accept() : shown.dismiss())
+    await clicked
     if (accept) {
       await page.waitForSelector(row(code), { state: 'detached', ...WAIT })
     } else {
