@@ -5,7 +5,8 @@
 # clicks stream) runs beside the redirects as it would in production. The warm-up lets the JIT
 # settle; the clicks it queued are drained before the measurement starts, and the queue's depth is
 # printed after it (a growing depth means clicks arrive faster than they are recorded).
-# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]
+# Linkly runs twice, tracing off then on (issue 12: tracing may cost at most 10 %).
+# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]   Env: TRACE_SAMPLING (default 1.0)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
@@ -24,25 +25,34 @@ port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
   echo "timed out waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
 }
 
-echo "== $(date -u +%F) redirect benchmark, $(nproc) cores, ${seconds}s per run, wrk -t1 -c64"
+echo "== $(date -u '+%F %T UTC') redirect benchmark, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg), ${seconds}s per run, wrk -t1 -c64"
 cd "$work"
-III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" \
-  run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
-linkly_pid="$last_pid"
-http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
-engine="$(sed -n 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p' "$work/linkly.log" | head -1)"
+
+# One Linkly run: start it with the given trace sampling, warm up, drain, measure, stop.
+measure_linkly() {
+  local label="$1" sampling="$2"
+  rm -rf "$work/data"
+  III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" LINKLY_TRACE_SAMPLING="$sampling" \
+    run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
+  local linkly_pid="$last_pid"
+  http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
+  engine="$(sed -n 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p' "$work/linkly.log" | head -1)"
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
+  curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
+  wrk -t1 -c64 -d"${warmup}s" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
+  for _ in $(seq 1 180); do [ "$(click_depth)" = 0 ] && break; sleep 1; done
+  echo "-- Linkly GET /s/:code, $label (clicks queue depth before: $(click_depth))"
+  wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in'
+  echo "   clicks queue depth after: $(click_depth)"
+  stop_one "$linkly_pid"
+}
 click_depth() {
   java -jar "$root/cli/target/iii.jar" trigger engine::queue::topic_stats topic=clicks --address "ws://127.0.0.1:$engine" 2>/dev/null |
     sed -n 's/.*"depth": *\([0-9]*\).*/\1/p'
 }
-curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
-curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
-wrk -t1 -c64 -d"${warmup}s" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
-for _ in $(seq 1 180); do [ "$(click_depth)" = 0 ] && break; sleep 1; done
-echo "-- Linkly GET /s/:code (clicks queue depth before: $(click_depth))"
-wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in'
-echo "   clicks queue depth after: $(click_depth)"
-stop_one "$linkly_pid"
+
+measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0
+measure_linkly "tracing on (the default sampling, every trace kept)" "${TRACE_SAMPLING:-1.0}"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
 bare="$(port_of "$work/bare.log" "bare-redirect listening on")"
