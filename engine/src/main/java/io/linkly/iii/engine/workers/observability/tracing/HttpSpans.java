@@ -28,9 +28,10 @@ final class HttpSpans implements RequestTracing {
       return RequestSpan.NONE; // the client decided: its context passes on untouched
     }
     SpanContext parent = TraceParent.parse(traceparent);
+    String path = route.startsWith("/") ? route : "/" + route; // routes are stored without it
     Span span =
         tracer
-            .spanBuilder(method + " " + route)
+            .spanBuilder(method + " " + path)
             .setParent(parent == null ? Context.root() : Context.root().with(Span.wrap(parent)))
             .setSpanKind(SpanKind.SERVER)
             .startSpan();
@@ -39,7 +40,7 @@ final class HttpSpans implements RequestTracing {
       return new Unsampled(context);
     }
     span.setAttribute("http.request.method", method);
-    span.setAttribute("http.route", route);
+    span.setAttribute("http.route", path);
     int query = target.indexOf('?');
     span.setAttribute("url.path", query < 0 ? target : target.substring(0, query));
     return new Recording(span, context);
