@@ -52,6 +52,9 @@ public record Call(
 
   /** The same call carrying another trace context (W3C {@code traceparent} and {@code baggage}). */
   public Call withTrace(String newTraceparent, String newBaggage) {
+    if (java.util.Objects.equals(newTraceparent, traceparent) && java.util.Objects.equals(newBaggage, baggage)) {
+      return this;
+    }
     return new Call(functionId, data, metadata, newTraceparent, newBaggage, callerWorkerId, timeoutMs, action);
   }
 

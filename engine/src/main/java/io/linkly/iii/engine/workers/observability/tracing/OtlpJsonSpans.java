@@ -2,6 +2,7 @@ package io.linkly.iii.engine.workers.observability.tracing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.protocol.Json;
+import io.opentelemetry.api.trace.SpanKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -72,6 +73,7 @@ final class OtlpJsonSpans {
         spanId,
         isId(parent, 16) ? parent : null,
         span.path("name").asText(""),
+        kind(span.get("kind")),
         nanos(span.get("startTimeUnixNano")),
         nanos(span.get("endTimeUnixNano")),
         status(status.get("code")),
@@ -84,6 +86,17 @@ final class OtlpJsonSpans {
         scopeVersion,
         flags != null && flags.canConvertToInt() ? flags.intValue() : null,
         textOrNull(span.get("traceState")));
+  }
+
+  private static SpanKind kind(JsonNode kind) {
+    String text = kind == null || kind.isNull() ? "" : kind.asText();
+    return switch (text) {
+      case "2", "SPAN_KIND_SERVER" -> SpanKind.SERVER;
+      case "3", "SPAN_KIND_CLIENT" -> SpanKind.CLIENT;
+      case "4", "SPAN_KIND_PRODUCER" -> SpanKind.PRODUCER;
+      case "5", "SPAN_KIND_CONSUMER" -> SpanKind.CONSUMER;
+      default -> SpanKind.INTERNAL;
+    };
   }
 
   private static String status(JsonNode code) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.protocol.Json;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
@@ -16,13 +17,15 @@ import java.util.Map;
 /**
  * A finished span as {@code engine::traces::*} return it (BUILTINS.md §11.2): hex ids, times in
  * unix nanoseconds, status {@code ok|error|unset}, attributes as {@code [key, value]} string pairs.
- * The engine's own spans and those an SDK sends as OTLP JSON become the same record.
+ * The engine's own spans and those an SDK sends as OTLP JSON become the same record. The span's
+ * kind is kept for export only: upstream's JSON has no field for it.
  */
 record StoredSpan(
     String traceId,
     String spanId,
     String parentSpanId,
     String name,
+    SpanKind kind,
     long startNanos,
     long endNanos,
     String status,
@@ -88,6 +91,7 @@ record StoredSpan(
         span.getSpanId(),
         parent,
         span.getName(),
+        span.getKind(),
         span.getStartEpochNanos(),
         span.getEndEpochNanos(),
         code == StatusCode.ERROR ? "error" : code == StatusCode.OK ? "ok" : "unset",

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@link TracingInterceptor} on the router's chain, spans around HTTP requests, the span store
  * ({@code memory|both}) fed by the engine's spans and by the SDKs' {@code OTLP} frames, the
  * {@code engine::traces::*} functions, and the OTLP exporter ({@code otlp|both}) behind a batch
- * processor whose bounded queue drops spans while a collector is away. An engine whose config
+ * processor whose bounded queue drops spans while a collector is away; it sends the SDKs' spans
+ * too. An engine whose config
  * turns tracing off gets none of it: its router chain is as before.
  */
 public final class Tracing implements AutoCloseable {
@@ -75,13 +76,15 @@ public final class Tracing implements AutoCloseable {
     if (store != null) {
       builder.addSpanProcessor(store);
     }
+    BatchSpanProcessor export = null;
     if (settings.exporter().exports()) {
       OtlpTarget target = OtlpTarget.resolve(settings.endpoint(), env);
-      builder.addSpanProcessor(
+      export =
           BatchSpanProcessor.builder(exporter(target))
               .setMaxQueueSize(EXPORT_QUEUE)
               .setScheduleDelay(Duration.ofMillis(scheduleDelayMs(env)))
-              .build());
+              .build();
+      builder.addSpanProcessor(export);
       log.info("iii-observability exports spans over OTLP/{} to {}", target.protocol() == OtlpTarget.Protocol.GRPC ? "gRPC" : "HTTP", target.url());
     }
     SdkTracerProvider provider = builder.build();
@@ -89,17 +92,23 @@ public final class Tracing implements AutoCloseable {
     boolean traceBuiltins = "true".equalsIgnoreCase(env.get("III_OTEL_TRACE_BUILTINS")) || "1".equals(env.get("III_OTEL_TRACE_BUILTINS"));
     engine.router().addInterceptor(new TracingInterceptor(tracer, engine, traceBuiltins));
     engine.useRequestTracing(new HttpSpans(tracer));
-    if (store != null) {
-      engine.registerTelemetrySink(
-          TelemetrySink.Kind.SPANS,
-          body -> {
-            try {
-              store.addAll(OtlpJsonSpans.read(new ByteBufInputStream(body)));
-            } catch (IOException e) {
-              throw new UncheckedIOException("an OTLP frame is not OTLP JSON", e);
-            }
-          });
-    }
+    BatchSpanProcessor forward = export;
+    engine.registerTelemetrySink(
+        TelemetrySink.Kind.SPANS,
+        body -> {
+          List<StoredSpan> spans;
+          try {
+            spans = OtlpJsonSpans.read(new ByteBufInputStream(body));
+          } catch (IOException e) {
+            throw new UncheckedIOException("an OTLP frame is not OTLP JSON", e);
+          }
+          if (store != null) {
+            store.addAll(spans);
+          }
+          if (forward != null) {
+            spans.forEach(span -> forward.onEnd(new ForwardedSpan(span))); // the SDKs' spans reach the collector too
+          }
+        });
     return new Tracing(provider, store, engine);
   }
 

@@ -127,6 +127,24 @@ class OtlpExportTest {
   }
 
   @Test
+  void theSdksSpansFromOtelFramesAreExportedToo() throws Exception {
+    int port = startGrpcReceiver();
+    path = new ClickPath(dir, Json.object().put("exporter", "both").put("endpoint", "http://127.0.0.1:" + port));
+    try (TraceWorker node = TraceWorker.connect(path.engine)) {
+      node.raw.sendBinary(TracingTest.otlpFrame("iii-node", TracingTest.TRACE,
+          TracingTest.span("0000000000000001", TracingTest.PARENT, "execute link::resolve", 1_000_000_000L, 1_030_000_000L, 2)));
+      await().atMost(java.time.Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(s -> s.getName().equals("execute link::resolve")));
+    }
+    Span forwarded = received.stream().filter(s -> s.getName().equals("execute link::resolve")).findFirst().orElseThrow();
+    assertThat(hex(forwarded.getTraceId())).isEqualTo(TracingTest.TRACE);
+    assertThat(hex(forwarded.getParentSpanId())).isEqualTo(TracingTest.PARENT);
+    assertThat(forwarded.getStartTimeUnixNano()).isEqualTo(1_000_000_000L);
+    assertThat(forwarded.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_INTERNAL);
+    assertThat(forwarded.getStatus().getCode()).isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(serviceNames).contains("iii-node");
+  }
+
+  @Test
   void grpcReceiverGetsTheClickWhole() throws Exception {
     int port = startGrpcReceiver();
     path = new ClickPath(dir, Json.object().put("exporter", "otlp").put("endpoint", "http://127.0.0.1:" + port));
