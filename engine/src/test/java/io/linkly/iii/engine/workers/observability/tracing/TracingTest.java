@@ -222,6 +222,21 @@ class TracingTest {
   }
 
   @Test
+  void stateTriggerDeliveriesJoinTheWritersTrace() throws Exception {
+    start();
+    TraceWorker handler = worker().register("cache::changed").trigger("t-state", "state", "cache::changed", "{\"scope\":\"links\"}");
+    TraceWorker caller = worker();
+    caller.answerTo(caller.invoke("state::set", "{\"scope\":\"links\",\"key\":\"iii\",\"value\":1}", TRACEPARENT, null));
+    JsonNode delivery = handler.invocation("cache::changed");
+    assertThat(traceId(delivery.get("traceparent").asText())).isEqualTo(TRACE);
+    handler.answer(delivery, "null");
+    await().until(() -> spans(TRACE).size() == 2);
+    JsonNode set = engineCall("engine::traces::tree", "{\"trace_id\":\"" + TRACE + "\"}").get("roots").get(0);
+    assertThat(set.get("name").asText()).isEqualTo("state::set");
+    assertThat(set.get("children").get(0).get("name").asText()).isEqualTo("cache::changed");
+  }
+
+  @Test
   void theStoreKeepsTheNewestSpans() throws Exception {
     start("memory_max_spans", "3");
     TraceWorker a = worker().register("a::n");
