@@ -59,7 +59,7 @@ class WorkerProtocolTest {
       UUID callId = UUID.randomUUID();
       caller.send(
           "{\"type\":\"invokefunction\",\"invocation_id\":\"" + callId
-              + "\",\"function_id\":\"math::double\",\"data\":{\"n\":21},\"metadata\":{\"m\":1},\"traceparent\":\"00-a-b-01\"}");
+              + "\",\"function_id\":\"math::double\",\"data\":{\"n\":21},\"metadata\":{\"m\":1},\"traceparent\":\"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\"}");
 
       JsonNode call = executor.next("invokefunction");
       assertThat(call.get("function_id").asText()).isEqualTo("math::double");
@@ -67,7 +67,9 @@ class WorkerProtocolTest {
       assertThat(call.get("data").get("n").asInt()).isEqualTo(21);
       assertThat(call.get("data").get("_caller_worker_id").asText()).isEqualTo(caller.workerId());
       assertThat(call.get("metadata").get("m").asInt()).isEqualTo(1);
-      assertThat(call.get("traceparent").asText()).isEqualTo("00-a-b-01");
+      // the engine's span for the call sits between: same trace, the engine's span as the parent
+      assertThat(call.get("traceparent").asText()).matches("00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01")
+          .isNotEqualTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
       assertThat(call.has("action")).isFalse();
 
       executor.send(

@@ -50,6 +50,14 @@ public record Call(
     return new Call(functionId, data, metadata, traceparent, baggage, callerWorkerId, Math.max(1, newTimeoutMs), action);
   }
 
+  /** The same call carrying another trace context (W3C {@code traceparent} and {@code baggage}). */
+  public Call withTrace(String newTraceparent, String newBaggage) {
+    if (java.util.Objects.equals(newTraceparent, traceparent) && java.util.Objects.equals(newBaggage, baggage)) {
+      return this;
+    }
+    return new Call(functionId, data, metadata, newTraceparent, newBaggage, callerWorkerId, timeoutMs, action);
+  }
+
   /** True when a trigger action handler, not the target, takes the call (e.g. {@code enqueue}). */
   public boolean isHandledByAction() {
     return action != null && !(action instanceof TriggerAction.FireAndForget);

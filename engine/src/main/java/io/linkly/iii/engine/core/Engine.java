@@ -38,6 +38,8 @@ public final class Engine implements AutoCloseable {
   private final List<Consumer<WorkerEvent>> workerListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong droppedFrames = new AtomicLong();
   private final Map<String, HealthCheck> healthChecks = new ConcurrentHashMap<>();
+  private final Map<TelemetrySink.Kind, TelemetrySink> telemetrySinks = new ConcurrentHashMap<>();
+  private volatile RequestTracing requestTracing = RequestTracing.OFF;
 
   /** An engine with default bounds where every id may be registered by a worker (tests). */
   public Engine(Clock clock) {
@@ -74,6 +76,25 @@ public final class Engine implements AutoCloseable {
   /** Every registered component, by name. */
   public Map<String, HealthCheck> healthChecks() {
     return Map.copyOf(healthChecks);
+  }
+
+  /** Where SDK telemetry frames of {@code kind} go; without a sink they are dropped. */
+  public void registerTelemetrySink(TelemetrySink.Kind kind, TelemetrySink sink) {
+    telemetrySinks.put(kind, sink);
+  }
+
+  /** The sink for {@code kind}, or null. */
+  public TelemetrySink telemetrySink(TelemetrySink.Kind kind) {
+    return telemetrySinks.get(kind);
+  }
+
+  /** Spans around HTTP requests (set by the observability worker when tracing is on). */
+  public void useRequestTracing(RequestTracing tracing) {
+    requestTracing = tracing;
+  }
+
+  public RequestTracing requestTracing() {
+    return requestTracing;
   }
 
   FunctionTable functionTable() {

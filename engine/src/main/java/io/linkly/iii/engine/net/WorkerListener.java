@@ -153,7 +153,7 @@ public final class WorkerListener implements AutoCloseable {
                 WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
                 yield false;
               }
-              yield WebSockets.upgrade(ctx, request, "telemetry", new Telemetry());
+              yield WebSockets.upgrade(ctx, request, "telemetry", new Telemetry(engine));
             }
             default -> {
               WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");

@@ -88,6 +88,8 @@ class CallPathTest {
       JsonNode answer = caller.answer(id);
       assertThat(answer.path("error").path("code").asText()).isEqualTo("invocation_timeout");
       assertThat(answer.path("error").path("message").asText()).contains("silent::never").contains("300 ms");
+      // the caller is answered first, then the target's side is cancelled and its slot freed
+      await().atMost(Duration.ofSeconds(5)).until(() -> health(caller).path("invocations").path("pending").asInt() == 0);
       JsonNode invocations = health(caller).path("invocations");
       assertThat(invocations.path("pending").asInt()).isZero();
       assertThat(invocations.path("timed_out").asLong()).isEqualTo(1);

@@ -6,6 +6,7 @@ import io.linkly.iii.engine.channels.DataChannel;
 import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.channels.ReaderEnd;
 import io.linkly.iii.engine.channels.WriterEnd;
+import io.linkly.iii.engine.core.RequestTracing;
 import io.linkly.iii.protocol.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -85,6 +86,8 @@ final class Exchange implements ReaderEnd {
   private Stage stage = Stage.WAITING;
   private int status = 200;
   private List<Map.Entry<String, String>> headers = List.of();
+  /** The request's span, ended with the exchange. */
+  private RequestTracing.RequestSpan span = RequestTracing.RequestSpan.NONE;
 
   private Exchange(ChannelHandlerContext ctx, Connection connection, ReplyWriter writer, Answer answer, DataChannels channels) {
     this.ctx = ctx;
@@ -127,8 +130,9 @@ final class Exchange implements ReaderEnd {
   }
 
   /** Waits for the answer: {@code result} (null for a streamed one) or the response channel, for at most {@code timeoutMs}. */
-  void start(CompletableFuture<HttpReply> result, long timeoutMs) {
+  void start(CompletableFuture<HttpReply> result, long timeoutMs, RequestTracing.RequestSpan span) {
     this.timeoutMs = timeoutMs;
+    this.span = span;
     timeout = ctx.executor().schedule(this::timedOut, timeoutMs, TimeUnit.MILLISECONDS);
     result.whenCompleteAsync(this::resulted, ctx.executor());
   }
@@ -197,13 +201,13 @@ final class Exchange implements ReaderEnd {
     } else if (reply == null) {
       return; // the handler streams its answer: the response channel decides from here
     }
-    finish();
+    finish(reply.status(), failure == null ? null : String.valueOf(failure.getMessage()));
     connection.reply(reply, answer);
   }
 
   private void timedOut() {
     if (stage == Stage.WAITING) {
-      finish();
+      finish(504, "the handler did not answer within " + timeoutMs + " ms");
       connection.reply(HttpErrors.gatewayTimeout(timeoutMs), answer);
     }
   }
@@ -278,14 +282,14 @@ final class Exchange implements ReaderEnd {
     if (!answer.keepAlive()) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
-    finish();
+    finish(status, null);
     connection.streamed(answer);
   }
 
   /** The response channel was given up (the engine stops): a started answer cannot end well. */
   private void aborted() {
     if (stage != Stage.DONE) {
-      finish();
+      finish(500, "the engine gave up the response channel");
       ctx.close();
     }
   }
@@ -330,7 +334,7 @@ final class Exchange implements ReaderEnd {
   /** The connection closed: whatever is under way stops, and the handler's ends are told. */
   void connectionClosed() {
     if (stage != Stage.DONE) {
-      finish();
+      finish(499, "the client closed the connection"); // nginx's code for it: no status went out
     }
   }
 
@@ -339,8 +343,11 @@ final class Exchange implements ReaderEnd {
    * one still reading the body gets its end (channels signal no errors, PROTOCOL.md §7.5), and the
    * connection discards the rest of a body nobody reads any more.
    */
-  private void finish() {
+  private void finish(int status, String failure) {
     stage = Stage.DONE;
+    RequestTracing.RequestSpan ending = span;
+    span = RequestTracing.RequestSpan.NONE;
+    ending.end(status, failure);
     if (timeout != null) {
       timeout.cancel(false);
     }

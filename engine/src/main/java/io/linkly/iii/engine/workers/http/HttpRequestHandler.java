@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.http;
 
 import io.linkly.iii.engine.channels.DataChannels;
+import io.linkly.iii.engine.core.RequestTracing;
 import io.linkly.iii.engine.core.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -49,6 +50,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   private static final Logger log = LoggerFactory.getLogger(HttpRequestHandler.class);
 
   private record Held(HttpReply reply, Answer answer) {}
+
+  private static final String TRACEPARENT = "traceparent";
+  private static final String BAGGAGE = "baggage";
 
   private final RequestPipeline pipeline;
   private final HttpConfig config;
@@ -175,6 +179,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
     }
     exchange = Exchange.open(ctx, this, replies, answer, channels, wholeBody);
+    String traceparent = request.headers().get(TRACEPARENT);
+    RequestTracing.RequestSpan span =
+        pipeline.tracing().startHttp(method, match.get().route().pattern(), request.uri(), traceparent, request.headers().get(BAGGAGE));
     RequestPipeline.Incoming incoming =
         new RequestPipeline.Incoming(
             method,
@@ -183,8 +190,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             bytes,
             exchange.requestBodyRef(),
             exchange.responseRef(),
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()));
-    exchange.start(pipeline.handle(match.get(), incoming), config.defaultTimeoutMs());
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()),
+            span.traceparent(traceparent),
+            request.headers().get(BAGGAGE));
+    exchange.start(pipeline.handle(match.get(), incoming), config.defaultTimeoutMs(), span);
   }
 
   /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */

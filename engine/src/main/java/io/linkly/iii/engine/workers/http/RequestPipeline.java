@@ -8,6 +8,7 @@ import io.linkly.iii.engine.channels.ChannelRef;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.InvocationException;
+import io.linkly.iii.engine.core.RequestTracing;
 import io.linkly.iii.engine.core.Router;
 import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.Json;
@@ -39,12 +40,19 @@ final class RequestPipeline {
     return routes;
   }
 
+  /** Spans around requests: the engine's, read per request (tracing may start after this worker). */
+  RequestTracing tracing() {
+    return engine.requestTracing();
+  }
+
   /**
    * A request as the handler sees it. {@code body} holds the bytes of an aggregated (JSON) body
    * and is empty for a streamed one; {@code requestBody} and {@code response} are the refs of the
    * request's two channels (BUILTINS.md §9.3). {@code deadlineNanos} ({@link System#nanoTime()}
    * based) is when the request times out (504): every call made for it carries what is left, so
-   * the engine abandons them at that moment too.
+   * the engine abandons them at that moment too. Every call also carries the request's trace
+   * context: its span's when tracing is on, else the client's {@code traceparent} and
+   * {@code baggage} headers (null when it sent none).
    */
   record Incoming(
       String method,
@@ -53,10 +61,13 @@ final class RequestPipeline {
       byte[] body,
       ChannelRef requestBody,
       ChannelRef response,
-      long deadlineNanos) {
+      long deadlineNanos,
+      String traceparent,
+      String baggage) {
 
     Call bounded(Call call) {
-      return call.withTimeout((deadlineNanos - System.nanoTime()) / 1_000_000);
+      Call traced = traceparent == null && baggage == null ? call : call.withTrace(traceparent, baggage);
+      return traced.withTimeout((deadlineNanos - System.nanoTime()) / 1_000_000);
     }
   }
 

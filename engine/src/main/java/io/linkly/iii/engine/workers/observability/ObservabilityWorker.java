@@ -19,6 +19,8 @@ import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.observability.tracing.Tracing;
+import io.linkly.iii.engine.workers.observability.tracing.TracingSettings;
 import io.linkly.iii.protocol.Json;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -41,15 +43,18 @@ public final class ObservabilityWorker implements BuiltinWorker {
 
   private final int maxLogs;
   private final boolean consoleOutput;
+  private final TracingSettings tracingSettings;
+  private Tracing tracing;
   private final ReentrantLock lock = new ReentrantLock();
   private final Deque<ObjectNode> logs = new ArrayDeque<>();
   private Engine engine;
   private Clock clock;
   private ConsolePrinter console;
 
-  ObservabilityWorker(int maxLogs, boolean consoleOutput) {
+  ObservabilityWorker(int maxLogs, boolean consoleOutput, TracingSettings tracingSettings) {
     this.maxLogs = maxLogs;
     this.consoleOutput = consoleOutput;
+    this.tracingSettings = tracingSettings;
   }
 
   public static ObservabilityWorker fromConfig(WorkerEntry entry) throws ConfigException {
@@ -59,9 +64,9 @@ public final class ObservabilityWorker implements BuiltinWorker {
                 Set.of(
                     "enabled", "service_name", "service_version", "exporter", "memory_max_spans",
                     "metrics_enabled", "metrics_exporter", "logs_enabled", "logs_exporter",
-                    "logs_max_count", "logs_console_output", "level", "format"));
+                    "logs_max_count", "logs_console_output", "level", "format", "endpoint", "sampling_ratio"));
     return new ObservabilityWorker(
-        (int) config.positive("logs_max_count", 1000), config.bool("logs_console_output", true));
+        (int) config.positive("logs_max_count", 1000), config.bool("logs_console_output", true), TracingSettings.from(config));
   }
 
   @Override
@@ -92,6 +97,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
         self,
         FunctionDefinition.of("engine::health::check", "Engine health"),
         BuiltinFunction.blocking(context.blocking(), this::health)); // a database check may wait for its ping
+    tracing = Tracing.start(tracingSettings, engine, self, System.getenv());
   }
 
   private JsonNode log(String level, Call call) {
@@ -268,6 +274,9 @@ public final class ObservabilityWorker implements BuiltinWorker {
 
   @Override
   public void close() {
+    if (tracing != null) {
+      tracing.close();
+    }
     if (console != null) {
       console.close();
     }

@@ -104,7 +104,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
     }
     // Backend failures are logged, not returned: publish is fire-and-forget, as upstream.
     return backend
-        .publish(topic, data)
+        .publish(topic, data, call.traceparent(), call.baggage())
         .handle(
             (ok, failure) -> {
               if (failure != null) {
@@ -181,13 +181,13 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
     }
 
     @Override
-    public void onEvent(JsonNode data) {
+    public void onEvent(JsonNode data, String traceparent, String baggage) {
       if (conditionFunctionId == null) {
-        call(data);
+        call(data, traceparent, baggage);
         return;
       }
       engine
-          .invoke(Call.of(conditionFunctionId, payloadFor(conditionFunctionId, data)))
+          .invoke(Call.of(conditionFunctionId, payloadFor(conditionFunctionId, data)).withTrace(traceparent, baggage))
           .whenComplete(
               (verdict, failure) -> {
                 if (failure != null) {
@@ -195,14 +195,15 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
                       "condition {} of subscribe trigger {} failed; skipping {}: {}",
                       LogSafe.escape(conditionFunctionId), LogSafe.escape(bindingId), LogSafe.escape(functionId), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 } else if (verdict == null || !verdict.isBoolean() || verdict.booleanValue()) {
-                  call(data);
+                  call(data, traceparent, baggage);
                 }
               });
     }
 
-    private void call(JsonNode data) {
+    /** The subscriber's call carries the publishing call's trace context: it nests under the publish. */
+    private void call(JsonNode data, String traceparent, String baggage) {
       engine
-          .invoke(Call.of(functionId, payloadFor(functionId, data)))
+          .invoke(Call.of(functionId, payloadFor(functionId, data)).withTrace(traceparent, baggage))
           .whenComplete(
               (result, failure) -> {
                 if (failure != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
@@ -115,8 +116,16 @@ final class StateTriggers implements TriggerProvider {
     };
   }
 
-  /** Fans one change out to the matching bindings; returns at once. {@code oldValue} null = none. */
+  /** As {@link #fire(String, String, String, JsonNode, JsonNode, TraceContext)}, outside any trace. */
   void fire(String eventType, String scope, String key, JsonNode oldValue, JsonNode newValue) {
+    fire(eventType, scope, key, oldValue, newValue, null);
+  }
+
+  /**
+   * Fans one change out to the matching bindings; returns at once. {@code oldValue} null = none. The
+   * deliveries carry {@code origin}, the writing call's trace context (null: none).
+   */
+  void fire(String eventType, String scope, String key, JsonNode oldValue, JsonNode newValue, TraceContext origin) {
     if (!enabled || bindings.isEmpty()) {
       return;
     }
@@ -148,7 +157,7 @@ final class StateTriggers implements TriggerProvider {
     try {
       executor.execute(() -> {
         try {
-          deliver(matching, payload);
+          deliver(matching, payload, origin);
         } finally {
           inFlight.release();
         }
@@ -159,13 +168,13 @@ final class StateTriggers implements TriggerProvider {
   }
 
   /** Runs on a virtual thread: each binding in turn, condition first (BUILTINS.md §0.4). */
-  private void deliver(List<Bound> matching, ObjectNode payload) {
+  private void deliver(List<Bound> matching, ObjectNode payload, TraceContext origin) {
     for (Bound b : matching) {
       TriggerBinding binding = b.binding();
       String condition = b.filter().conditionFunctionId();
       if (condition != null) {
         try {
-          JsonNode verdict = engine.invoke(Call.of(condition, payload)).join();
+          JsonNode verdict = engine.invoke(TraceContext.apply(origin, Call.of(condition, payload))).join();
           if (verdict != null && verdict.isBoolean() && !verdict.booleanValue()) {
             continue;
           }
@@ -177,7 +186,7 @@ final class StateTriggers implements TriggerProvider {
         }
       }
       try {
-        engine.invoke(Call.of(binding.functionId(), payload, binding.metadata())).join();
+        engine.invoke(TraceContext.apply(origin, Call.of(binding.functionId(), payload, binding.metadata()))).join();
       } catch (RuntimeException e) {
         log.error("state trigger {}: handler {} failed: {}", LogSafe.escape(binding.id()), LogSafe.escape(binding.functionId()), LogSafe.escape(message(e)));
       }

@@ -10,6 +10,7 @@ import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.BuiltinFunction;
 import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
@@ -161,7 +162,7 @@ public final class StateWorker implements BuiltinWorker {
     } catch (StateStoreException e) {
       throw new InvocationException("SET_ERROR", "Failed to set value: " + e.getMessage());
     }
-    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue());
+    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue(), TraceContext.of(call));
     ObjectNode out = Json.object();
     out.set("old_value", orNull(result.oldValue()));
     out.set("new_value", result.newValue());
@@ -208,7 +209,7 @@ public final class StateWorker implements BuiltinWorker {
       throw new InvocationException("DELETE_ERROR", "Failed to delete value: " + e.getMessage());
     }
     // Upstream fires state:deleted even when the key did not exist.
-    triggers.fire("state:deleted", scope, key, previous, null);
+    triggers.fire("state:deleted", scope, key, previous, null, TraceContext.of(call));
     return previous;
   }
 
@@ -232,7 +233,7 @@ public final class StateWorker implements BuiltinWorker {
     } catch (StateStoreException e) {
       throw new InvocationException("UPDATE_ERROR", "Failed to update value: " + e.getMessage());
     }
-    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue());
+    triggers.fire(eventType(result.oldValue()), scope, key, result.oldValue(), result.newValue(), TraceContext.of(call));
     ObjectNode out = Json.object();
     out.set("old_value", orNull(result.oldValue()));
     out.set("new_value", result.newValue());

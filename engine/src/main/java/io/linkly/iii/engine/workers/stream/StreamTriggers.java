@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
@@ -89,8 +90,11 @@ final class StreamTriggers {
     };
   }
 
-  /** Fires the {@code stream} bindings matching a change; returns at once. */
-  void fire(StreamEvent event) {
+  /**
+   * Fires the {@code stream} bindings matching a change; returns at once. The deliveries carry
+   * {@code origin}, the writing call's trace context (null: they start traces of their own).
+   */
+  void fire(StreamEvent event, TraceContext origin) {
     Map<String, StreamBinding> bindings = byStream.get(event.stream());
     if (bindings == null || bindings.isEmpty()) {
       return;
@@ -102,7 +106,7 @@ final class StreamTriggers {
     ObjectNode payload = event.tree();
     for (StreamBinding b : matching) {
       String key = b.binding().id() + '\u0000' + event.stream() + '\u0000' + event.group();
-      Supplier<CompletableFuture<Void>> delivery = () -> runOne(b, payload.deepCopy());
+      Supplier<CompletableFuture<Void>> delivery = () -> runOne(b, payload.deepCopy(), origin);
       while (!lanes.computeIfAbsent(key, k -> new TriggerLane(executor, dropped, () -> retire(k))).submit(delivery)) {
         // the lane went idle and was retired meanwhile: the next turn finds a fresh one
       }
@@ -119,12 +123,12 @@ final class StreamTriggers {
     return dropped.get();
   }
 
-  private CompletableFuture<Void> runOne(StreamBinding b, ObjectNode payload) {
+  private CompletableFuture<Void> runOne(StreamBinding b, ObjectNode payload, TraceContext origin) {
     CompletableFuture<Boolean> proceed =
         b.condition() == null
             ? CompletableFuture.completedFuture(true)
             : engine
-                .invoke(Call.of(b.condition(), payload.deepCopy(), b.binding().metadata()))
+                .invoke(TraceContext.apply(origin, Call.of(b.condition(), payload.deepCopy(), b.binding().metadata())))
                 .handle(
                     (r, e) -> {
                       if (e != null) {
@@ -137,7 +141,7 @@ final class StreamTriggers {
         go ->
             go
                 ? engine
-                    .invoke(Call.of(b.binding().functionId(), payload, b.binding().metadata()))
+                    .invoke(TraceContext.apply(origin, Call.of(b.binding().functionId(), payload, b.binding().metadata())))
                     .handle(
                         (r, e) -> {
                           if (e != null) {

@@ -9,6 +9,7 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.core.BuiltinFunction;
 import io.linkly.iii.engine.core.Call;
 import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
@@ -192,11 +193,11 @@ public final class StreamWorker implements BuiltinWorker {
     JsonNode data = in.requiredTree("data");
     CompletableFuture<JsonNode> custom = override("set", a.stream(), call);
     if (custom != null) {
-      return custom.thenApply(r -> afterOverride(a, requireObject(r, "set"), false));
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "set"), false, TraceContext.of(call)));
     }
     return write(
         () -> {
-          JsonNode previous = store.put(a.stream(), a.group(), a.item(), data);
+          JsonNode previous = store.put(a.stream(), a.group(), a.item(), data, TraceContext.of(call));
           if (previous == null) {
             trim(a.stream(), a.group());
           }
@@ -234,9 +235,9 @@ public final class StreamWorker implements BuiltinWorker {
     Address a = address(in, true);
     CompletableFuture<JsonNode> custom = override("delete", a.stream(), call);
     if (custom != null) {
-      return custom.thenApply(r -> afterOverride(a, requireObject(r, "delete"), true));
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "delete"), true, TraceContext.of(call)));
     }
-    return write(() -> deleteResult(store.remove(a.stream(), a.group(), a.item())), "STREAM_DELETE_ERROR", "Failed to delete value: ");
+    return write(() -> deleteResult(store.remove(a.stream(), a.group(), a.item(), TraceContext.of(call))), "STREAM_DELETE_ERROR", "Failed to delete value: ");
   }
 
   private CompletableFuture<JsonNode> update(Call call) {
@@ -250,11 +251,11 @@ public final class StreamWorker implements BuiltinWorker {
     }
     CompletableFuture<JsonNode> custom = override("update", a.stream(), call);
     if (custom != null) {
-      return custom.thenApply(r -> afterOverride(a, requireObject(r, "update"), false));
+      return custom.thenApply(r -> afterOverride(a, requireObject(r, "update"), false, TraceContext.of(call)));
     }
     return write(
         () -> {
-          StreamStore.Updated updated = store.update(a.stream(), a.group(), a.item(), ops);
+          StreamStore.Updated updated = store.update(a.stream(), a.group(), a.item(), ops, TraceContext.of(call));
           if (updated.change().previous() == null) {
             trim(a.stream(), a.group());
           }
@@ -310,7 +311,7 @@ public final class StreamWorker implements BuiltinWorker {
    * group's lock, so that a joining subscriber's snapshot and the live changes never overlap or
    * leave a gap. Triggers are started after the lock is released.
    */
-  private StreamStore.Change commit(String stream, String group, String item, Supplier<StreamStore.Change> apply) {
+  private StreamStore.Change commit(String stream, String group, String item, TraceContext origin, Supplier<StreamStore.Change> apply) {
     StreamEvent[] event = new StreamEvent[1];
     StreamStore.Change change =
         hub.locked(stream, group, () -> {
@@ -324,7 +325,7 @@ public final class StreamWorker implements BuiltinWorker {
         });
     if (event[0] != null) {
       try {
-        triggers.fire(event[0]);
+        triggers.fire(event[0], origin);
       } catch (RuntimeException e) {
         log.warn("stream triggers for {}/{} failed to start: {}", LogSafe.escape(stream), LogSafe.escape(group), e.toString());
       }
@@ -332,7 +333,7 @@ public final class StreamWorker implements BuiltinWorker {
     return change;
   }
 
-  private JsonNode afterOverride(Address a, JsonNode result, boolean removal) {
+  private JsonNode afterOverride(Address a, JsonNode result, boolean removal, TraceContext origin) {
     JsonNode previous = result.get("old_value");
     previous = previous == null || previous.isNull() ? null : previous;
     if (removal && previous == null) {
@@ -340,7 +341,7 @@ public final class StreamWorker implements BuiltinWorker {
     }
     JsonNode value = removal ? previous : result.get("new_value");
     String kind = removal ? StreamEvent.DELETE : previous == null ? StreamEvent.CREATE : StreamEvent.UPDATE;
-    announce(a.stream(), a.group(), a.item(), kind, value)
+    announce(a.stream(), a.group(), a.item(), kind, value, origin)
         .whenComplete(
             (v, e) -> {
               if (e != null) {
@@ -355,21 +356,21 @@ public final class StreamWorker implements BuiltinWorker {
    * Publishes a change that no store write carried ({@code stream::send}, an override's write) and
    * fires its triggers; with a shared store the change goes to every engine through its channel.
    */
-  private CompletableFuture<Void> announce(String stream, String group, String item, String kind, JsonNode data) {
+  private CompletableFuture<Void> announce(String stream, String group, String item, String kind, JsonNode data, TraceContext origin) {
     long now = clock.millis();
     if (shared == null) {
-      triggers.fire(hub.publish(stream, group, item, kind, data, now));
+      triggers.fire(hub.publish(stream, group, item, kind, data, now), origin);
       return CompletableFuture.completedFuture(null);
     }
     StreamChange change = new StreamChange(stream, group, item, kind, data, now);
-    fireTriggers(change);
+    fireTriggers(change, origin);
     return shared.publish(change);
   }
 
   /** Fires the {@code stream} triggers of a change this engine made; their payload is upstream's wrapper. */
-  private void fireTriggers(StreamChange c) {
+  private void fireTriggers(StreamChange c, TraceContext origin) {
     try {
-      triggers.fire(StreamEvent.of(c.stream(), c.group(), c.itemId(), c.kind(), c.data(), c.timestamp(), -1, null));
+      triggers.fire(StreamEvent.of(c.stream(), c.group(), c.itemId(), c.kind(), c.data(), c.timestamp(), -1, null), origin);
     } catch (RuntimeException e) {
       log.warn("stream triggers for {}/{} failed to start: {}", LogSafe.escape(c.stream()), LogSafe.escape(c.group()), e.toString());
     }
@@ -378,8 +379,8 @@ public final class StreamWorker implements BuiltinWorker {
   /** The worker's side of a shared store. */
   private final class Feed implements SharedStreamStore.Feed {
     @Override
-    public void wrote(StreamChange change) {
-      fireTriggers(change);
+    public void wrote(StreamChange change, TraceContext origin) {
+      fireTriggers(change, origin);
     }
 
     @Override
@@ -484,7 +485,7 @@ public final class StreamWorker implements BuiltinWorker {
     String type = in.requiredString("type");
     JsonNode data = in.requiredTree("data");
     String id = in.optionalString("id");
-    return announce(a.stream(), a.group(), id, StreamEvent.CUSTOM, StreamEvent.customPayload(type, data))
+    return announce(a.stream(), a.group(), id, StreamEvent.CUSTOM, StreamEvent.customPayload(type, data), TraceContext.of(call))
         .handle(
             (v, e) -> {
               if (e != null) {

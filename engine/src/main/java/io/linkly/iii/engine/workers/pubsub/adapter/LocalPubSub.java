@@ -18,10 +18,10 @@ public final class LocalPubSub implements PubSubBackend {
   private final Subscribers subscribers = new Subscribers();
 
   @Override
-  public CompletableFuture<Void> publish(String topic, JsonNode data) {
+  public CompletableFuture<Void> publish(String topic, JsonNode data, String traceparent, String baggage) {
     for (Listener listener : subscribers.of(topic)) {
       try {
-        listener.onEvent(data);
+        listener.onEvent(data, traceparent, baggage);
       } catch (RuntimeException e) {
         log.warn("pubsub listener on topic {} failed", LogSafe.escape(topic), e);
       }

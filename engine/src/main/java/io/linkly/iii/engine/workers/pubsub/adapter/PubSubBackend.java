@@ -16,19 +16,21 @@ public interface PubSubBackend extends AutoCloseable {
   /**
    * One subscriber. Called on a backend thread (the publisher's, or the Redis client's I/O
    * thread), so it must return quickly; the payload may be shared with other listeners and must
-   * not be modified.
+   * not be modified. {@code traceparent} and {@code baggage} are the publishing call's trace
+   * context (null when it had none, or when the backend cannot carry it).
    */
   @FunctionalInterface
   interface Listener {
-    void onEvent(JsonNode data);
+    void onEvent(JsonNode data, String traceparent, String baggage);
   }
 
   /**
    * Sends {@code data} to every subscriber of {@code topic}, here or on other engines. The future
    * completes once the backend has taken the event, never after the subscribers' handlers; it
-   * fails if the backend could not take it (Redis unreachable).
+   * fails if the backend could not take it (Redis unreachable). The trace context goes with the
+   * event where the backend can carry it (in process: always).
    */
-  CompletableFuture<Void> publish(String topic, JsonNode data);
+  CompletableFuture<Void> publish(String topic, JsonNode data, String traceparent, String baggage);
 
   /** Adds a listener to a topic; the same listener may listen to several topics. */
   void subscribe(String topic, Listener listener);

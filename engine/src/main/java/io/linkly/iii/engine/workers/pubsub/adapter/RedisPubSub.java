@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Wire format, shared with upstream iii: the Redis channel is the topic itself and the message
  * is the compact JSON text of {@code data}. An upstream engine on the same Redis therefore sees
  * our events and we see its; a message that is not JSON is logged and dropped, as upstream does.
+ * That format has no room for the publisher's trace context, so subscribers' calls start traces
+ * of their own.
  *
  * <p>One connection publishes, one pub/sub connection subscribes. The engine holds at most one
  * Redis subscription per topic, taken when the topic gets its first local listener and dropped
@@ -109,7 +111,7 @@ public final class RedisPubSub implements PubSubBackend {
   }
 
   @Override
-  public CompletableFuture<Void> publish(String topic, JsonNode data) {
+  public CompletableFuture<Void> publish(String topic, JsonNode data, String traceparent, String baggage) {
     byte[] message;
     try {
       message = Json.mapper().writeValueAsBytes(data);
@@ -183,7 +185,7 @@ public final class RedisPubSub implements PubSubBackend {
     }
     for (Listener listener : listeners) {
       try {
-        listener.onEvent(data);
+        listener.onEvent(data, null, null);
       } catch (RuntimeException e) {
         log.warn("pubsub listener on topic {} failed", LogSafe.escape(topic), e);
       }

@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.state.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
@@ -85,15 +86,18 @@ public final class FileStateStore implements StateStore {
    */
   @FunctionalInterface
   public interface CommitHook {
-    /** {@code value} is null for a removal; {@code previous} null when the key did not exist. */
-    void commit(String scope, String key, JsonNode previous, JsonNode value, Runnable apply);
+    /**
+     * {@code value} is null for a removal; {@code previous} null when the key did not exist;
+     * {@code origin} is the trace context the writer passed (null: none).
+     */
+    void commit(String scope, String key, JsonNode previous, JsonNode value, TraceContext origin, Runnable apply);
 
-    CommitHook APPLY = (scope, key, previous, value, apply) -> apply.run();
+    CommitHook APPLY = (scope, key, previous, value, origin, apply) -> apply.run();
   }
 
-  private record Pending(JournalRecord record, CompletableFuture<Void> done) {}
+  private record Pending(JournalRecord record, TraceContext origin, CompletableFuture<Void> done) {}
 
-  private static final Pending STOP = new Pending(null, null);
+  private static final Pending STOP = new Pending(null, null, null);
 
   private final Path dir;
   private final Options options;
@@ -201,12 +205,17 @@ public final class FileStateStore implements StateStore {
 
   @Override
   public SetResult set(String scope, String key, JsonNode value) throws StateStoreException {
+    return set(scope, key, value, null);
+  }
+
+  /** As {@link #set(String, String, JsonNode)}; the commit hook gets {@code origin}. */
+  public SetResult set(String scope, String key, JsonNode value, TraceContext origin) throws StateStoreException {
     JournalRecord record = JournalRecord.put(scope, key, value);
     ReentrantLock keyLock = stripe(scope, key);
     keyLock.lock();
     try {
       JsonNode previous = table.get(scope, key);
-      commit(record);
+      commit(record, origin);
       return new SetResult(previous, value);
     } finally {
       keyLock.unlock();
@@ -215,12 +224,17 @@ public final class FileStateStore implements StateStore {
 
   @Override
   public UpdateResult update(String scope, String key, List<UpdateOp> ops) throws StateStoreException {
+    return update(scope, key, ops, null);
+  }
+
+  /** As {@link #update(String, String, List)}; the commit hook gets {@code origin}. */
+  public UpdateResult update(String scope, String key, List<UpdateOp> ops, TraceContext origin) throws StateStoreException {
     ReentrantLock keyLock = stripe(scope, key);
     keyLock.lock();
     try {
       JsonNode previous = table.get(scope, key);
       UpdateOutcome outcome = UpdateOps.apply(previous, ops);
-      commit(JournalRecord.put(scope, key, outcome.newValue()));
+      commit(JournalRecord.put(scope, key, outcome.newValue()), origin);
       return new UpdateResult(previous, outcome.newValue(), outcome.errors());
     } finally {
       keyLock.unlock();
@@ -229,12 +243,17 @@ public final class FileStateStore implements StateStore {
 
   @Override
   public JsonNode delete(String scope, String key) throws StateStoreException {
+    return delete(scope, key, null);
+  }
+
+  /** As {@link #delete(String, String)}; the commit hook gets {@code origin}. */
+  public JsonNode delete(String scope, String key, TraceContext origin) throws StateStoreException {
     ReentrantLock keyLock = stripe(scope, key);
     keyLock.lock();
     try {
       JsonNode previous = table.get(scope, key);
       if (previous != null) {
-        commit(JournalRecord.remove(scope, key));
+        commit(JournalRecord.remove(scope, key), origin);
       }
       return previous;
     } finally {
@@ -258,9 +277,9 @@ public final class FileStateStore implements StateStore {
    * ignores interrupts while the journal thread lives: giving up early would release the key's lock
    * with the record still queued, and the next writer of the key would read a stale value.
    */
-  private void commit(JournalRecord record) throws StateStoreException {
+  private void commit(JournalRecord record, TraceContext origin) throws StateStoreException {
     ensureWritable();
-    Pending pending = new Pending(record, new CompletableFuture<>());
+    Pending pending = new Pending(record, origin, new CompletableFuture<>());
     boolean interrupted = false;
     try {
       while (true) {
@@ -391,7 +410,7 @@ public final class FileStateStore implements StateStore {
     }
     for (Pending p : batch) {
       JournalRecord r = p.record();
-      hook.commit(r.scope(), r.key(), table.get(r.scope(), r.key()), r.value(), () -> r.applyTo(table));
+      hook.commit(r.scope(), r.key(), table.get(r.scope(), r.key()), r.value(), p.origin(), () -> r.applyTo(table));
     }
     for (Pending p : batch) {
       p.done().complete(null);

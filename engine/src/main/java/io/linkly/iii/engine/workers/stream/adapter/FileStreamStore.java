@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
@@ -37,9 +38,9 @@ public final class FileStreamStore implements StreamStore {
   public static FileStreamStore open(Path dir, Executor executor, Commits commits, ToIntBiFunction<String, String> maxItems)
       throws StreamStoreException {
     FileStateStore.CommitHook hook =
-        (scope, key, previous, value, apply) -> {
+        (scope, key, previous, value, origin, apply) -> {
           int cut = scope.indexOf(SEPARATOR);
-          commits.commit(scope.substring(0, cut), scope.substring(cut + 1), key, () -> {
+          commits.commit(scope.substring(0, cut), scope.substring(cut + 1), key, origin, () -> {
             apply.run();
             return new Change(previous, value);
           });
@@ -98,27 +99,27 @@ public final class FileStreamStore implements StreamStore {
   }
 
   @Override
-  public JsonNode put(String stream, String group, String item, JsonNode value) throws StreamStoreException {
+  public JsonNode put(String stream, String group, String item, JsonNode value, TraceContext origin) throws StreamStoreException {
     try {
-      return store.set(scope(stream, group), item, value).oldValue();
+      return store.set(scope(stream, group), item, value, origin).oldValue();
     } catch (StateStoreException e) {
       throw new StreamStoreException(e.getMessage(), e);
     }
   }
 
   @Override
-  public JsonNode remove(String stream, String group, String item) throws StreamStoreException {
+  public JsonNode remove(String stream, String group, String item, TraceContext origin) throws StreamStoreException {
     try {
-      return store.delete(scope(stream, group), item);
+      return store.delete(scope(stream, group), item, origin);
     } catch (StateStoreException e) {
       throw new StreamStoreException(e.getMessage(), e);
     }
   }
 
   @Override
-  public Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException {
+  public Updated update(String stream, String group, String item, List<UpdateOp> ops, TraceContext origin) throws StreamStoreException {
     try {
-      StateStore.UpdateResult result = store.update(scope(stream, group), item, ops);
+      StateStore.UpdateResult result = store.update(scope(stream, group), item, ops, origin);
       return new Updated(new Change(result.oldValue(), result.newValue()), result.errors());
     } catch (StateStoreException e) {
       throw new StreamStoreException(e.getMessage(), e);

@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.updates.UpdateError;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
@@ -61,23 +62,23 @@ public final class MemoryStreamStore implements StreamStore {
   }
 
   @Override
-  public JsonNode put(String stream, String group, String item, JsonNode value) {
-    return commits.commit(stream, group, item, () -> new Change(group(stream, group, true).put(item, value), value)).previous();
+  public JsonNode put(String stream, String group, String item, JsonNode value, TraceContext origin) {
+    return commits.commit(stream, group, item, origin, () -> new Change(group(stream, group, true).put(item, value), value)).previous();
   }
 
   @Override
-  public JsonNode remove(String stream, String group, String item) {
-    return commits.commit(stream, group, item, () -> {
+  public JsonNode remove(String stream, String group, String item, TraceContext origin) {
+    return commits.commit(stream, group, item, origin, () -> {
       Map<String, JsonNode> items = group(stream, group, false);
       return new Change(items == null ? null : items.remove(item), null);
     }).previous();
   }
 
   @Override
-  public Updated update(String stream, String group, String item, List<UpdateOp> ops) {
+  public Updated update(String stream, String group, String item, List<UpdateOp> ops, TraceContext origin) {
     List<UpdateError> errors = new ArrayList<>();
     Change change =
-        commits.commit(stream, group, item, () -> {
+        commits.commit(stream, group, item, origin, () -> {
           Map<String, JsonNode> items = group(stream, group, true);
           JsonNode previous = items.get(item);
           UpdateOutcome outcome = UpdateOps.apply(previous, ops);

@@ -2,6 +2,7 @@ package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
@@ -369,7 +370,7 @@ public final class RedisStreamStore implements SharedStreamStore {
   // ------------------------------------------------------------------ writes
 
   @Override
-  public JsonNode put(String stream, String group, String item, JsonNode value) throws StreamStoreException {
+  public JsonNode put(String stream, String group, String item, JsonNode value, TraceContext origin) throws StreamStoreException {
     String text = Json.write(value);
     long now = clock.millis();
     String old;
@@ -378,12 +379,12 @@ public final class RedisStreamStore implements SharedStreamStore {
     } catch (RuntimeException e) {
       throw failure("Failed to atomically set value in Redis", e);
     }
-    feed.wrote(new StreamChange(stream, group, item, old == null ? StreamChange.CREATE : StreamChange.UPDATE, value, now));
+    feed.wrote(new StreamChange(stream, group, item, old == null ? StreamChange.CREATE : StreamChange.UPDATE, value, now), origin);
     return old == null ? null : parse(old);
   }
 
   @Override
-  public JsonNode remove(String stream, String group, String item) throws StreamStoreException {
+  public JsonNode remove(String stream, String group, String item, TraceContext origin) throws StreamStoreException {
     long now = clock.millis();
     String old;
     try {
@@ -395,12 +396,12 @@ public final class RedisStreamStore implements SharedStreamStore {
       return null; // deleting nothing published nothing
     }
     JsonNode previous = parse(old);
-    feed.wrote(new StreamChange(stream, group, item, StreamChange.DELETE, previous, now));
+    feed.wrote(new StreamChange(stream, group, item, StreamChange.DELETE, previous, now), origin);
     return previous;
   }
 
   @Override
-  public Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException {
+  public Updated update(String stream, String group, String item, List<UpdateOp> ops, TraceContext origin) throws StreamStoreException {
     String key = key(stream, group);
     try {
       for (int attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -413,7 +414,7 @@ public final class RedisStreamStore implements SharedStreamStore {
             eval(REPLACE, ScriptOutputType.INTEGER, key, item, raw == null ? "0" : "1", raw == null ? "" : raw, Json.write(value), channel,
                 ChangeMessages.head(stream, group, item, now));
         if (written != null && written == 1L) {
-          feed.wrote(new StreamChange(stream, group, item, previous == null ? StreamChange.CREATE : StreamChange.UPDATE, value, now));
+          feed.wrote(new StreamChange(stream, group, item, previous == null ? StreamChange.CREATE : StreamChange.UPDATE, value, now), origin);
           return new Updated(new Change(previous, value), outcome.errors());
         }
       }

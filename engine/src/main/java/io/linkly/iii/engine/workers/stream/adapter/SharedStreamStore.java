@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,7 +20,7 @@ public interface SharedStreamStore extends StreamStore {
      * A write of this engine succeeded; called once per write, on the writing thread. Only the
      * writer runs the side effects that belong to the write ({@code stream} triggers).
      */
-    void wrote(StreamChange change);
+    void wrote(StreamChange change, TraceContext origin);
 
     /** A change from the channel, any engine's; called in channel order, on one thread. */
     void received(StreamChange change);

@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.stream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Health;
 import io.linkly.iii.engine.updates.UpdateError;
 import io.linkly.iii.engine.updates.UpdateOp;
@@ -25,8 +26,11 @@ public interface StreamStore extends AutoCloseable {
   /** The worker's side of a commit. */
   @FunctionalInterface
   interface Commits {
-    /** Runs {@code apply} exactly once; it makes the write visible and says what changed. */
-    Change commit(String stream, String group, String item, Supplier<Change> apply);
+    /**
+     * Runs {@code apply} exactly once; it makes the write visible and says what changed.
+     * {@code origin} is the trace context the writer passed with the write (null: none).
+     */
+    Change commit(String stream, String group, String item, TraceContext origin, Supplier<Change> apply);
   }
 
   /** An update's outcome: the change, and the ops that failed. */
@@ -43,14 +47,18 @@ public interface StreamStore extends AutoCloseable {
   /** Every stream with its sorted groups, sorted by stream name. */
   Map<String, List<String>> streams() throws StreamStoreException;
 
-  /** Stores a value; returns the previous one (null: the item did not exist). */
-  JsonNode put(String stream, String group, String item, JsonNode value) throws StreamStoreException;
+  /**
+   * Stores a value; returns the previous one (null: the item did not exist). {@code origin}, the
+   * writing call's trace context (may be null), goes with the write to its commit, so the
+   * change's triggers join the writer's trace; so for every write below.
+   */
+  JsonNode put(String stream, String group, String item, JsonNode value, TraceContext origin) throws StreamStoreException;
 
   /** Removes an item; returns what it held, or null when there was nothing to remove. */
-  JsonNode remove(String stream, String group, String item) throws StreamStoreException;
+  JsonNode remove(String stream, String group, String item, TraceContext origin) throws StreamStoreException;
 
   /** Applies update ops to an item atomically (BUILTINS.md §3). */
-  Updated update(String stream, String group, String item, List<UpdateOp> ops) throws StreamStoreException;
+  Updated update(String stream, String group, String item, List<UpdateOp> ops, TraceContext origin) throws StreamStoreException;
 
   /**
    * Keeps the group's newest {@code keep} items (insertion order) and lets the older ones go without
