@@ -463,6 +463,25 @@ const scenarios = {
   // body; then binds node::greet-other to CONFLICTING_PATH, the same shape with another parameter
   // name, which the engine must refuse (the SDK logs it with console.error, reported as
   // "console-error"). Commands: {"command":"unregister"} removes the greet route.
+  // LINKLY.md Ch. 2 with a Node worker in the path: an http route served by Node, whose handler
+  // calls a Java function; telemetry on, so the SDK's own spans reach the engine over /otel.
+  async 'traced-route'() {
+    const { registerWorker } = await import('iii-sdk')
+    const iii = registerWorker(env('III_URL'), {
+      workerName: env('WORKER_NAME', 'node-traced'),
+      otel: { enabled: true, serviceName: 'node-traced' },
+      enableMetricsReporting: false,
+    })
+    iii.registerFunction('node::traced', async (request) => {
+      const answer = await iii.trigger({ function_id: 'java::traced', payload: { from: 'node' } })
+      return { status_code: 200, body: { answer } }
+    })
+    iii.registerTrigger({ type: 'http', function_id: 'node::traced', config: { api_path: 'traced', http_method: 'GET' } })
+    emit('ready')
+    await stdinClosed()
+    await finish(iii)
+  },
+
   async 'http-route'() {
     captureConsoleErrors()
     const apiPath = env('API_PATH', 'greet/:name')
