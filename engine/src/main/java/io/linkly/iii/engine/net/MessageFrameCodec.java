@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * WebSocket frames to protocol records and back, once each. A frame that is not a valid message is
  * dropped and counted, never answered and never a reason to close the socket (PROTOCOL.md §1.2);
  * the first one on a connection is logged. Pings are answered here; SDK telemetry frames on the
- * worker socket are accepted and discarded.
+ * worker socket go where those of {@code /otel} go.
  */
 final class MessageFrameCodec extends ChannelDuplexHandler {
 
@@ -51,8 +51,11 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
       switch (frame) {
         case TextWebSocketFrame text -> decode(ctx, text.content());
         case BinaryWebSocketFrame binary -> {
-          if (!Telemetry.isTelemetryFrame(binary.content())) {
+          io.linkly.iii.engine.core.Telemetry.Signal signal = Telemetry.signalOf(binary.content());
+          if (signal == null) {
             decode(ctx, binary.content());
+          } else {
+            Telemetry.hand(engine, signal, binary.content());
           }
         }
         case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
