@@ -87,7 +87,7 @@ final class LogStore {
       if (startMs != null && e.timestampNanos() < startMs * 1_000_000L) {
         return false;
       }
-      if (endMs != null && e.timestampNanos() > endMs * 1_000_000L) {
+      if (endMs != null && e.timestampNanos() >= (endMs + 1) * 1_000_000L) { // the whole end millisecond is in
         return false;
       }
       if (traceId != null && !traceId.equals(e.traceId())) {

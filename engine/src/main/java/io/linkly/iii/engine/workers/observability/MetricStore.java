@@ -61,7 +61,7 @@ final class MetricStore {
         }
         if ((name == null || name.equals(m.path("name").asText()))
             && (startMs == null || ts >= startMs * 1_000_000L)
-            && (endMs == null || ts <= endMs * 1_000_000L)) {
+            && (endMs == null || ts < (endMs + 1) * 1_000_000L)) {
           out.add(m.deepCopy());
         }
       }
