@@ -43,7 +43,11 @@ await commands({
     await page.fill('#url', url)
     await page.fill('#code', code ?? '')
     await page.click('#create-form button[type=submit]')
-    await page.waitForFunction(() => document.querySelector('#create-result')?.textContent.trim(), null, WAIT)
+    // the page shows "Creating…" (status pending) while link::create runs: wait for its answer
+    await page.waitForFunction(() => {
+      const result = document.querySelector('#create-result')
+      return result?.textContent.trim() && result.dataset.status !== 'pending'
+    }, null, WAIT)
     emit('created', { name, text: (await page.textContent('#create-result')).trim() })
   },
 
