@@ -2,6 +2,7 @@ package io.linkly.iii.engine.net;
 
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.core.Telemetry.Signal;
 import io.linkly.iii.protocol.DecodeException;
 import io.linkly.iii.protocol.Message;
 import io.linkly.iii.protocol.MessageCodec;
@@ -51,7 +52,7 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
       switch (frame) {
         case TextWebSocketFrame text -> decode(ctx, text.content());
         case BinaryWebSocketFrame binary -> {
-          io.linkly.iii.engine.core.Telemetry.Signal signal = Telemetry.signalOf(binary.content());
+          Signal signal = Telemetry.signalOf(binary.content());
           if (signal == null) {
             decode(ctx, binary.content());
           } else {

@@ -49,10 +49,6 @@ final class Telemetry extends SimpleChannelInboundHandler<WebSocketFrame> {
     return null;
   }
 
-  static boolean isTelemetryFrame(ByteBuf content) {
-    return signalOf(content) != null;
-  }
-
   /**
    * Parses the JSON after the prefix and hands it over, if anyone takes that signal; a body that
    * is not a JSON object is dropped and counted. Does not release {@code content}.
