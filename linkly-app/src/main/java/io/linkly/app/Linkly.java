@@ -70,6 +70,8 @@ public final class Linkly implements AutoCloseable {
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
       linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
       linkly.links.start(Duration.ofSeconds(30));
+      linkly.engine.metrics().counter(
+          "linkly_clicks_dropped_total", "Redirects whose click could not be recorded (queue refused it)", linkly::droppedClicks);
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
       new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> linkly.browserWorkerUrl() + "/").start();
     } catch (RuntimeException | InterruptedException e) {

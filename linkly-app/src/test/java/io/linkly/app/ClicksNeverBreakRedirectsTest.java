@@ -51,6 +51,8 @@ class ClicksNeverBreakRedirectsTest {
         assertThat(response.headers().firstValue("location")).hasValue("https://iii.dev");
       }
       assertThat(linkly.droppedClicks()).isEqualTo(3);
+      String metrics = get("http://127.0.0.1:" + linkly.engine().workerPort() + "/metrics").body();
+      assertThat(metrics.lines()).as("the scrape a Prometheus would see").contains("linkly_clicks_dropped_total 3");
       JsonNode logs =
           await().atMost(Duration.ofSeconds(10))
               .until(

@@ -80,6 +80,7 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
     IiiEngine running = new IiiEngine(engine, transport, blocking);
     EngineContext context = new EngineContext(engine, transport, blocking, clock, running.channels);
+    engine.metrics().gauge("iii_data_channels_open", "Data channels created and not yet closed", running.channels::openCount);
     running.channelSweep =
         transport.group().scheduleAtFixedRate(running.channels::sweep, CHANNEL_SWEEP.toSeconds(), CHANNEL_SWEEP.toSeconds(), TimeUnit.SECONDS);
     for (BuiltinWorker worker : workers) {
@@ -147,6 +148,14 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
 
   public long droppedFrames() {
     return engine.droppedFrames();
+  }
+
+  /**
+   * The metrics {@code GET /metrics} serves; an application running the engine in-process adds
+   * its own here ({@code metrics().counter("app_things_total", "…", things::sum)}).
+   */
+  public io.linkly.iii.engine.metrics.Metrics metrics() {
+    return engine.metrics();
   }
 
   /** Attaches a worker running in this JVM (see {@code Iii.registerWorker(LocalEngine, …)}). */

@@ -176,7 +176,9 @@ class EngineFunctionsTest {
     JsonNode health = call("engine::health::check", "{}").get("result");
     assertThat(health.get("status").asText()).isEqualTo("healthy");
     assertThat(health.get("version").asText()).isEqualTo("0.22.1");
-    assertThat(health.get("components").get("logs").asText()).isEqualTo("healthy"); // upstream's shape stays
+    // upstream's shape: {status, details}
+    assertThat(health.get("components").get("logs").get("status").asText()).isEqualTo("healthy");
+    assertThat(health.get("components").get("spans").get("status").asText()).isEqualTo("disabled");
     for (String component : List.of("listener:iii-http", "listener:iii-stream", "state_store", "stream_store")) {
       assertThat(health.get("components").get(component)).as(component).isEqualTo(Json.mapper().readTree("{\"status\":\"ok\"}"));
     }

@@ -81,6 +81,18 @@ public final class ConfigBlock {
     return value;
   }
 
+  /** A number (integer or decimal); NaN and infinities are refused. */
+  public double number(String key, double fallback) throws ConfigException {
+    JsonNode value = node.get(key);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (value.isNumber() && Double.isFinite(value.doubleValue())) {
+      return value.doubleValue();
+    }
+    throw new ConfigException(path + "." + key + ": must be a number, got " + value);
+  }
+
   public String string(String key, String fallback) throws ConfigException {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {

@@ -1,6 +1,8 @@
 package io.linkly.iii.engine.core;
 
 import io.linkly.iii.protocol.WorkerRegistered;
+import io.linkly.iii.engine.metrics.MetricWriter;
+import io.linkly.iii.engine.metrics.Metrics;
 import io.linkly.iii.engine.rbac.AccessInterceptor;
 import io.linkly.iii.engine.rbac.SessionAccess;
 import java.time.Clock;
@@ -14,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -38,8 +41,11 @@ public final class Engine implements AutoCloseable {
   private final List<Consumer<WorkerEvent>> workerListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong droppedFrames = new AtomicLong();
   private final Map<String, HealthCheck> healthChecks = new ConcurrentHashMap<>();
-  private final Map<TelemetrySink.Kind, TelemetrySink> telemetrySinks = new ConcurrentHashMap<>();
   private volatile RequestTracing requestTracing = RequestTracing.OFF;
+  private final Metrics metrics = new Metrics();
+  private final Telemetry telemetry = new Telemetry();
+  private final LongAdder workersConnected = new LongAdder();
+  private final LongAdder workersDisconnected = new LongAdder();
 
   /** An engine with default bounds where every id may be registered by a worker (tests). */
   public Engine(Clock clock) {
@@ -54,6 +60,46 @@ public final class Engine implements AutoCloseable {
     this.clock = clock;
     this.functions = new FunctionTable(reservedForBuiltins);
     this.router = new Router(functions, actions, settings, new AccessInterceptor(this));
+    metrics.collector(router.invocationCounters()::collect);
+    metrics.collector(this::collectWorkers);
+  }
+
+  /** The metrics {@code GET /metrics} shows; built-ins and in-process applications add theirs. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Where SDK telemetry frames ({@code /otel}, or the worker socket) are handed over. */
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /** Worker connections since start: made, ended. In-process workers count; built-ins do not. */
+  public long workersConnected() {
+    return workersConnected.sum();
+  }
+
+  public long workersDisconnected() {
+    return workersDisconnected.sum();
+  }
+
+  private void collectWorkers(MetricWriter out) {
+    long active = 0;
+    for (Worker worker : workers.values()) {
+      if (!worker.isBuiltin()) {
+        active++;
+      }
+    }
+    out.family("iii_workers_connected", "Workers connected now (sockets and in-process workers)", MetricWriter.Type.GAUGE);
+    out.sample("iii_workers_connected", active);
+    out.family("iii_worker_connections_total", "Worker connections opened since start", MetricWriter.Type.COUNTER);
+    out.sample("iii_worker_connections_total", workersConnected.sum());
+    out.family("iii_worker_disconnections_total", "Worker connections ended since start", MetricWriter.Type.COUNTER);
+    out.sample("iii_worker_disconnections_total", workersDisconnected.sum());
+    out.family("iii_invocations_in_flight", "Calls sent to workers that have not ended yet", MetricWriter.Type.GAUGE);
+    out.sample("iii_invocations_in_flight", router.pendingInvocations());
+    out.family("iii_frames_dropped_total", "Worker frames that were not valid messages, dropped", MetricWriter.Type.COUNTER);
+    out.sample("iii_frames_dropped_total", droppedFrames.get());
   }
 
   public Clock clock() {
@@ -76,16 +122,6 @@ public final class Engine implements AutoCloseable {
   /** Every registered component, by name. */
   public Map<String, HealthCheck> healthChecks() {
     return Map.copyOf(healthChecks);
-  }
-
-  /** Where SDK telemetry frames of {@code kind} go; without a sink they are dropped. */
-  public void registerTelemetrySink(TelemetrySink.Kind kind, TelemetrySink sink) {
-    telemetrySinks.put(kind, sink);
-  }
-
-  /** The sink for {@code kind}, or null. */
-  public TelemetrySink telemetrySink(TelemetrySink.Kind kind) {
-    return telemetrySinks.get(kind);
   }
 
   /** Spans around HTTP requests (set by the observability worker when tracing is on). */
@@ -117,6 +153,7 @@ public final class Engine implements AutoCloseable {
     Worker worker =
         new Worker(UUID.randomUUID().toString(), UUID.randomUUID().toString(), connection, clock.millis(), null, access);
     workers.put(worker.id(), worker);
+    workersConnected.increment();
     connection.send(new WorkerRegistered(worker.id(), worker.reattachToken()));
     fire(new WorkerEvent(WorkerEvent.Kind.WORKER_CONNECTED, worker.id()));
     return new Session(this, worker);
@@ -173,6 +210,7 @@ public final class Engine implements AutoCloseable {
     calls.forEach(c -> c.cancel(false));
     triggers.workerGone(worker);
     workers.remove(worker.id());
+    workersDisconnected.increment();
     fire(new WorkerEvent(WorkerEvent.Kind.WORKER_DISCONNECTED, worker.id()));
   }
 

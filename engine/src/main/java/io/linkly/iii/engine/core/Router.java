@@ -36,7 +36,7 @@ public final class Router implements AutoCloseable {
   private final FunctionTable functions;
   private final TriggerActions actions;
   private final RouterSettings settings;
-  private final InvocationCounters counters = new InvocationCounters();
+  private final InvocationCounters counters;
   private final HashedWheelTimer deadlines;
   private final AtomicInteger pending = new AtomicInteger();
   private volatile InvocationInterceptor[] interceptors;
@@ -46,6 +46,7 @@ public final class Router implements AutoCloseable {
     this.functions = functions;
     this.actions = actions;
     this.settings = settings;
+    this.counters = new InvocationCounters(id -> functions.get(id) != null);
     this.interceptors = new InvocationInterceptor[] {access, new CallerIdInterceptor(), counters};
     // Ticks of 10 ms: deadlines are coarse by nature, and arming one costs a queue insert.
     this.deadlines =
@@ -70,6 +71,11 @@ public final class Router implements AutoCloseable {
 
   public InvocationCounters.Snapshot counters() {
     return counters.snapshot();
+  }
+
+  /** Per-function counts and latencies, for {@code engine::metrics::list} and {@code /metrics}. */
+  public InvocationCounters invocationCounters() {
+    return counters;
   }
 
   /** Calls to workers that have not ended yet. */
@@ -98,7 +104,7 @@ public final class Router implements AutoCloseable {
         deadlines.newTimeout(
             t -> {
               if (outcome.completeExceptionally(timedOut(call.functionId(), timeoutMs))) {
-                counters.countTimeout();
+                counters.countTimeout(call.functionId());
                 inner.cancel(false);
               }
             },

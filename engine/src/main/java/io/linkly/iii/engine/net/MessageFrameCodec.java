@@ -2,6 +2,7 @@ package io.linkly.iii.engine.net;
 
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.core.Telemetry.Signal;
 import io.linkly.iii.protocol.DecodeException;
 import io.linkly.iii.protocol.Message;
 import io.linkly.iii.protocol.MessageCodec;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * WebSocket frames to protocol records and back, once each. A frame that is not a valid message is
  * dropped and counted, never answered and never a reason to close the socket (PROTOCOL.md §1.2);
  * the first one on a connection is logged. Pings are answered here; SDK telemetry frames on the
- * worker socket go where those of {@code /otel} go ({@link Telemetry#deliver}).
+ * worker socket go where those of {@code /otel} go.
  */
 final class MessageFrameCodec extends ChannelDuplexHandler {
 
@@ -51,10 +52,11 @@ final class MessageFrameCodec extends ChannelDuplexHandler {
       switch (frame) {
         case TextWebSocketFrame text -> decode(ctx, text.content());
         case BinaryWebSocketFrame binary -> {
-          if (Telemetry.isTelemetryFrame(binary.content())) {
-            Telemetry.deliver(engine, binary.content());
-          } else {
+          Signal signal = Telemetry.signalOf(binary.content());
+          if (signal == null) {
             decode(ctx, binary.content());
+          } else {
+            Telemetry.hand(engine, signal, binary.content());
           }
         }
         case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));

@@ -5,34 +5,49 @@ import io.linkly.iii.engine.channels.DataChannel;
 import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.metrics.MetricWriter;
 import io.linkly.iii.engine.rbac.Authenticator;
 import io.linkly.iii.engine.rbac.ListenerPolicy;
 import io.linkly.iii.protocol.MessageCodec;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.BindException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code iii-worker-manager} listener (PROTOCOL.md §1.1): routes {@code /} to the worker
  * protocol, {@code /otel} to the telemetry sink, {@code /ws/channels/<id>} to an end of a data
- * channel, and answers anything else with 404. A client that
- * does not complete its upgrade request within the handshake deadline is disconnected.
+ * channel, a plain {@code GET /metrics} to the Prometheus text of the engine's metrics (beyond
+ * upstream), and answers anything else with 404. A client that does not complete its upgrade
+ * request within the handshake deadline is disconnected; a scraper's connection is kept open for
+ * as long again after each scrape.
  *
  * <p>Each listener has its own {@link ListenerPolicy} (auth, RBAC, middleware, PROTOCOL.md §9); all
- * share the one registry. A listener with an auth function serves no {@code /otel}: telemetry
- * would be an unauthenticated way in.
+ * share the one registry. A listener with an auth function serves neither {@code /otel} nor
+ * {@code /metrics}: telemetry would be an unauthenticated way in, metrics an unauthenticated look
+ * at every function id.
  */
 public final class WorkerListener implements AutoCloseable {
 
@@ -52,7 +67,8 @@ public final class WorkerListener implements AutoCloseable {
       int port,
       long handshakeTimeoutMs,
       SocketLimits limits,
-      ListenerPolicy policy)
+      ListenerPolicy policy,
+      Executor blocking)
       throws BindException {
     MessageCodec codec = new MessageCodec();
     Authenticator authenticator = new Authenticator(engine, policy, handshakeTimeoutMs);
@@ -71,7 +87,7 @@ public final class WorkerListener implements AutoCloseable {
                   .addLast("flush", new FlushConsolidationHandler(256, true))
                   .addLast("http", new HttpServerCodec())
                   .addLast("http-aggregator", new HttpObjectAggregator(64 * 1024))
-                  .addLast("router", new PathRouter(engine, channels, codec, handshakeTimeoutMs, limits, authenticator));
+                  .addLast("router", new PathRouter(engine, channels, codec, handshakeTimeoutMs, limits, authenticator, blocking));
             });
     return new WorkerListener(listener);
   }
@@ -100,6 +116,7 @@ public final class WorkerListener implements AutoCloseable {
     private final long handshakeTimeoutMs;
     private final SocketLimits limits;
     private final Authenticator authenticator;
+    private final Executor blocking;
     private ScheduledFuture<?> deadline;
 
     PathRouter(
@@ -108,13 +125,15 @@ public final class WorkerListener implements AutoCloseable {
         MessageCodec codec,
         long handshakeTimeoutMs,
         SocketLimits limits,
-        Authenticator authenticator) {
+        Authenticator authenticator,
+        Executor blocking) {
       this.engine = engine;
       this.channels = channels;
       this.codec = codec;
       this.handshakeTimeoutMs = handshakeTimeoutMs;
       this.limits = limits;
       this.authenticator = authenticator;
+      this.blocking = blocking;
     }
 
     @Override
@@ -135,7 +154,11 @@ public final class WorkerListener implements AutoCloseable {
         return;
       }
       if (!WebSockets.isUpgrade(request)) {
-        WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+        if (path.equals("/metrics") && request.method().equals(HttpMethod.GET) && !authenticator.asks() && engine.metrics().enabled()) {
+          scrape(ctx, request);
+        } else {
+          WebSockets.respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+        }
         return;
       }
       boolean upgraded =
@@ -164,6 +187,49 @@ public final class WorkerListener implements AutoCloseable {
         deadline.cancel(false);
         ctx.pipeline().remove(this);
       }
+    }
+
+    /**
+     * Scrapes on a virtual thread (a collector may ask a queue backend), then answers on the
+     * connection's event loop. The connection's idle deadline starts again after each answer.
+     */
+    private void scrape(ChannelHandlerContext ctx, FullHttpRequest request) {
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      deadline.cancel(false);
+      ctx.channel().config().setAutoRead(false); // one scrape at a time: answers stay in request order
+      CompletableFuture<String> scraped;
+      try {
+        scraped = CompletableFuture.supplyAsync(() -> engine.metrics().scrape(), blocking);
+      } catch (RejectedExecutionException e) {
+        scraped = CompletableFuture.failedFuture(e); // shutting down
+      }
+      scraped
+          .whenCompleteAsync(
+              (text, failure) -> {
+                if (!ctx.channel().isActive()) {
+                  return;
+                }
+                FullHttpResponse response;
+                if (failure != null) {
+                  byte[] body = "metrics could not be collected\n".getBytes(StandardCharsets.UTF_8);
+                  response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.INTERNAL_SERVER_ERROR, ctx.alloc().buffer(body.length).writeBytes(body));
+                  response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+                } else {
+                  byte[] body = text.getBytes(StandardCharsets.UTF_8);
+                  response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, ctx.alloc().buffer(body.length).writeBytes(body));
+                  response.headers().set(HttpHeaderNames.CONTENT_TYPE, MetricWriter.CONTENT_TYPE);
+                }
+                HttpUtil.setContentLength(response, response.content().readableBytes());
+                HttpUtil.setKeepAlive(response, keepAlive);
+                var write = ctx.writeAndFlush(response);
+                if (keepAlive) {
+                  deadline = ctx.executor().schedule(() -> ctx.close(), handshakeTimeoutMs, TimeUnit.MILLISECONDS);
+                  ctx.channel().config().setAutoRead(true);
+                } else {
+                  write.addListener(ChannelFutureListener.CLOSE);
+                }
+              },
+              ctx.executor());
     }
 
     /**

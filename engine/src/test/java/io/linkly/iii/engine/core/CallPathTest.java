@@ -116,7 +116,8 @@ class CallPathTest {
       JsonNode answer = caller.answer(Json.mapper().readTree(frame).get("invocation_id").asText());
       assertThat(answer.path("error").path("code").asText()).isEqualTo("invocation_timeout");
       assertThat(answer.path("error").path("message").asText()).contains("200 ms");
-      assertThat(engine.core().pendingInvocations()).isZero();
+      // the answer is written as the deadline fires, the slot freed a moment after: both happen
+      await().atMost(Duration.ofSeconds(10)).until(() -> engine.core().pendingInvocations() == 0);
     }
   }
 

@@ -111,7 +111,8 @@ public final class WorkerManager implements BuiltinWorker {
               configuredPort,
               handshakeTimeoutMs,
               socketLimits,
-              policy);
+              policy,
+              context.blocking());
     } catch (BindException e) {
       throw StartupException.cannotListen(name(), host, configuredPort, portKey, e);
     }

@@ -16,6 +16,8 @@ import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.metrics.MetricWriter;
+import io.linkly.iii.engine.metrics.Registration;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
@@ -83,6 +85,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private QueueBackend backend;
   private Engine engine;
   private Executor blocking;
+  private Registration metrics;
   private Clock clock;
   private SerialTasks setup;
 
@@ -141,6 +144,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     admin(self, "engine::queue::dlq_topics", "List DLQ topics with counts", this::dlqTopics);
     admin(self, "engine::queue::dlq_messages", "Browse DLQ messages", this::dlqMessages);
     engine.registerTriggerType(self, TRIGGER_TYPE, "Durable topic subscription with retries and a dead-letter queue", this);
+    metrics = engine.metrics().collector(this::collectMetrics);
     log.info("iii-queue ready: adapter {}, queues {}", backend.type(), named.keySet());
   }
 
@@ -497,6 +501,53 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     return queues;
   }
 
+  // ------------------------------------------------------------------ metrics
+
+  /**
+   * Depth, in flight and dead letters of every queue (named queues by name, topic subscriber
+   * queues by {@code topic::function}), and messages in and handled. Runs on a scrape's virtual
+   * thread: a backend's stats may ask a server; a queue whose stats cannot be read is left out.
+   */
+  private void collectMetrics(MetricWriter out) {
+    Map<String, String> queues = new TreeMap<>(); // backend key -> label
+    for (QueueSpec spec : named.values()) {
+      queues.put(spec.name(), spec.displayName());
+    }
+    for (String topic : subscribedTopics().keySet()) {
+      for (String key : queuesOfTopic(topic)) {
+        queues.put(key, key);
+      }
+    }
+    Map<String, QueueStats> stats = new TreeMap<>();
+    for (Map.Entry<String, String> q : queues.entrySet()) {
+      try {
+        stats.put(q.getKey(), backend.stats(q.getKey()));
+      } catch (QueueException | RuntimeException e) {
+        // left out of this scrape; the queue_store health check tells why
+      }
+    }
+    out.family("iii_queue_depth", "Messages waiting for delivery (ready or waiting for a retry)", MetricWriter.Type.GAUGE);
+    stats.forEach((key, s) -> out.sample("iii_queue_depth", s.depth(), "queue", queues.get(key)));
+    out.family("iii_queue_in_flight", "Messages being handled now", MetricWriter.Type.GAUGE);
+    stats.forEach((key, s) -> {
+      if (s.inFlight() >= 0) {
+        out.sample("iii_queue_in_flight", s.inFlight(), "queue", queues.get(key));
+      }
+    });
+    out.family("iii_queue_dead_letters", "Messages in the dead-letter queue", MetricWriter.Type.GAUGE);
+    stats.forEach((key, s) -> out.sample("iii_queue_dead_letters", s.dlqDepth(), "queue", queues.get(key)));
+    out.family("iii_queue_enqueued_total", "Messages enqueued through this engine", MetricWriter.Type.COUNTER);
+    queues.forEach((key, label) -> {
+      RateMeter meter = enqueueRates.get(key);
+      out.sample("iii_queue_enqueued_total", meter == null ? 0 : meter.total(), "queue", label);
+    });
+    out.family("iii_queue_handled_total", "Messages whose handler succeeded (acknowledged)", MetricWriter.Type.COUNTER);
+    queues.forEach((key, label) -> {
+      RateMeter meter = drainRates.get(key);
+      out.sample("iii_queue_handled_total", meter == null ? 0 : meter.total(), "queue", label);
+    });
+  }
+
   // ------------------------------------------------------------------ dead letters and the console
 
   private JsonNode redrive(Call call) {
@@ -716,6 +767,9 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
 
   @Override
   public void close() {
+    if (metrics != null) {
+      metrics.close();
+    }
     if (setup != null) {
       setup.close();
     }

@@ -51,6 +51,7 @@ public final class StateWorker implements BuiltinWorker {
   private final Long maxValueBytes;
   private StateStore store;
   private StateTriggers triggers;
+  private io.linkly.iii.engine.metrics.Registration droppedMetric;
 
   StateWorker(StateConfig config, String configPath) {
     this.config = config;
@@ -100,6 +101,9 @@ public final class StateWorker implements BuiltinWorker {
     triggers =
         new StateTriggers(engine, context.blocking(), config.triggersEnabled(), StateTriggers.DEFAULT_MAX_IN_FLIGHT);
     engine.registerTriggerType(self, StateTriggers.TYPE, "State trigger", triggers);
+    droppedMetric =
+        engine.metrics().counter("iii_trigger_deliveries_dropped_total", "Trigger deliveries dropped because too many were in flight",
+            java.util.Map.of("trigger_type", StateTriggers.TYPE), triggers::droppedEvents);
   }
 
   private StateStore openStore(EngineContext context) throws StartupException {
@@ -133,6 +137,9 @@ public final class StateWorker implements BuiltinWorker {
 
   @Override
   public void close() {
+    if (droppedMetric != null) {
+      droppedMetric.close();
+    }
     if (store != null) {
       store.close();
     }

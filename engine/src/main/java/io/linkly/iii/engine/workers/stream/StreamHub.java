@@ -43,6 +43,7 @@ final class StreamHub {
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final AtomicLong cutOff = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger subscriptions = new java.util.concurrent.atomic.AtomicInteger();
 
   StreamHub(String epoch, int historySize, long maxPendingBytes, long graceMillis) {
     this.epoch = epoch;
@@ -68,6 +69,11 @@ final class StreamHub {
   /** Frames handed to subscriber sockets (a metric). */
   long deliveredCount() {
     return delivered.get();
+  }
+
+  /** Subscriptions joined and not yet left, on every connection (a metric). */
+  int subscriptionCount() {
+    return subscriptions.get();
   }
 
   private Group group(String stream, String group) {
@@ -181,6 +187,8 @@ final class StreamHub {
     Subscriber previous = sub.connection.subscriptions.put(sub.subscriptionId, sub);
     if (previous != null) {
       detachLocal(previous);
+    } else {
+      subscriptions.incrementAndGet();
     }
     return missed;
   }
@@ -207,8 +215,8 @@ final class StreamHub {
 
   /** Removes a subscription; must run on its connection's event loop. */
   void detach(Subscriber sub) {
-    if (sub.connection.subscriptions.get(sub.subscriptionId) == sub) {
-      sub.connection.subscriptions.remove(sub.subscriptionId);
+    if (sub.connection.subscriptions.remove(sub.subscriptionId, sub)) {
+      subscriptions.decrementAndGet();
     }
     detachLocal(sub);
   }

@@ -70,6 +70,7 @@ public final class StreamWorker implements BuiltinWorker {
   private StreamHub hub;
   private StreamTriggers triggers;
   private StreamSocket socket;
+  private final java.util.List<io.linkly.iii.engine.metrics.Registration> metrics = new java.util.ArrayList<>();
 
   private StreamWorker(StreamConfig config, String configPath) {
     this.config = config;
@@ -118,6 +119,13 @@ public final class StreamWorker implements BuiltinWorker {
     log.info("iii-stream listening on ws://{}:{}", config.host(), socket.port());
     engine.registerHealthCheck("listener:iii-stream", socket::health);
     engine.registerHealthCheck("stream_store", store::health);
+    var registry = engine.metrics();
+    metrics.add(registry.gauge("iii_stream_subscriptions", "Stream subscriptions joined and not left (port 3112)", hub::subscriptionCount));
+    metrics.add(registry.counter("iii_stream_deliveries_total", "Stream events written to subscriber sockets", hub::deliveredCount));
+    metrics.add(registry.counter("iii_stream_subscribers_cut_off_total", "Stream subscribers disconnected for not reading", hub::cutOffCount));
+    metrics.add(
+        registry.counter("iii_trigger_deliveries_dropped_total", "Trigger deliveries dropped because too many were in flight",
+            java.util.Map.of("trigger_type", "stream"), triggers::droppedCount));
   }
 
   private StreamStore openStore(EngineContext context) throws StreamStoreException, StartupException {
@@ -158,6 +166,8 @@ public final class StreamWorker implements BuiltinWorker {
 
   @Override
   public void close() {
+    metrics.forEach(io.linkly.iii.engine.metrics.Registration::close);
+    metrics.clear();
     if (socket != null) {
       socket.close();
     }

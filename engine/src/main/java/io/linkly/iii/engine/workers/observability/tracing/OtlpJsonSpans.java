@@ -21,7 +21,10 @@ final class OtlpJsonSpans {
   private OtlpJsonSpans() {}
 
   static List<StoredSpan> read(InputStream body) throws IOException {
-    JsonNode request = Json.mapper().readTree(body);
+    return read(Json.mapper().readTree(body));
+  }
+
+  static List<StoredSpan> read(JsonNode request) {
     List<StoredSpan> out = new ArrayList<>();
     if (request == null) {
       return out;

@@ -3,9 +3,8 @@ package io.linkly.iii.engine.workers.observability.tracing;
 import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.EngineVersion;
 import io.linkly.iii.engine.core.RequestTracing;
-import io.linkly.iii.engine.core.TelemetrySink;
+import io.linkly.iii.engine.core.Telemetry;
 import io.linkly.iii.engine.core.Worker;
-import io.netty.buffer.ByteBufInputStream;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
@@ -19,8 +18,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -93,15 +90,10 @@ public final class Tracing implements AutoCloseable {
     engine.router().addInterceptor(new TracingInterceptor(tracer, engine, traceBuiltins));
     engine.useRequestTracing(new HttpSpans(tracer));
     BatchSpanProcessor forward = export;
-    engine.registerTelemetrySink(
-        TelemetrySink.Kind.SPANS,
-        body -> {
-          List<StoredSpan> spans;
-          try {
-            spans = OtlpJsonSpans.read(new ByteBufInputStream(body));
-          } catch (IOException e) {
-            throw new UncheckedIOException("an OTLP frame is not OTLP JSON", e);
-          }
+    engine.telemetry().handle(
+        Telemetry.Signal.SPANS,
+        request -> {
+          List<StoredSpan> spans = OtlpJsonSpans.read(request);
           if (store != null) {
             store.addAll(spans);
           }

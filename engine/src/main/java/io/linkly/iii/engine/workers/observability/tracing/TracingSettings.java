@@ -1,9 +1,7 @@
 package io.linkly.iii.engine.workers.observability.tracing;
 
-import io.linkly.iii.engine.config.ConfigBlock;
-import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.core.EngineVersion;
-import java.util.Locale;
+import io.linkly.iii.engine.workers.observability.ObservabilityConfig;
 
 /**
  * The tracing part of {@code iii-observability}'s config (BUILTINS.md §11.1): whether spans are
@@ -47,41 +45,21 @@ public record TracingSettings(
   public static final TracingSettings DEFAULTS =
       new TracingSettings(true, "iii", EngineVersion.VERSION, 1.0, Exporter.MEMORY, null, DEFAULT_MEMORY_MAX_SPANS);
 
-  /** Reads the tracing keys of the block ({@code enabled}, {@code service_name}, … {@code memory_max_spans}). */
-  public static TracingSettings from(ConfigBlock config) throws ConfigException {
-    String exporter = config.string("exporter", "memory").trim().toLowerCase(Locale.ROOT);
+  /** The tracing part of the observability worker's settings. */
+  public static TracingSettings from(ObservabilityConfig config) {
     Exporter kind =
-        switch (exporter) {
-          case "memory" -> Exporter.MEMORY;
-          case "otlp" -> Exporter.OTLP;
-          case "both" -> Exporter.BOTH;
-          default -> throw new ConfigException(config.path() + ".exporter: must be memory, otlp or both, got " + exporter);
+        switch (config.exporter()) {
+          case MEMORY -> Exporter.MEMORY;
+          case OTLP -> Exporter.OTLP;
+          case BOTH -> Exporter.BOTH;
         };
     return new TracingSettings(
-        config.bool("enabled", true),
-        config.string("service_name", "iii"),
-        config.string("service_version", EngineVersion.VERSION),
-        ratio(config, "sampling_ratio"),
+        config.enabled(),
+        config.serviceName(),
+        config.serviceVersion(),
+        config.samplingRatio(),
         kind,
-        config.string("endpoint", null),
-        (int) Math.min(Integer.MAX_VALUE, config.integer("memory_max_spans", DEFAULT_MEMORY_MAX_SPANS)));
-  }
-
-  private static double ratio(ConfigBlock config, String key) throws ConfigException {
-    var value = config.node().get(key);
-    if (value == null || value.isNull()) {
-      return 1.0;
-    }
-    if (value.isNumber()) {
-      return value.doubleValue();
-    }
-    if (value.isTextual()) {
-      try {
-        return Double.parseDouble(value.textValue().trim());
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-    }
-    throw new ConfigException(config.path() + "." + key + ": must be a number between 0 and 1, got " + value);
+        config.endpoint(),
+        (int) Math.min(Integer.MAX_VALUE, config.memoryMaxSpans()));
   }
 }
