@@ -178,7 +178,7 @@ class EngineFunctionsTest {
     assertThat(health.get("version").asText()).isEqualTo("0.22.1");
     // upstream's shape: {status, details}
     assertThat(health.get("components").get("logs").get("status").asText()).isEqualTo("healthy");
-    assertThat(health.get("components").get("spans").get("status").asText()).isEqualTo("disabled");
+    assertThat(health.get("components").get("spans").get("status").asText()).isEqualTo("healthy"); // tracing keeps its spans in memory by default
     for (String component : List.of("listener:iii-http", "listener:iii-stream", "state_store", "stream_store")) {
       assertThat(health.get("components").get(component)).as(component).isEqualTo(Json.mapper().readTree("{\"status\":\"ok\"}"));
     }

@@ -100,8 +100,8 @@ public final class ObservabilityConfig {
   /** Spans named {@code name} (wildcards allowed), optionally only of {@code service}, hidden from trace trees. */
   public record CollapseRule(String name, String service) {}
 
-  static final long SEED_MEMORY_MAX_SPANS = 1_000_000;
-  static final long FALLBACK_MEMORY_MAX_SPANS = 1_000;
+  /** Upstream seeds 1,000,000; a ring that size holds hundreds of MB, so ours holds 10,000. */
+  static final long SEED_MEMORY_MAX_SPANS = 10_000;
   static final long DEFAULT_METRICS_RETENTION_SECONDS = 3600;
   static final long DEFAULT_METRICS_MAX_COUNT = 10_000;
   static final long DEFAULT_LOGS_MAX_COUNT = 1000;
@@ -156,7 +156,7 @@ public final class ObservabilityConfig {
 
   public static ObservabilityConfig from(WorkerEntry entry, Function<String, String> env) throws ConfigException {
     ConfigBlock block = ConfigBlock.of(entry);
-    return block.node().isMissingNode() ? seed(env) : parse(block.onlyKeys(KEYS));
+    return block.node().isMissingNode() ? seed(env) : parse(block.onlyKeys(KEYS), env);
   }
 
   /** What upstream runs with when config.yaml has no {@code config:} for this worker. */
@@ -192,20 +192,27 @@ public final class ObservabilityConfig {
     return c;
   }
 
-  private static ObservabilityConfig parse(ConfigBlock b) throws ConfigException {
+  /**
+   * A written block. Beyond upstream, a key it leaves out takes the same default as when there is
+   * no block at all: upstream falls back to {@code enabled: false}, {@code exporter: otlp} and
+   * {@code metrics_enabled: false} there, so a block that only sets, say, {@code sampling_ratio}
+   * would quietly turn tracing, the span store and the metrics off.
+   */
+  private static ObservabilityConfig parse(ConfigBlock b, Function<String, String> env) throws ConfigException {
+    ObservabilityConfig seed = seed(env);
     ObservabilityConfig c = new ObservabilityConfig();
-    c.enabled = b.bool("enabled", false);
-    c.serviceName = b.string("service_name", "iii");
-    c.serviceVersion = b.string("service_version", "unknown");
+    c.enabled = b.bool("enabled", seed.enabled);
+    c.serviceName = b.string("service_name", seed.serviceName);
+    c.serviceVersion = b.string("service_version", seed.serviceVersion);
     c.serviceNamespace = b.string("service_namespace", null);
-    c.exporter = exporter(b, "exporter", Exporter.OTLP, true);
+    c.exporter = exporter(b, "exporter", seed.exporter, true);
     c.endpoint = b.string("endpoint", null);
     c.samplingRatio = ratio(b, "sampling_ratio");
     c.sampling = sampling(b);
     Boolean live = b.has("live_spans") ? b.bool("live_spans", false) : null;
     c.liveSpans = live != null ? live : c.exporter == Exporter.MEMORY;
-    c.memoryMaxSpans = count(b, "memory_max_spans", FALLBACK_MEMORY_MAX_SPANS);
-    c.metricsEnabled = b.bool("metrics_enabled", false);
+    c.memoryMaxSpans = count(b, "memory_max_spans", seed.memoryMaxSpans);
+    c.metricsEnabled = b.bool("metrics_enabled", seed.metricsEnabled);
     c.metricsExporter = exporter(b, "metrics_exporter", Exporter.MEMORY, false);
     c.metricsRetentionSeconds = count(b, "metrics_retention_seconds", DEFAULT_METRICS_RETENTION_SECONDS);
     c.metricsMaxCount = count(b, "metrics_max_count", DEFAULT_METRICS_MAX_COUNT);

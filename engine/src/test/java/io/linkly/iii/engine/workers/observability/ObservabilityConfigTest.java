@@ -93,7 +93,7 @@ class ObservabilityConfigTest {
     assertThat(seed.serviceName()).isEqualTo("iii");
     assertThat(seed.serviceVersion()).isEqualTo(EngineVersion.VERSION);
     assertThat(seed.exporter()).isEqualTo(Exporter.MEMORY);
-    assertThat(seed.memoryMaxSpans()).isEqualTo(1_000_000);
+    assertThat(seed.memoryMaxSpans()).isEqualTo(10_000);
     assertThat(seed.metricsEnabled()).isTrue();
     assertThat(seed.logsConsoleOutput()).isTrue();
     assertThat(seed.logsMaxCount()).isEqualTo(1000);
@@ -103,16 +103,15 @@ class ObservabilityConfigTest {
   }
 
   @Test
-  void aWrittenBlockGetsUpstreamsRuntimeFallbacksForWhatItLeavesOut() throws Exception {
+  void aWrittenBlockGetsTheSameDefaultsAsNoBlockForWhatItLeavesOut() throws Exception {
     ObservabilityConfig config = parse("logs_max_count: 50\n");
     assertThat(config.logsMaxCount()).isEqualTo(50);
-    assertThat(config.enabled()).isFalse();
-    assertThat(config.exporter()).isEqualTo(Exporter.OTLP);
-    assertThat(config.liveSpans()).isFalse();
-    assertThat(config.memoryMaxSpans()).isEqualTo(1000);
-    assertThat(config.metricsEnabled()).isFalse();
+    assertThat(config.enabled()).isTrue();
+    assertThat(config.exporter()).isEqualTo(Exporter.MEMORY);
+    assertThat(config.liveSpans()).isTrue();
+    assertThat(config.memoryMaxSpans()).isEqualTo(10_000);
+    assertThat(config.metricsEnabled()).isTrue();
     assertThat(config.logsEnabled()).isTrue();
-    assertThat(config.serviceVersion()).isEqualTo("unknown");
     assertThat(config.endpoint()).isNull(); // the OTEL_EXPORTER_OTLP_* variables, then localhost:4317
     assertThat(config.logsBatchSize()).isEqualTo(100);
     assertThat(config.logsFlushIntervalMs()).isEqualTo(5000);
@@ -145,7 +144,7 @@ class ObservabilityConfigTest {
             """);
     assertThat(config.samplingRatio()).isEqualTo(1.0);
     assertThat(config.logsSamplingRatio()).isEqualTo(0.0);
-    assertThat(config.memoryMaxSpans()).isEqualTo(1000);
+    assertThat(config.memoryMaxSpans()).isEqualTo(10_000);
     assertThat(config.metricsMaxCount()).isEqualTo(10_000);
     assertThat(config.metricsRetentionSeconds()).isEqualTo(3600);
     assertThat(config.logsMaxCount()).isEqualTo(1000);
