@@ -52,7 +52,7 @@ click_depth() {
 }
 
 measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0
-measure_linkly "tracing on (the default sampling, every trace kept)" "${TRACE_SAMPLING:-1.0}"
+measure_linkly "tracing on (LINKLY_TRACE_SAMPLING=${TRACE_SAMPLING:-1.0}, Linkly's default)" "${TRACE_SAMPLING:-1.0}"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
 bare="$(port_of "$work/bare.log" "bare-redirect listening on")"

@@ -76,11 +76,11 @@ record StoredSpan(
   static StoredSpan of(SpanData span) {
     String parent = span.getParentSpanContext().isValid() ? span.getParentSpanId() : null;
     String service = span.getResource().getAttribute(SERVICE_NAME);
-    List<Event> events = new ArrayList<>(span.getEvents().size());
+    List<Event> events = span.getEvents().isEmpty() ? List.of() : new ArrayList<>(span.getEvents().size());
     for (EventData e : span.getEvents()) {
       events.add(new Event(e.getName(), e.getEpochNanos(), pairs(e.getAttributes())));
     }
-    List<Link> links = new ArrayList<>(span.getLinks().size());
+    List<Link> links = span.getLinks().isEmpty() ? List.of() : new ArrayList<>(span.getLinks().size());
     for (LinkData l : span.getLinks()) {
       links.add(new Link(l.getSpanContext().getTraceId(), l.getSpanContext().getSpanId(), null, pairs(l.getAttributes())));
     }

@@ -87,7 +87,7 @@ public final class Tracing implements AutoCloseable {
     SdkTracerProvider provider = builder.build();
     Tracer tracer = provider.get("iii-engine", EngineVersion.VERSION);
     boolean traceBuiltins = "true".equalsIgnoreCase(env.get("III_OTEL_TRACE_BUILTINS")) || "1".equals(env.get("III_OTEL_TRACE_BUILTINS"));
-    engine.router().addInterceptor(new TracingInterceptor(tracer, engine, traceBuiltins));
+    engine.router().addInterceptor(new TracingInterceptor(tracer, traceBuiltins));
     engine.useRequestTracing(new HttpSpans(tracer));
     BatchSpanProcessor forward = export;
     engine.telemetry().handle(

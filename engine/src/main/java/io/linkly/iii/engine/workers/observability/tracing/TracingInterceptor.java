@@ -2,10 +2,8 @@ package io.linkly.iii.engine.workers.observability.tracing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.core.Call;
-import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.InvocationInterceptor;
-import io.linkly.iii.engine.core.Worker;
 import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.TriggerAction;
 import io.opentelemetry.api.trace.Span;
@@ -36,12 +34,10 @@ import java.util.concurrent.CompletionException;
 final class TracingInterceptor implements InvocationInterceptor {
 
   private final Tracer tracer;
-  private final Engine engine;
   private final boolean traceContextFreeBuiltins;
 
-  TracingInterceptor(Tracer tracer, Engine engine, boolean traceContextFreeBuiltins) {
+  TracingInterceptor(Tracer tracer, boolean traceContextFreeBuiltins) {
     this.tracer = tracer;
-    this.engine = engine;
     this.traceContextFreeBuiltins = traceContextFreeBuiltins;
   }
 
@@ -84,9 +80,9 @@ final class TracingInterceptor implements InvocationInterceptor {
 
   private void describe(Span span, Call call, boolean builtin) {
     String id = call.functionId();
-    span.setAttribute("function_id", id); // upstream's key, which its console and filters read
-    span.setAttribute("iii.function.id", id);
-    span.setAttribute("faas.invoked_name", id);
+    // upstream's key, which its console and filters read; the span's name is the id too. Every
+    // attribute is paid for on every traced call, so there is no second copy under other keys.
+    span.setAttribute("function_id", id);
     span.setAttribute("iii.function.kind", builtin ? "internal" : "user");
     TriggerAction action = call.action();
     if (action instanceof TriggerAction.Enqueue enqueue) {
@@ -98,7 +94,6 @@ final class TracingInterceptor implements InvocationInterceptor {
     String caller = call.callerWorkerId();
     if (caller != null) {
       span.setAttribute("iii.caller.worker_id", caller);
-      engine.worker(caller).map(Worker::displayName).ifPresent(name -> span.setAttribute("iii.caller.worker", name));
     }
   }
 
