@@ -3,8 +3,6 @@ package io.linkly.iii.engine.workers.observability.tracing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.protocol.Json;
 import io.opentelemetry.api.trace.SpanKind;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +17,6 @@ import java.util.Map;
 final class OtlpJsonSpans {
 
   private OtlpJsonSpans() {}
-
-  static List<StoredSpan> read(InputStream body) throws IOException {
-    return read(Json.mapper().readTree(body));
-  }
 
   static List<StoredSpan> read(JsonNode request) {
     List<StoredSpan> out = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.linkly.iii.engine.workers.observability.tracing;
 
-import io.linkly.iii.engine.core.EngineVersion;
 import io.linkly.iii.engine.workers.observability.ObservabilityConfig;
 
 /**
@@ -40,10 +39,6 @@ public record TracingSettings(
     samplingRatio = Double.isNaN(samplingRatio) ? 1.0 : Math.max(0.0, Math.min(1.0, samplingRatio));
     memoryMaxSpans = memoryMaxSpans <= 0 ? DEFAULT_MEMORY_MAX_SPANS : memoryMaxSpans;
   }
-
-  /** Upstream's defaults when the block says nothing: on, {@code iii}, everything sampled, kept in memory. */
-  public static final TracingSettings DEFAULTS =
-      new TracingSettings(true, "iii", EngineVersion.VERSION, 1.0, Exporter.MEMORY, null, DEFAULT_MEMORY_MAX_SPANS);
 
   /** The tracing part of the observability worker's settings. */
   public static TracingSettings from(ObservabilityConfig config) {
