@@ -5,6 +5,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,22 +13,29 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The {@code memory} exporter: the newest {@code capacity} finished spans in a ring, the oldest
  * giving way. The engine's spans arrive as an OpenTelemetry {@link SpanProcessor} when they end;
- * an SDK's arrive parsed from its OTLP JSON frames. Reads copy what they need under the lock; the
- * lock is held for an array store per span and never during I/O.
+ * an SDK's arrive parsed from its OTLP JSON frames. The engine's are kept as the SDK's own
+ * snapshot and turned into {@link StoredSpan}s only when read: spans are made on every call and
+ * read rarely. Reads copy references under the lock and convert outside it; the lock is held for
+ * an array store per span and never during I/O.
  */
 final class SpanStore implements SpanProcessor {
 
-  private final StoredSpan[] ring;
+  /** {@link StoredSpan}s and, for the engine's own spans, not yet converted {@link SpanData}. */
+  private final Object[] ring;
   private final ReentrantLock lock = new ReentrantLock();
   private int next; // where the next span goes
   private int size;
   private long evicted;
 
   SpanStore(int capacity) {
-    this.ring = new StoredSpan[capacity];
+    this.ring = new Object[capacity];
   }
 
   void add(StoredSpan span) {
+    put(span);
+  }
+
+  private void put(Object span) {
     lock.lock();
     try {
       if (size == ring.length) {
@@ -50,35 +58,38 @@ final class SpanStore implements SpanProcessor {
 
   /** Every stored span, oldest first. */
   List<StoredSpan> all() {
-    lock.lock();
-    try {
-      List<StoredSpan> out = new ArrayList<>(size);
-      int first = (next - size + ring.length) % ring.length;
-      for (int i = 0; i < size; i++) {
-        out.add(ring[(first + i) % ring.length]);
-      }
-      return out;
-    } finally {
-      lock.unlock();
-    }
+    return stored(null);
   }
 
   /** The stored spans of one trace, oldest first. */
   List<StoredSpan> trace(String traceId) {
-    List<StoredSpan> out = new ArrayList<>();
+    return stored(traceId);
+  }
+
+  /** The spans of {@code traceId} (all when null), oldest first, converted outside the lock. */
+  private List<StoredSpan> stored(String traceId) {
+    List<Object> held = new ArrayList<>();
     lock.lock();
     try {
       int first = (next - size + ring.length) % ring.length;
       for (int i = 0; i < size; i++) {
-        StoredSpan span = ring[(first + i) % ring.length];
-        if (span.traceId().equals(traceId)) {
-          out.add(span);
+        Object span = ring[(first + i) % ring.length];
+        if (traceId == null || traceId.equals(traceIdOf(span))) {
+          held.add(span);
         }
       }
     } finally {
       lock.unlock();
     }
+    List<StoredSpan> out = new ArrayList<>(held.size());
+    for (Object span : held) {
+      out.add(span instanceof SpanData data ? StoredSpan.of(data) : (StoredSpan) span);
+    }
     return out;
+  }
+
+  private static String traceIdOf(Object span) {
+    return span instanceof SpanData data ? data.getTraceId() : ((StoredSpan) span).traceId();
   }
 
   void clear() {
@@ -123,7 +134,7 @@ final class SpanStore implements SpanProcessor {
 
   @Override
   public void onEnd(ReadableSpan span) {
-    add(StoredSpan.of(span.toSpanData()));
+    put(span.toSpanData());
   }
 
   @Override
