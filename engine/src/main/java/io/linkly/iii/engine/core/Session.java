@@ -57,6 +57,8 @@ public final class Session {
 
   /** Null for an open listener's session: then nothing is vetted and nothing waits. */
   private final RegistrationGate gate;
+  /** True when a registration may wait for a hook, so messages are handled one at a time. */
+  private final boolean ordered;
   /** Stored function id by the id the worker registered it under (the prefix or a hook renames). */
   private final Map<String, String> storedIds = new ConcurrentHashMap<>();
   private final ArrayDeque<Message> held = new ArrayDeque<>();
@@ -67,6 +69,7 @@ public final class Session {
     this.worker = worker;
     SessionAccess access = worker.access();
     this.gate = access.isOpen() ? null : new RegistrationGate(engine, access, worker.id());
+    this.ordered = gate != null && access.hasRegistrationHooks();
   }
 
   public Worker worker() {
@@ -83,7 +86,7 @@ public final class Session {
     if (worker.isGone()) {
       return; // evicted by a reattach, or already disconnected: nothing more is consumed
     }
-    if (gate == null || !worker.access().hasRegistrationHooks()) {
+    if (!ordered) {
       handle(message);
       return;
     }

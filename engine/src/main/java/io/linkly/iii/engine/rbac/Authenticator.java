@@ -8,7 +8,6 @@ import io.linkly.iii.engine.core.InvocationException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Asks a listener's auth function who a new connection is (PROTOCOL.md §9.1): once per
@@ -59,9 +58,7 @@ public final class Authenticator {
         .handle(
             (result, failure) -> {
               if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                String reason = cause instanceof InvocationException e ? e.error().message() : String.valueOf(cause.getMessage());
-                throw new AuthRefused(reason);
+                throw new AuthRefused(InvocationException.bodyOf(failure).message());
               }
               try {
                 return SessionAccess.fromAuthResult(policy, result);

@@ -21,9 +21,11 @@ import io.linkly.iii.engine.metrics.Registration;
 import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
+import io.linkly.iii.engine.workers.observability.tracing.TraceParent;
 import io.linkly.iii.engine.workers.observability.tracing.Tracing;
 import io.linkly.iii.engine.workers.observability.tracing.TracingSettings;
 import io.linkly.iii.protocol.Json;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -163,10 +165,10 @@ public final class ObservabilityWorker implements BuiltinWorker {
     if (!logs.sampled(severity)) {
       return null;
     }
-    TraceContext context = TraceContext.parse(call.traceparent());
+    SpanContext context = TraceParent.parse(call.traceparent());
     if (context != null) {
-      traceId = traceId != null ? traceId : context.traceId();
-      spanId = spanId != null ? spanId : context.spanId();
+      traceId = traceId != null ? traceId : context.getTraceId();
+      spanId = spanId != null ? spanId : context.getSpanId();
     }
     String worker = workerName(call);
     long now = nowNanos();
@@ -183,7 +185,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
     if (worker != null) {
       attributes.put("iii.worker.name", worker);
     }
-    String functionId = TraceContext.baggageEntry(call.baggage(), "iii.function.id");
+    String functionId = Baggage.entry(call.baggage(), "iii.function.id");
     if (functionId != null) {
       attributes.put("iii.function.id", functionId);
     }

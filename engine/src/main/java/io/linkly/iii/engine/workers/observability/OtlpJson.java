@@ -14,7 +14,7 @@ import java.util.Iterator;
  * {@code AnyValue}s as one-field objects ({@code stringValue}, {@code intValue}, {@code kvlistValue}
  * …), trace and span ids as hex.
  */
-final class OtlpJson {
+public final class OtlpJson {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -100,7 +100,7 @@ final class OtlpJson {
   }
 
   /** An {@code AnyValue} as text: a scalar as itself, anything else as its JSON. */
-  static String string(JsonNode any) {
+  public static String string(JsonNode any) {
     JsonNode v = value(any);
     if (v.isNull()) {
       return "";

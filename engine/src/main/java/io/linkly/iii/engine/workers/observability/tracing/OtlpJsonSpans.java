@@ -1,7 +1,7 @@
 package io.linkly.iii.engine.workers.observability.tracing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.linkly.iii.protocol.Json;
+import io.linkly.iii.engine.workers.observability.OtlpJson;
 import io.opentelemetry.api.trace.SpanKind;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class OtlpJsonSpans {
       String service = "unknown";
       for (JsonNode attribute : resourceSpans.path("resource").path("attributes")) {
         if ("service.name".equals(attribute.path("key").asText())) {
-          service = value(attribute.path("value"));
+          service = OtlpJson.string(attribute.path("value"));
         }
       }
       for (JsonNode scopeSpans : resourceSpans.path("scopeSpans")) {
@@ -138,44 +138,10 @@ final class OtlpJsonSpans {
     for (JsonNode attribute : attributes) {
       String key = attribute.path("key").asText(null);
       if (key != null) {
-        out.add(Map.entry(key, value(attribute.path("value"))));
+        out.add(Map.entry(key, OtlpJson.string(attribute.path("value"))));
       }
     }
     return out;
-  }
-
-  /** An OTLP {@code AnyValue} as text: scalars as themselves, arrays and maps as JSON. */
-  private static String value(JsonNode any) {
-    if (any.has("stringValue")) {
-      return any.get("stringValue").asText();
-    }
-    if (any.has("intValue")) {
-      return any.get("intValue").asText();
-    }
-    if (any.has("boolValue")) {
-      return any.get("boolValue").asText();
-    }
-    if (any.has("doubleValue")) {
-      return any.get("doubleValue").asText();
-    }
-    if (any.has("arrayValue")) {
-      List<String> values = new ArrayList<>();
-      for (JsonNode v : any.path("arrayValue").path("values")) {
-        values.add(value(v));
-      }
-      return Json.write(Json.mapper().valueToTree(values));
-    }
-    if (any.has("kvlistValue")) {
-      var object = Json.object();
-      for (JsonNode kv : any.path("kvlistValue").path("values")) {
-        object.put(kv.path("key").asText(""), value(kv.path("value")));
-      }
-      return Json.write(object);
-    }
-    if (any.has("bytesValue")) {
-      return any.get("bytesValue").asText();
-    }
-    return "";
   }
 
   private static String textOrNull(JsonNode node) {

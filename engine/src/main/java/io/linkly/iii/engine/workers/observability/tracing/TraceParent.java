@@ -9,7 +9,7 @@ import io.opentelemetry.api.trace.TraceState;
  * to and from an OpenTelemetry {@link SpanContext}. Parsed by hand: it is read on every traced
  * call, and the SDK's propagator would go through a carrier map.
  */
-final class TraceParent {
+public final class TraceParent {
 
   private TraceParent() {}
 
@@ -17,7 +17,8 @@ final class TraceParent {
    * The remote parent {@code header} names, or null when it is absent or malformed (a malformed
    * header starts a new trace, as W3C asks).
    */
-  static SpanContext parse(String header) {
+  public static SpanContext parse(String traceparent) {
+    String header = traceparent == null ? null : traceparent.strip();
     if (header == null || header.length() < 55) {
       return null;
     }
