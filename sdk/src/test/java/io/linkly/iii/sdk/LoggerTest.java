@@ -75,6 +75,26 @@ class LoggerTest {
         "INFO 9 unmappable data still logs - logging-worker");
   }
 
+  @Test
+  void aLineLoggedWhileServingACallIsFiledUnderItsFunction() throws Exception {
+    engine = TestSupport.startEngine(EngineConfig.ephemeral());
+    worker = TestSupport.worker(engine, "logging-worker", link);
+    String marker = "sdk-log-" + UUID.randomUUID() + " ";
+    worker.registerFunction("logging::a b", (data, ctx) -> {
+      worker.logger().info(marker + "inside");
+      return Map.of();
+    });
+    worker.trigger(TriggerRequest.of("logging::a b", Map.of()));
+    worker.logger().info(marker + "outside");
+
+    List<JsonNode> stored = await().atMost(Duration.ofSeconds(20)).until(() -> findLogs(marker), found -> found.size() >= 2);
+    assertThat(stored)
+        .extracting(e -> e.path("body").asText().substring(marker.length()) + " " + e.path("attributes").path("iii.function.id").asText("-"))
+        .containsExactlyInAnyOrder("inside logging::a b", "outside -");
+    JsonNode filtered = worker.trigger(TriggerRequest.of("engine::logs::list", Map.of("function_id", "logging::a b")));
+    assertThat(filtered.get("logs")).extracting(e -> e.path("body").asText()).containsExactly(marker + "inside");
+  }
+
   private List<JsonNode> findLogs(String marker) {
     JsonNode result = worker.trigger(TriggerRequest.of("engine::logs::list", Map.of()));
     List<JsonNode> found = new ArrayList<>();

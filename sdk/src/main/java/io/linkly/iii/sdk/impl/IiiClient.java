@@ -418,7 +418,7 @@ public final class IiiClient implements Iii, LinkListener {
   /** Fire-and-forget call that never throws past the queue bound; used by the logger. */
   void fireAndForget(String functionId, JsonNode data) {
     link.sendOrQueue(
-        new InvokeFunction(null, functionId, data, TriggerAction.VOID, null, CurrentCall.traceparent(), CurrentCall.baggage()), null);
+        new InvokeFunction(null, functionId, data, TriggerAction.VOID, null, CurrentCall.traceparent(), CurrentCall.baggageNamingTheFunction()), null);
   }
 
   private PendingCall send(TriggerRequest request, JsonNode data, JsonNode metadata) {
