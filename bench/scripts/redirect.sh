@@ -5,8 +5,11 @@
 # clicks stream) runs beside the redirects as it would in production. The warm-up lets the JIT
 # settle; the clicks it queued are drained before the measurement starts, and the queue's depth is
 # printed after it (a growing depth means clicks arrive faster than they are recorded).
-# Linkly runs twice, tracing off then on (issue 12: tracing may cost at most 10 %).
-# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]   Env: TRACE_SAMPLING (default 1.0)
+# Linkly runs three times: tracing off, on as Linkly ships (every trace, at most 100 a second),
+# and on without the rate limit (every redirect traced) (issue 12: tracing may cost at most 10 %).
+# This machine's run-to-run noise is about the size of the effect: ROUNDS=n alternates the three
+# n times and prints the mean of each.
+# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]   Env: ROUNDS (default 1)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
@@ -28,11 +31,11 @@ port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
 echo "== $(date -u '+%F %T UTC') redirect benchmark, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg), ${seconds}s per run, wrk -t1 -c64"
 cd "$work"
 
-# One Linkly run: start it with the given trace sampling, warm up, drain, measure, stop.
+# One Linkly run: start it with the given trace sampling and rate limit, warm up, drain, measure, stop.
 measure_linkly() {
-  local label="$1" sampling="$2"
+  local label="$1" sampling="$2" rate="$3"
   rm -rf "$work/data"
-  III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" LINKLY_TRACE_SAMPLING="$sampling" \
+  III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" LINKLY_TRACE_SAMPLING="$sampling" LINKLY_TRACE_RATE="$rate" \
     run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
   local linkly_pid="$last_pid"
   http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
@@ -42,7 +45,9 @@ measure_linkly() {
   wrk -t1 -c64 -d"${warmup}s" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
   for _ in $(seq 1 180); do [ "$(click_depth)" = 0 ] && break; sleep 1; done
   echo "-- Linkly GET /s/:code, $label (clicks queue depth before: $(click_depth))"
-  wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in'
+  wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" >"$work/wrk.out"
+  grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in' "$work/wrk.out"
+  if grep -q Non-2xx "$work/wrk.out"; then last_rate=invalid; else last_rate="$(awk '/Requests\/sec/ { print $2 }' "$work/wrk.out")"; fi
   echo "   clicks queue depth after: $(click_depth)"
   stop_one "$linkly_pid"
 }
@@ -51,8 +56,21 @@ click_depth() {
     sed -n 's/.*"depth": *\([0-9]*\).*/\1/p'
 }
 
-measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0
-measure_linkly "tracing on (LINKLY_TRACE_SAMPLING=${TRACE_SAMPLING:-1.0}, Linkly's default)" "${TRACE_SAMPLING:-1.0}"
+rates_off=() rates_default=() rates_all=()
+for _ in $(seq 1 "${ROUNDS:-1}"); do
+  measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0 100
+  rates_off+=("$last_rate")
+  measure_linkly "tracing on as Linkly ships it (sampling 1.0, at most 100 traces/s)" 1.0 100
+  rates_default+=("$last_rate")
+  measure_linkly "tracing every redirect (sampling 1.0, no rate limit)" 1.0 100000000
+  rates_all+=("$last_rate")
+done
+mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
+vs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (b - a) * 100 / a }'; }
+off="$(mean "${rates_off[@]}")" default="$(mean "${rates_default[@]}")" all="$(mean "${rates_all[@]}")"
+echo "-- req/s tracing off: ${rates_off[*]} (mean $off)"
+echo "-- req/s as shipped:  ${rates_default[*]} (mean $default, $(vs "$off" "$default") vs off)"
+echo "-- req/s every trace: ${rates_all[*]} (mean $all, $(vs "$off" "$all") vs off)"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
 bare="$(port_of "$work/bare.log" "bare-redirect listening on")"

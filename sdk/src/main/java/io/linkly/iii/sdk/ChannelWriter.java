@@ -31,7 +31,8 @@ public final class ChannelWriter extends OutputStream {
   private final Supplier<URI> uri;
   private final ObjectNode ref;
   private final ReentrantLock lock = new ReentrantLock();
-  private final byte[] pending = new byte[FRAME_BYTES];
+  /** Bytes written and not sent yet; made on the first write, as most writers (an HTTP handler's response end) never write. */
+  private byte[] pending;
   private int pendingLength;
   private ChannelSocket socket;
   private volatile IOException failure;
@@ -71,6 +72,9 @@ public final class ChannelWriter extends OutputStream {
     lock.lock();
     try {
       ensureOpen();
+      if (pending == null) {
+        pending = new byte[FRAME_BYTES];
+      }
       while (length > 0) {
         int n = Math.min(length, FRAME_BYTES - pendingLength);
         System.arraycopy(bytes, offset, pending, pendingLength, n);

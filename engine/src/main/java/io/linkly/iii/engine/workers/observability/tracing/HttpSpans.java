@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.observability.tracing;
 
 import io.linkly.iii.engine.core.RequestTracing;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
@@ -15,6 +16,11 @@ import io.opentelemetry.context.Context;
  * handler). A 5xx ends it in error.
  */
 final class HttpSpans implements RequestTracing {
+
+  private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+  private static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
+  private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
 
   private final Tracer tracer;
 
@@ -39,10 +45,10 @@ final class HttpSpans implements RequestTracing {
     if (!span.isRecording()) {
       return new Unsampled(context);
     }
-    span.setAttribute("http.request.method", method);
-    span.setAttribute("http.route", path);
+    span.setAttribute(METHOD, method);
+    span.setAttribute(ROUTE, path);
     int query = target.indexOf('?');
-    span.setAttribute("url.path", query < 0 ? target : target.substring(0, query));
+    span.setAttribute(PATH, query < 0 ? target : target.substring(0, query));
     return new Recording(span, context);
   }
 
@@ -64,7 +70,7 @@ final class HttpSpans implements RequestTracing {
 
     @Override
     public void end(int status, String failure) {
-      span.setAttribute("http.response.status_code", status);
+      span.setAttribute(STATUS, (long) status);
       if (status >= 500) {
         span.setStatus(StatusCode.ERROR, failure == null ? "HTTP " + status : failure);
       } else {

@@ -53,10 +53,10 @@ public final class TraceParent {
         || header.charAt(2) != '-' || header.charAt(35) != '-' || header.charAt(52) != '-') {
       return false;
     }
-    if (!isLowerHex(header, 3, 35) || !isLowerHex(header, 36, 52) || !isLowerHex(header, 53, 55)) {
-      return false;
+    if (!isLowerHex(header, 53, 55) || (Character.digit(header.charAt(54), 16) & 1) == 1) {
+      return false; // sampled, the common case, decided without reading the ids
     }
-    return (Character.digit(header.charAt(54), 16) & 1) == 0;
+    return isLowerHex(header, 3, 35) && isLowerHex(header, 36, 52);
   }
 
   static String format(SpanContext context) {

@@ -17,7 +17,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,7 @@ public final class Tracing implements AutoCloseable {
     SdkTracerProviderBuilder builder =
         SdkTracerProvider.builder()
             .setResource(resource)
-            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.samplingRatio())));
+            .setSampler(ConfiguredSampler.of(settings.samplingRatio(), settings.sampling(), settings.serviceName(), System::nanoTime));
     if (store != null) {
       builder.addSpanProcessor(store);
     }

@@ -6,6 +6,7 @@ import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.InvocationInterceptor;
 import io.linkly.iii.protocol.ErrorBody;
 import io.linkly.iii.protocol.TriggerAction;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
@@ -32,6 +33,14 @@ import java.util.concurrent.CompletionException;
  * <p>Cancellation keeps working: the future returned is the one the chain gave.
  */
 final class TracingInterceptor implements InvocationInterceptor {
+
+  // made once: a key made per call is an allocation and a hash on every traced hop
+  private static final AttributeKey<String> FUNCTION_ID = AttributeKey.stringKey("function_id");
+  private static final AttributeKey<String> FUNCTION_KIND = AttributeKey.stringKey("iii.function.kind");
+  private static final AttributeKey<String> ACTION = AttributeKey.stringKey("iii.action");
+  private static final AttributeKey<String> QUEUE = AttributeKey.stringKey("iii.queue");
+  private static final AttributeKey<String> CALLER = AttributeKey.stringKey("iii.caller.worker_id");
+  private static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("iii.error.code");
 
   private final Tracer tracer;
   private final boolean traceContextFreeBuiltins;
@@ -82,18 +91,18 @@ final class TracingInterceptor implements InvocationInterceptor {
     String id = call.functionId();
     // upstream's key, which its console and filters read; the span's name is the id too. Every
     // attribute is paid for on every traced call, so there is no second copy under other keys.
-    span.setAttribute("function_id", id);
-    span.setAttribute("iii.function.kind", builtin ? "internal" : "user");
+    span.setAttribute(FUNCTION_ID, id);
+    span.setAttribute(FUNCTION_KIND, builtin ? "internal" : "user");
     TriggerAction action = call.action();
     if (action instanceof TriggerAction.Enqueue enqueue) {
-      span.setAttribute("iii.action", "enqueue");
-      span.setAttribute("iii.queue", enqueue.queue());
+      span.setAttribute(ACTION, "enqueue");
+      span.setAttribute(QUEUE, enqueue.queue());
     } else {
-      span.setAttribute("iii.action", action instanceof TriggerAction.FireAndForget ? "void" : "sync");
+      span.setAttribute(ACTION, action instanceof TriggerAction.FireAndForget ? "void" : "sync");
     }
     String caller = call.callerWorkerId();
     if (caller != null) {
-      span.setAttribute("iii.caller.worker_id", caller);
+      span.setAttribute(CALLER, caller);
     }
   }
 
@@ -106,7 +115,7 @@ final class TracingInterceptor implements InvocationInterceptor {
         span.setStatus(StatusCode.ERROR, "cancelled");
       } else {
         ErrorBody error = InvocationException.bodyOf(cause);
-        span.setAttribute("iii.error.code", error.code());
+        span.setAttribute(ERROR_CODE, error.code());
         span.setStatus(StatusCode.ERROR, error.message());
       }
     }

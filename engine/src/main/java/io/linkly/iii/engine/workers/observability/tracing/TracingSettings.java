@@ -4,7 +4,7 @@ import io.linkly.iii.engine.workers.observability.ObservabilityConfig;
 
 /**
  * The tracing part of {@code iii-observability}'s config (BUILTINS.md §11.1): whether spans are
- * made, under which service identity, how many are sampled, and where they go ({@code memory}:
+ * made, under which service identity, how many are sampled ({@link ConfiguredSampler}), and where they go ({@code memory}:
  * the engine's own store, read by {@code engine::traces::*}; {@code otlp}: a collector at
  * {@code endpoint}; {@code both}). A null {@code endpoint} leaves it to the {@code OTEL_EXPORTER_OTLP_*}
  * variables, then {@link #DEFAULT_ENDPOINT} ({@link OtlpTarget}).
@@ -14,6 +14,7 @@ public record TracingSettings(
     String serviceName,
     String serviceVersion,
     double samplingRatio,
+    ObservabilityConfig.Sampling sampling,
     Exporter exporter,
     String endpoint,
     int memoryMaxSpans) {
@@ -37,6 +38,7 @@ public record TracingSettings(
 
   public TracingSettings {
     samplingRatio = Double.isNaN(samplingRatio) ? 1.0 : Math.max(0.0, Math.min(1.0, samplingRatio));
+    sampling = sampling == null ? ObservabilityConfig.Sampling.NONE : sampling;
     memoryMaxSpans = memoryMaxSpans <= 0 ? DEFAULT_MEMORY_MAX_SPANS : memoryMaxSpans;
   }
 
@@ -53,6 +55,7 @@ public record TracingSettings(
         config.serviceName(),
         config.serviceVersion(),
         config.samplingRatio(),
+        config.sampling(),
         kind,
         config.endpoint(),
         (int) Math.min(Integer.MAX_VALUE, config.memoryMaxSpans()));

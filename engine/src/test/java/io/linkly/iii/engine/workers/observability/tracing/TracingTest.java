@@ -164,6 +164,21 @@ class TracingTest {
   }
 
   @Test
+  void theSamplingBlocksRulesAndRateLimitDecideNewTraces() throws Exception {
+    start("sampling", "{\"rules\":[{\"operation\":\"a::*\",\"rate\":0}],\"rate_limit\":{\"max_traces_per_second\":1000}}");
+    assertThat(twoHops(null)[0]).as("a rule drops a::outer's new traces").endsWith("-00");
+    TraceWorker c = worker().register("c::kept");
+    TraceWorker caller = worker();
+    String call = caller.invoke("c::kept", "{}", null, null);
+    JsonNode invocation = c.invocation("c::kept");
+    assertThat(invocation.path("traceparent").asText()).as("other names: the default, under the limit").endsWith("-01");
+    c.answer(invocation, "{}");
+    assertThat(caller.answerTo(call).has("error")).isFalse();
+    JsonNode rules = engineCall("engine::sampling::rules", "{}").get("traces");
+    assertThat(rules.get("rules").get(0).get("operation").asText()).isEqualTo("a::*");
+  }
+
+  @Test
   void anUnsampledIncomingParentIsPassedOnUnchanged() throws Exception {
     start();
     String unsampled = "00-" + TRACE + "-" + PARENT + "-00";
