@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     name = "iii",
     mixinStandardHelpOptions = true,
     version = "iii (Java) 0.1.0, protocol v0.22.1",
-    subcommands = {ServeCommand.class, TriggerCommand.class},
+    subcommands = {ServeCommand.class, TriggerCommand.class, ProjectCommand.class, WorkerCommand.class},
     description = "Runs the iii engine, or calls a function on a running engine.")
 public final class Main {
 

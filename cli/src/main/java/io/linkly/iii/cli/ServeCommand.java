@@ -1,9 +1,11 @@
 package io.linkly.iii.cli;
 
+import io.linkly.iii.cli.managed.ManagedWorkers;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.workers.StartupException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Starts the engine from a config file, or from the embedded defaults when there is none. */
-@Command(name = "serve", description = "Run the engine (the default when no subcommand is given).")
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run the engine and the project's local workers (the default when no subcommand is given).")
 final class ServeCommand implements Callable<Integer> {
 
   /** A config that cannot be used, or a machine that cannot give the engine what it asks for. */
@@ -29,8 +32,9 @@ final class ServeCommand implements Callable<Integer> {
       return CONFIG_ERROR;
     }
     IiiEngine engine;
+    EngineConfig engineConfig;
     try {
-      EngineConfig engineConfig = EngineConfig.load(file, System::getenv);
+      engineConfig = EngineConfig.load(file, System::getenv);
       if (!Files.exists(file)) {
         System.err.println("iii: no " + file + "; starting on embedded defaults");
       }
@@ -43,11 +47,21 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("iii: " + e.getMessage());
       return CONFIG_ERROR;
     }
+    ManagedWorkers managed;
+    try {
+      Path projectDir = file.toAbsolutePath().getParent();
+      managed = ManagedWorkers.start(engineConfig.localWorkers(), projectDir, engine.workerUrl(), System.out);
+    } catch (IOException e) {
+      System.err.println("iii: config error: " + e.getMessage());
+      engine.close();
+      return CONFIG_ERROR;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  managed.close(); // the workers first: they would only reconnect to a closing engine
                   engine.close();
                   stopped.countDown();
                 },

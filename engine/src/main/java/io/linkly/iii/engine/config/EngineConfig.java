@@ -12,14 +12,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * The engine's configuration: the list of built-in workers to run, each with its config block
  * (BUILTINS.md §1). With no config file the engine runs {@link #defaults()}.
  */
-public record EngineConfig(List<WorkerEntry> workers) {
+public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> localWorkers) {
 
   public static final String WORKER_MANAGER = "iii-worker-manager";
   public static final String DATABASE = "database";
@@ -42,8 +44,21 @@ public record EngineConfig(List<WorkerEntry> workers) {
   /** Default workers that listen on a port of their own. */
   private static final List<String> LISTENERS = List.of("iii-http", "iii-stream");
 
+  /**
+   * The registry names the tutorial's {@code iii worker add} writes, for the built-ins that serve
+   * them (BUILTINS.md §1: upstream's external replacements of its deprecated built-in names).
+   */
+  public static final Map<String, String> REGISTRY_NAMES =
+      Map.of("http", "iii-http", "state", "iii-state", "queue", "iii-queue", "pubsub", "iii-pubsub", "cron", "iii-cron");
+
   public EngineConfig {
     workers = List.copyOf(workers);
+    localWorkers = List.copyOf(localWorkers);
+  }
+
+  /** Built-in workers only. */
+  public EngineConfig(List<WorkerEntry> workers) {
+    this(workers, List.of());
   }
 
   public static EngineConfig defaults() {
@@ -89,20 +104,20 @@ public record EngineConfig(List<WorkerEntry> workers) {
             entry.config() instanceof ObjectNode object ? object.deepCopy() : Json.object();
         config.set(key, value);
         entries.set(i, new WorkerEntry(worker, config, entry.path()));
-        return new EngineConfig(entries);
+        return new EngineConfig(entries, localWorkers);
       }
     }
     ObjectNode config = Json.object();
     config.set(key, value);
     entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
-    return new EngineConfig(entries);
+    return new EngineConfig(entries, localWorkers);
   }
 
   /** Adds a worker entry with the given config block. */
   public EngineConfig with(String worker, JsonNode config) {
     List<WorkerEntry> entries = new ArrayList<>(workers);
     entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
-    return new EngineConfig(entries);
+    return new EngineConfig(entries, localWorkers);
   }
 
   public List<WorkerEntry> entries(String name) {
@@ -143,12 +158,16 @@ public record EngineConfig(List<WorkerEntry> workers) {
       }
     }
     List<WorkerEntry> entries = new ArrayList<>();
-    readList(root, "workers", entries);
-    readList(root, "modules", entries);
-    return new EngineConfig(entries);
+    List<LocalWorkerEntry> local = new ArrayList<>();
+    Map<String, String> namedAs = new HashMap<>(); // built-in name -> the name the file used first
+    readList(root, "workers", entries, local, namedAs);
+    readList(root, "modules", entries, local, namedAs);
+    return new EngineConfig(entries, local);
   }
 
-  private static void readList(JsonNode root, String key, List<WorkerEntry> into) throws ConfigException {
+  private static void readList(
+      JsonNode root, String key, List<WorkerEntry> into, List<LocalWorkerEntry> local, Map<String, String> namedAs)
+      throws ConfigException {
     if (!root.has(key)) {
       return;
     }
@@ -164,8 +183,8 @@ public record EngineConfig(List<WorkerEntry> workers) {
       }
       for (Iterator<String> fields = item.fieldNames(); fields.hasNext(); ) {
         String field = fields.next();
-        if (!field.equals("name") && !field.equals("config") && !field.equals("image")) {
-          throw new ConfigException(path + "." + field + ": unknown key (expected name, config)");
+        if (!field.equals("name") && !field.equals("config") && !field.equals("image") && !field.equals("worker_path")) {
+          throw new ConfigException(path + "." + field + ": unknown key (expected name, config, worker_path)");
         }
       }
       JsonNode name = item.get("name");
@@ -176,7 +195,21 @@ public record EngineConfig(List<WorkerEntry> workers) {
         throw new ConfigException(
             path + ".image: external worker images are not supported; run the worker yourself and point it at the engine");
       }
-      into.add(new WorkerEntry(name.textValue(), item.get("config"), path));
+      if (item.hasNonNull("worker_path")) {
+        JsonNode workerPath = item.get("worker_path");
+        if (!workerPath.isTextual() || workerPath.textValue().isBlank()) {
+          throw new ConfigException(path + ".worker_path: must be a directory path");
+        }
+        local.add(new LocalWorkerEntry(name.textValue(), workerPath.textValue(), path));
+        continue;
+      }
+      String builtin = REGISTRY_NAMES.getOrDefault(name.textValue(), name.textValue());
+      String earlier = namedAs.putIfAbsent(builtin, name.textValue());
+      if (earlier != null && !earlier.equals(name.textValue())) {
+        throw new ConfigException(
+            path + ".name: Duplicate worker configurations: '" + earlier + "' and '" + name.textValue() + "' are the same worker");
+      }
+      into.add(new WorkerEntry(builtin, item.get("config"), path));
     }
   }
 }

@@ -46,6 +46,11 @@ public final class BuiltinWorkers {
     return catalogue;
   }
 
+  /** Every built-in worker's config name. */
+  public java.util.Set<String> names() {
+    return java.util.Collections.unmodifiableSet(factories.keySet());
+  }
+
   public BuiltinWorkers register(String name, Factory factory, boolean isMandatory) {
     factories.put(name, factory);
     if (isMandatory) {

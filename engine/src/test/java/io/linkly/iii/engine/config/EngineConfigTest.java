@@ -61,6 +61,21 @@ class EngineConfigTest {
   }
 
   @Test
+  void theTutorialsRegistryNamesAreTheBuiltInsAndLocalWorkersAreKeptApart() throws Exception {
+    EngineConfig config = parse("workers:\n  - name: http\n    config: {port: 0}\n  - name: state\n"
+        + "  - name: link\n    worker_path: ./link\n", Map.of());
+    assertThat(config.workers()).extracting(WorkerEntry::name).containsExactly("iii-http", "iii-state");
+    assertThat(config.localWorkers()).containsExactly(new LocalWorkerEntry("link", "./link", "workers[2]"));
+    assertThatThrownBy(() -> parse("workers:\n  - name: http\n  - name: iii-http\n", Map.of()))
+        .hasMessage("workers[1].name: Duplicate worker configurations: 'http' and 'iii-http' are the same worker");
+    assertThatThrownBy(() -> parse("workers:\n  - name: link\n    worker_path: 3\n", Map.of()))
+        .hasMessageStartingWith("workers[0].worker_path");
+    try (IiiEngine engine = IiiEngine.start(config.withWorkerPort(0))) {
+      assertThat(engine.core().function("state::get")).isPresent();
+    }
+  }
+
+  @Test
   void portZeroBindsAnEphemeralPortAndTwoListenersShareOneRegistry() throws Exception {
     EngineConfig config =
         parse(
