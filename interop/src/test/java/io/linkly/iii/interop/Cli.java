@@ -45,13 +45,18 @@ final class Cli {
   }
 
   static Result run(String... args) {
+    return runIn(NodeRuntime.REPO_ROOT, args);
+  }
+
+  /** Runs {@code iii args…} with {@code dir} as its working directory, as a user in a project does. */
+  static Result runIn(Path dir, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(List.of(args));
     try {
-      Process process = new ProcessBuilder(command).directory(NodeRuntime.REPO_ROOT.toFile()).start();
+      Process process = new ProcessBuilder(command).directory(dir.toFile()).start();
       process.getOutputStream().close();
       CompletableFuture<String> stdout = readAll(process.getInputStream());
       CompletableFuture<String> stderr = readAll(process.getErrorStream());
