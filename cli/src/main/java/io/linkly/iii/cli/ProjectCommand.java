@@ -33,13 +33,8 @@ final class ProjectCommand implements Runnable {
     Path dir;
 
     @Override
-    public Integer call() {
-      try {
-        Templates.write("project", dir, dir.toAbsolutePath().normalize().getFileName().toString());
-      } catch (IOException e) {
-        System.err.println("iii: " + e.getMessage());
-        return 1;
-      }
+    public Integer call() throws IOException { // Main prints it as "iii: <message>", exit 1
+      Templates.write("project", dir, dir.toAbsolutePath().normalize().getFileName().toString());
       System.out.println("Created project " + dir + ". Next: cd " + dir + " && iii worker add http");
       return 0;
     }

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
  * {@code iii worker init|add|remove|list}: the workers of the project whose {@code config.yaml}
  * is in the current directory (or {@code --config}). Built-ins are added by name ({@code http},
  * {@code state} … or their {@code iii-} names) and locked in {@code iii.lock}; a directory of your
- * own ({@code ./link}) is added with its {@code worker_path}, and {@code iii} starts it.
+ * own ({@code ./link}) is added with its {@code worker_path}, and {@code iii} starts it. A file
+ * that cannot be read or written ends a command with its {@link IOException}, which {@link Main}
+ * prints as {@code iii: <message>} with exit code 1.
  */
 @Command(
     name = "worker",
@@ -84,45 +86,40 @@ final class WorkerCommand implements Runnable {
     @picocli.CommandLine.Mixin Project project;
 
     @Override
-    public Integer call() {
-      try {
-        ProjectFile file = project.file();
-        String name;
-        String workerPath = null;
-        if (isPath(target)) {
-          Path dir = project.dir().resolve(target).normalize();
-          name = WorkerManifest.read(dir).name();
-          Path relative = project.dir().toAbsolutePath().normalize().relativize(dir.toAbsolutePath());
-          workerPath = relative.toString().isEmpty() ? "." : relative.startsWith("..") ? dir.toString() : "./" + relative;
-        } else if (builtinNames().contains(target)) {
-          name = target;
-        } else {
-          System.err.println("iii: unknown worker '" + target + "': built-in workers are " + String.join(", ", builtinNames())
-              + "; a worker of your own is added by its directory, e.g. ./" + target);
-          return 1;
-        }
-        boolean present = file.entries().stream().anyMatch(e -> e.name().equals(name));
-        if (present && !force) {
-          System.err.println("iii: worker '" + name + "' is already in " + file.path() + " (--force replaces it)");
-          return 1;
-        }
-        if (present) {
-          file.remove(name);
-        }
-        file.append(name, workerPath);
-        if (workerPath == null) {
-          LockFile lock = LockFile.in(project.dir());
-          lock.put(name, new LockFile.Locked(EngineVersion.VERSION, "engine"));
-          lock.save();
-          System.out.println("Added " + name + " (built into the engine) to " + file.path() + "; locked in " + LockFile.NAME);
-        } else {
-          System.out.println("Added " + name + " (" + workerPath + ") to " + file.path() + "; iii starts it with the engine");
-        }
-        return 0;
-      } catch (IOException e) {
-        System.err.println("iii: " + e.getMessage());
+    public Integer call() throws IOException {
+      ProjectFile file = project.file();
+      String name;
+      String workerPath = null;
+      if (isPath(target)) {
+        Path dir = project.dir().resolve(target).normalize();
+        name = WorkerManifest.read(dir).name();
+        Path relative = project.dir().toAbsolutePath().normalize().relativize(dir.toAbsolutePath());
+        workerPath = relative.toString().isEmpty() ? "." : relative.startsWith("..") ? dir.toString() : "./" + relative;
+      } else if (builtinNames().contains(target)) {
+        name = target;
+      } else {
+        System.err.println("iii: unknown worker '" + target + "': built-in workers are " + String.join(", ", builtinNames())
+            + "; a worker of your own is added by its directory, e.g. ./" + target);
         return 1;
       }
+      boolean present = file.entries().stream().anyMatch(e -> e.name().equals(name));
+      if (present && !force) {
+        System.err.println("iii: worker '" + name + "' is already in " + file.path() + " (--force replaces it)");
+        return 1;
+      }
+      if (present) {
+        file.remove(name);
+      }
+      file.append(name, workerPath);
+      if (workerPath == null) {
+        LockFile lock = LockFile.in(project.dir());
+        lock.put(name, new LockFile.Locked(EngineVersion.VERSION, "engine"));
+        lock.save();
+        System.out.println("Added " + name + " (built into the engine) to " + file.path() + "; locked in " + LockFile.NAME);
+      } else {
+        System.out.println("Added " + name + " (" + workerPath + ") to " + file.path() + "; iii starts it with the engine");
+      }
+      return 0;
     }
   }
 
@@ -135,23 +132,18 @@ final class WorkerCommand implements Runnable {
     @picocli.CommandLine.Mixin Project project;
 
     @Override
-    public Integer call() {
-      try {
-        ProjectFile file = project.file();
-        if (!file.remove(name)) {
-          System.err.println("iii: no worker '" + name + "' in " + file.path());
-          return 1;
-        }
-        LockFile lock = LockFile.in(project.dir());
-        if (lock.remove(name)) {
-          lock.save();
-        }
-        System.out.println("Removed " + name + " from " + file.path());
-        return 0;
-      } catch (IOException e) {
-        System.err.println("iii: " + e.getMessage());
+    public Integer call() throws IOException {
+      ProjectFile file = project.file();
+      if (!file.remove(name)) {
+        System.err.println("iii: no worker '" + name + "' in " + file.path());
         return 1;
       }
+      LockFile lock = LockFile.in(project.dir());
+      if (lock.remove(name)) {
+        lock.save();
+      }
+      System.out.println("Removed " + name + " from " + file.path());
+      return 0;
     }
   }
 
@@ -161,20 +153,15 @@ final class WorkerCommand implements Runnable {
     @picocli.CommandLine.Mixin Project project;
 
     @Override
-    public Integer call() {
-      try {
-        Map<String, LockFile.Locked> locked = LockFile.in(project.dir()).workers();
-        for (ProjectFile.Entry entry : project.file().entries()) {
-          String kind = entry.workerPath() != null
-              ? "local   " + entry.workerPath()
-              : "engine  " + (locked.containsKey(entry.name()) ? locked.get(entry.name()).version() : "");
-          System.out.printf("%-24s %s%n", entry.name(), kind.strip());
-        }
-        return 0;
-      } catch (IOException e) {
-        System.err.println("iii: " + e.getMessage());
-        return 1;
+    public Integer call() throws IOException {
+      Map<String, LockFile.Locked> locked = LockFile.in(project.dir()).workers();
+      for (ProjectFile.Entry entry : project.file().entries()) {
+        String kind = entry.workerPath() != null
+            ? "local   " + entry.workerPath()
+            : "engine  " + (locked.containsKey(entry.name()) ? locked.get(entry.name()).version() : "");
+        System.out.printf("%-24s %s%n", entry.name(), kind.strip());
       }
+      return 0;
     }
   }
 
@@ -189,7 +176,7 @@ final class WorkerCommand implements Runnable {
     String language;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       String kind = switch (language.toLowerCase(java.util.Locale.ROOT)) {
         case "typescript", "ts" -> "typescript";
         case "java" -> "java";
@@ -203,12 +190,7 @@ final class WorkerCommand implements Runnable {
         System.err.println("iii: worker name '" + name + "' must be letters, digits, '.', '_' or '-'");
         return 1;
       }
-      try {
-        Templates.write(kind, Path.of(name), name);
-      } catch (IOException e) {
-        System.err.println("iii: " + e.getMessage());
-        return 1;
-      }
+      Templates.write(kind, Path.of(name), name);
       System.out.println("Created " + kind + " worker " + name + ". Next: iii worker add ./" + name);
       return 0;
     }
