@@ -32,7 +32,7 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
    * Workers that run when no config file exists. Mandatory workers are added on top of any
    * configuration by the engine itself.
    */
-  private static final List<String> DEFAULT_ON = List.of("iii-http", "iii-state", "iii-pubsub", "iii-stream", DATABASE);
+  private static final List<String> DEFAULT_ON = List.of("iii-http", "iii-state", "iii-pubsub", "iii-stream", "iii-cron", DATABASE);
 
   /**
    * Default workers that keep files under the working directory ({@code database}: ./data/iii.db).

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.workers.cron.CronWorker;
 import io.linkly.iii.engine.workers.database.DatabaseWorker;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.http.HttpWorker;
@@ -42,6 +43,7 @@ public final class BuiltinWorkers {
     catalogue.register(StateWorker.NAME, StateWorker::fromConfig, false);
     catalogue.register(PubSubWorker.NAME, PubSubWorker::fromConfig, false);
     catalogue.register(StreamWorker.NAME, StreamWorker::fromConfig, false);
+    catalogue.register(CronWorker.NAME, CronWorker::fromConfig, false);
     catalogue.register(QueueWorker.NAME, QueueWorker::fromConfig, false); // opt-in, as upstream
     return catalogue;
   }

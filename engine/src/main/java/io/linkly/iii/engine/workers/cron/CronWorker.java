@@ -1,0 +1,71 @@
+package io.linkly.iii.engine.workers.cron;
+
+import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.core.Engine;
+import io.linkly.iii.engine.core.Worker;
+import io.linkly.iii.engine.workers.BuiltinWorker;
+import io.linkly.iii.engine.workers.EngineContext;
+import io.linkly.iii.engine.workers.cron.adapter.CronLocks;
+import io.linkly.iii.engine.workers.cron.adapter.MemoryCronLocks;
+import io.linkly.iii.engine.workers.cron.adapter.RedisCronLocks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iii-cron} (BUILTINS.md §8): the {@code cron} trigger type, which calls a function on a
+ * schedule. It registers no functions. Its one setting, the adapter, says where job locks live:
+ * in this engine (every engine runs every job) or in Redis (each firing runs on one engine).
+ */
+public final class CronWorker implements BuiltinWorker {
+
+  public static final String NAME = "iii-cron";
+  private static final Logger log = LoggerFactory.getLogger(CronWorker.class);
+
+  private final CronConfig config;
+  private CronLocks locks;
+  private CronTriggers triggers;
+
+  CronWorker(CronConfig config) {
+    this.config = config;
+  }
+
+  public static CronWorker fromConfig(WorkerEntry entry) throws ConfigException {
+    return new CronWorker(CronConfig.from(entry));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void start(EngineContext context) {
+    Engine engine = context.engine();
+    locks = switch (config.adapter()) {
+      case CronConfig.Kv kv -> {
+        log.info("iii-cron: job locks in this engine's memory (index {}); every engine runs every job", kv.lockIndex());
+        yield new MemoryCronLocks(context.clock(), kv.lockTtlMs());
+      }
+      case CronConfig.Redis redis -> RedisCronLocks.connect(redis.url());
+    };
+    triggers = new CronTriggers(engine, locks, context.clock());
+    Worker self = engine.registerBuiltinWorker(NAME);
+    engine.registerTriggerType(self, CronTriggers.TYPE, "Cron-based scheduled triggers", triggers);
+  }
+
+  /** Job loops still running, stopped ones included until their thread has ended. */
+  public int runningJobs() {
+    return triggers == null ? 0 : triggers.runningJobs();
+  }
+
+  @Override
+  public void close() {
+    if (triggers != null) {
+      triggers.close(); // the jobs give their locks back on the way out, so before the store goes
+    }
+    if (locks != null) {
+      locks.close();
+    }
+  }
+}
