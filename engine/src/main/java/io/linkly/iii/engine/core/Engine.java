@@ -42,6 +42,7 @@ public final class Engine implements AutoCloseable {
   private final AtomicLong droppedFrames = new AtomicLong();
   private final Map<String, HealthCheck> healthChecks = new ConcurrentHashMap<>();
   private volatile RequestTracing requestTracing = RequestTracing.OFF;
+  private volatile ExternalFunctions externalFunctions;
   private final Metrics metrics = new Metrics();
   private final Telemetry telemetry = new Telemetry();
   private final LongAdder workersConnected = new LongAdder();
@@ -131,6 +132,16 @@ public final class Engine implements AutoCloseable {
 
   public RequestTracing requestTracing() {
     return requestTracing;
+  }
+
+  /** Who serves functions registered with an {@code invocation} block (set by iii-http-functions). */
+  public void useExternalFunctions(ExternalFunctions functions) {
+    externalFunctions = functions;
+  }
+
+  /** Null when no worker serves them: such registrations are then ignored, as upstream. */
+  ExternalFunctions externalFunctions() {
+    return externalFunctions;
   }
 
   FunctionTable functionTable() {

@@ -3,8 +3,9 @@ package io.linkly.iii.engine.core;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * A registered function. Exactly one of {@code builtin} (in-process) or a remote owner connection
- * executes it; {@code localId} is the id the executing worker knows it by.
+ * A registered function. {@code builtin} executes it in-process when present (a built-in's
+ * function, or a worker's external function the engine carries out for it); otherwise the owner's
+ * connection does, and {@code localId} is the id that worker knows it by.
  */
 public record FunctionEntry(
     String id,

@@ -46,7 +46,9 @@ final class FunctionTable {
 
   /** Puts {@code entry} on top of its id's stack; an owner's earlier entry for the id is replaced. */
   Outcome register(FunctionEntry entry) {
-    boolean fromWorker = entry.builtin() == null;
+    // Who owns the id decides, not who executes it: a worker's HTTP-invoked function runs in the
+    // engine, yet follows a worker's rules.
+    boolean fromWorker = !entry.owner().isBuiltin();
     if (fromWorker && reservedForBuiltins.test(entry.id())) {
       return Outcome.REFUSED;
     }
@@ -57,7 +59,7 @@ final class FunctionTable {
           if (owners == null) {
             return new Owners(List.of(entry));
           }
-          if (fromWorker && owners.top().builtin() != null) {
+          if (fromWorker && owners.top().owner().isBuiltin()) {
             outcome[0] = Outcome.REFUSED;
             return owners;
           }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * {@link #onMessage} from many threads at once, so nothing here relies on a single caller.
  *
  * <p>A session of an RBAC listener has its registrations vetted first ({@link RegistrationGate}).
- * When a hook has to be asked, the messages that follow wait until it answers, so a worker that
+ * When a hook has to be asked, or an external function's registration has to be checked (see
+ * {@link ExternalFunctions}), the messages that follow wait until it is decided, so a worker that
  * registers and then calls on the same socket still finds its function (PROTOCOL.md §9.4).
  */
 public final class Session {
@@ -55,10 +56,13 @@ public final class Session {
   /** Messages past this many waiting for a hook mean a flood: the worker is cut off. */
   static final int MAX_HELD_MESSAGES = 10_000;
 
-  /** Null for an open listener's session: then nothing is vetted and nothing waits. */
+  /** Null for an open listener's session: then nothing is vetted by a gate. */
   private final RegistrationGate gate;
-  /** True when a registration may wait for a hook, so messages are handled one at a time. */
-  private final boolean ordered;
+  /**
+   * True once a registration may wait (for a hook, or for an external function's checks), so
+   * messages are handled one at a time; until then they take the short path.
+   */
+  private volatile boolean ordered;
   /** Stored function id by the id the worker registered it under (the prefix or a hook renames). */
   private final Map<String, String> storedIds = new ConcurrentHashMap<>();
   private final ArrayDeque<Message> held = new ArrayDeque<>();
@@ -182,14 +186,17 @@ public final class Session {
       }
       return;
     }
-    holding = true;
+    synchronized (held) {
+      ordered = true; // later messages now wait their turn behind this one
+      holding = true;
+    }
     admission.thenAccept(
         admitted -> {
           synchronized (held) {
+            holding = false; // before applying: applying may itself have to wait (and hold again)
             if (admitted != null && !worker.isGone()) {
               apply.accept(admitted);
             }
-            holding = false;
             while (!holding && !held.isEmpty() && !worker.isGone()) {
               handle(held.poll());
             }
@@ -231,13 +238,52 @@ public final class Session {
   /** Registers {@code m.id()} as served by this worker under {@code localId}, the id it knows. */
   private void registerFunction(RegisterFunction m, String localId) {
     if (m.invocation() != null) {
-      // HTTP-invoked functions need iii-http-functions, which this engine does not ship yet;
-      // upstream ignores the registration silently in that case too.
+      registerExternalFunction(m, localId);
+      return;
+    }
+    addFunction(m, localId, null);
+  }
+
+  /**
+   * A function the engine executes on this worker's behalf ({@code invocation} is set). The worker
+   * that serves such functions checks the block first; a refused registration is only logged, as
+   * upstream does, and later messages wait for the checks so a call right after still finds it.
+   */
+  private void registerExternalFunction(RegisterFunction m, String localId) {
+    ExternalFunctions external = engine.externalFunctions();
+    if (external == null) {
+      // Upstream ignores the registration too when iii-http-functions is not loaded.
       log.warn("ignoring HTTP-invoked function {}: iii-http-functions is not enabled", LogSafe.escape(m.id()));
       return;
     }
+    CompletableFuture<BuiltinFunction> prepared;
+    try {
+      prepared = external.prepare(m.id(), m.invocation());
+    } catch (RuntimeException e) {
+      prepared = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<BuiltinFunction> accepted =
+        prepared.handle(
+            (function, failure) -> {
+              if (failure != null) {
+                ErrorBody error = InvocationException.bodyOf(failure);
+                log.warn(
+                    "worker {} may not register function {}: {}: {}",
+                    worker.describe(),
+                    LogSafe.escape(m.id()),
+                    error.code(),
+                    LogSafe.escape(error.message()));
+                return null;
+              }
+              return function;
+            });
+    admit(accepted, function -> addFunction(m, localId, function));
+  }
+
+  /** Puts the function in the table; {@code executor} is null when this worker executes it itself. */
+  private void addFunction(RegisterFunction m, String localId, BuiltinFunction executor) {
     FunctionEntry entry =
-        new FunctionEntry(m.id(), m.description(), m.requestFormat(), m.responseFormat(), m.metadata(), worker, localId, null);
+        new FunctionEntry(m.id(), m.description(), m.requestFormat(), m.responseFormat(), m.metadata(), worker, localId, executor);
     switch (engine.functionTable().register(entry)) {
       case ADDED -> registered(m.id(), localId);
       case TOOK_OVER -> {
@@ -262,6 +308,11 @@ public final class Session {
     worker.functionIds.add(storedId);
     if (gate != null) {
       storedIds.put(localId, storedId);
+    }
+    if (worker.isGone()) {
+      // A registration that waited may land while the worker leaves; the cleanup may have run
+      // before the id was recorded, so it is withdrawn here (twice is harmless).
+      engine.unregisterFunction(worker, storedId);
     }
   }
 

@@ -7,6 +7,7 @@ import io.linkly.iii.engine.workers.cron.CronWorker;
 import io.linkly.iii.engine.workers.database.DatabaseWorker;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
 import io.linkly.iii.engine.workers.http.HttpWorker;
+import io.linkly.iii.engine.workers.httpfunctions.HttpFunctionsWorker;
 import io.linkly.iii.engine.workers.manager.WorkerManager;
 import io.linkly.iii.engine.workers.observability.ObservabilityWorker;
 import io.linkly.iii.engine.workers.state.StateWorker;
@@ -45,6 +46,7 @@ public final class BuiltinWorkers {
     catalogue.register(StreamWorker.NAME, StreamWorker::fromConfig, false);
     catalogue.register(CronWorker.NAME, CronWorker::fromConfig, false);
     catalogue.register(QueueWorker.NAME, QueueWorker::fromConfig, false); // opt-in, as upstream
+    catalogue.register(HttpFunctionsWorker.NAME, HttpFunctionsWorker::fromConfig, false); // opt-in, as upstream
     return catalogue;
   }
 
