@@ -75,6 +75,66 @@ class EngineConfigTest {
     }
   }
 
+  /**
+   * The workers and keys of the config upstream's Node SDK tests start their engine with
+   * ({@code sdk/fixtures/config-test.yaml}: an RBAC listener with middleware and hooks, file-based
+   * state and stream, observability from placeholders, HTTP functions for loopback, cron), with
+   * ports 0 and files in a temp directory: the engine starts on it.
+   */
+  @Test
+  void theNodeSdkTestSetUpStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) throws Exception {
+    String yaml = """
+        workers:
+          - name: iii-worker-manager
+            config: {port: 0}
+          - name: iii-worker-manager
+            config:
+              host: 127.0.0.1
+              port: 0
+              middleware_function_id: test::mw
+              rbac:
+                auth_function_id: test::auth
+                on_function_registration_function_id: test::on-fn
+                on_trigger_registration_function_id: test::on-trigger
+                on_trigger_type_registration_function_id: test::on-type
+                expose_functions: ['match("test::public::*")', {metadata: {public: true}}]
+          - name: iii-stream
+            config: {port: ${STREAM_PORT:0}, host: 127.0.0.1, adapter: {name: kv, config: {store_method: file_based, file_path: DATA/stream}}}
+          - name: iii-state
+            config: {adapter: {name: kv, config: {store_method: file_based, file_path: DATA/state.db}}}
+          - name: iii-http
+            config: {host: 127.0.0.1, port: 0, default_timeout: 30000}
+          - name: iii-pubsub
+            config: {adapter: {name: local}}
+          - name: iii-observability
+            config:
+              enabled: ${OTEL_ON:true}
+              service_name: ${NAME:iii-test}
+              exporter: ${EXPORTER:memory}
+              endpoint: ${ENDPOINT:http://localhost:4317}
+              sampling_ratio: 1.0
+              memory_max_spans: ${SPANS:10000}
+              metrics_enabled: true
+              metrics_exporter: memory
+              metrics_retention_seconds: 3600
+              metrics_max_count: 10000
+              logs_enabled: true
+              logs_exporter: memory
+              logs_max_count: 1000
+              logs_retention_seconds: 3600
+              logs_sampling_ratio: 1.0
+              logs_console_output: false
+          - name: iii-http-functions
+            config: {security: {url_allowlist: [localhost, 127.0.0.1], block_private_ips: false, require_https: false}}
+          - name: iii-cron
+            config: {adapter: {name: kv}}
+        """.replace("DATA", data.toString());
+    try (IiiEngine engine = IiiEngine.start(parse(yaml, Map.of()))) {
+      assertThat(engine.workerUrls()).hasSize(2);
+      assertThat(engine.core().function("state::get")).isPresent();
+    }
+  }
+
   @Test
   void portZeroBindsAnEphemeralPortAndTwoListenersShareOneRegistry() throws Exception {
     EngineConfig config =
