@@ -146,7 +146,7 @@ public final class LiveConfig {
     ObjectNode trigger = Json.object();
     trigger.put("configuration_id", id);
     trigger.putArray("event_types").add("configuration:updated");
-    engine.registerTrigger(new TriggerBinding(id + "::config-watch", "configuration", handler, trigger, null, null))
+    engine.registerTrigger(new TriggerBinding(id + "::config-watch", "configuration", handler, trigger, null, self.id()))
         .ifPresent(error -> log.warn("{}: configuration changes will not be applied: {}", id, LogSafe.escape(error)));
     refresh();
   }
@@ -220,7 +220,9 @@ public final class LiveConfig {
   }
 
   private WorkerEntry entry(JsonNode value) {
-    return new WorkerEntry(id, value, "configuration '" + id + "'");
+    // an empty mapping means what no block means (observability's defaults differ between the two)
+    JsonNode block = value.isObject() && value.isEmpty() ? null : value;
+    return new WorkerEntry(id, block, "configuration '" + id + "'");
   }
 
   private static JsonNode parse(String schema) {
