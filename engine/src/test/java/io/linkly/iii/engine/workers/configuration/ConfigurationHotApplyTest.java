@@ -213,4 +213,21 @@ class ConfigurationHotApplyTest {
       await().until(() -> !logs.containing("iii-stream: 'port' changed; it takes effect when the engine restarts").isEmpty());
     }
   }
+
+  @Test
+  void observabilitySamplingRatiosApplyLive() throws Exception {
+    try (IiiEngine engine = IiiEngine.start(EngineConfig.ephemeral());
+        RawWorker caller = RawWorker.connect(engine.workerUrl())) {
+      assertThat(ok(caller, "engine::sampling::rules", "{}").get("logs").get("sampling_ratio").asDouble()).isEqualTo(1.0);
+      ok(caller, "configuration::set", "{\"id\":\"iii-observability\",\"value\":{\"logs_sampling_ratio\":0.25,\"sampling_ratio\":0.5,\"logs_console_output\":false}}");
+      await().untilAsserted(() -> {
+        JsonNode rules = ok(caller, "engine::sampling::rules", "{}");
+        assertThat(rules.get("logs").get("sampling_ratio").asDouble()).isEqualTo(0.25);
+        assertThat(rules.get("traces").get("default_ratio").asDouble()).isEqualTo(0.5);
+      });
+      JsonNode refused = caller.call("configuration::set", "{\"id\":\"iii-observability\",\"value\":{\"sampling_ratio\":2}}").get("error");
+      assertThat(refused.get("code").asText()).isEqualTo("SCHEMA_INVALID");
+      assertThat(refused.get("message").asText()).contains("sampling_ratio");
+    }
+  }
 }
