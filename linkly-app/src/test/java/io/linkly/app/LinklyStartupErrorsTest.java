@@ -55,7 +55,7 @@ class LinklyStartupErrorsTest {
 
   /** linkly.yaml's first worker with files is the database, entry 3: it reports the data directory. */
   @Test
-  void aFileAsTheDataDirectoryNamesTheDatabaseItsFileAndKey() throws Exception {
+  void aFileAsTheDataDirectoryNamesTheFirstDirectoryItsFileAndKey() throws Exception {
     Path file = Files.writeString(workDir.resolve("data"), "not a directory");
 
     JvmRun run = linkly(LinklyFixture.env(file));
@@ -64,7 +64,8 @@ class LinklyStartupErrorsTest {
     assertThat(run.said())
         .as(run.transcript())
         .containsExactly(
-            "linkly: database cannot use " + file.resolve("iii.db") + " (workers[4].config.databases.primary.url: " + file
+            // the configuration worker starts first: its directory is the first under the data directory
+            "linkly: configuration cannot use " + file.resolve("config") + " (workers[9].config.adapter.config.directory: " + file
                 + " is not a directory)");
     assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
   }

@@ -25,6 +25,7 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
 
   public static final String WORKER_MANAGER = "iii-worker-manager";
   public static final String DATABASE = "database";
+  public static final String CONFIGURATION = "configuration";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -71,12 +72,15 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
 
   /**
    * The defaults with every listener on an ephemeral port and nothing written to the working
-   * directory, for tests and embedded use.
+   * directory, for tests and embedded use: the {@code configuration} worker keeps its settings in
+   * memory (its default would be ./config).
    */
   public static EngineConfig ephemeral() {
     List<WorkerEntry> entries =
         defaults().workers().stream().filter(w -> !WRITES_TO_WORKING_DIRECTORY.contains(w.name())).toList();
-    EngineConfig config = new EngineConfig(entries).withPort(WORKER_MANAGER, 0);
+    ObjectNode inMemory = Json.object();
+    inMemory.put("name", "memory");
+    EngineConfig config = new EngineConfig(entries).withPort(WORKER_MANAGER, 0).withSetting(CONFIGURATION, "adapter", inMemory);
     for (String listener : LISTENERS) {
       if (!config.entries(listener).isEmpty()) {
         config = config.withPort(listener, 0);

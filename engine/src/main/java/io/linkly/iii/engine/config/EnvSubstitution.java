@@ -9,13 +9,36 @@ import java.util.regex.Pattern;
  * upstream does (BUILTINS.md §1): a set variable wins even when empty; the default runs to the
  * closing brace. Upstream panics on an unset variable without default; we report it instead.
  */
-final class EnvSubstitution {
+public final class EnvSubstitution {
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)(?::([^}]*))?}");
 
   private EnvSubstitution() {}
 
   static String apply(String text, Function<String, String> env, String version) throws ConfigException {
+    return substitute(text, env, version, true);
+  }
+
+  /**
+   * The same substitution on one string value rather than a whole file (the configuration
+   * worker's string leaves): an unset variable without default is reported without a line number.
+   */
+  public static String expand(String value, Function<String, String> env) throws ConfigException {
+    return substitute(value, env, io.linkly.iii.engine.core.EngineVersion.VERSION, false);
+  }
+
+  /** True when {@code value} holds at least one placeholder. */
+  public static boolean hasPlaceholder(String value) {
+    return value.contains("${") && PLACEHOLDER.matcher(value).find();
+  }
+
+  /** True when {@code value} is one placeholder and nothing else but whitespace. */
+  public static boolean isOnlyPlaceholder(String value) {
+    return PLACEHOLDER.matcher(value.strip()).matches();
+  }
+
+  private static String substitute(String text, Function<String, String> env, String version, boolean withLines)
+      throws ConfigException {
     Matcher matcher = PLACEHOLDER.matcher(text);
     StringBuilder out = new StringBuilder(text.length());
     while (matcher.find()) {
@@ -24,9 +47,9 @@ final class EnvSubstitution {
       String value = env.apply(name);
       if (value == null) {
         if (fallback == null) {
-          int line = lineOf(text, matcher.start());
+          String where = withLines ? "line " + lineOf(text, matcher.start()) + ": " : "";
           throw new ConfigException(
-              "line " + line + ": environment variable " + name + " is not set and ${" + name + "} has no default");
+              where + "environment variable " + name + " is not set and ${" + name + "} has no default");
         }
         value = "__III_ENGINE_VERSION__".equals(fallback) ? version : fallback;
       }

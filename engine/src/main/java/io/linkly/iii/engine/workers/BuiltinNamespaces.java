@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class BuiltinNamespaces implements Predicate<String> {
 
-  private static final List<String> NAMESPACES = List.of("engine::", "state::", "stream::", "iii::", "database::");
+  private static final List<String> NAMESPACES = List.of("engine::", "state::", "stream::", "iii::", "database::", "configuration::");
   private static final List<String> IDS = List.of("publish");
   private static final Pattern STREAM_OVERRIDE = Pattern.compile("stream::[a-z_]+\\(.+\\)");
 

@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.workers.configuration.ConfigurationWorker;
 import io.linkly.iii.engine.workers.cron.CronWorker;
 import io.linkly.iii.engine.workers.database.DatabaseWorker;
 import io.linkly.iii.engine.workers.engine.EngineFunctionsWorker;
@@ -21,7 +22,8 @@ import java.util.Map;
 
 /**
  * The catalogue of built-in workers by config name, and the rule that turns a configuration into
- * the list of workers to start: configured entries first, then every mandatory worker missing.
+ * the list of workers to start: configured entries first, then every mandatory worker missing;
+ * {@code configuration} always starts first, since the others keep their settings in it.
  */
 public final class BuiltinWorkers {
 
@@ -37,6 +39,7 @@ public final class BuiltinWorkers {
   public static BuiltinWorkers standard() {
     BuiltinWorkers catalogue = new BuiltinWorkers();
     catalogue.register(EngineConfig.WORKER_MANAGER, WorkerManager::fromConfig, true);
+    catalogue.register(ConfigurationWorker.NAME, ConfigurationWorker::fromConfig, true);
     catalogue.register(EngineFunctionsWorker.NAME, EngineFunctionsWorker::fromConfig, true);
     catalogue.register(ObservabilityWorker.NAME, ObservabilityWorker::fromConfig, true);
     catalogue.register(HttpWorker.NAME, HttpWorker::fromConfig, false);
@@ -82,6 +85,8 @@ public final class BuiltinWorkers {
         workers.add(factories.get(name).create(new WorkerEntry(name, null, "defaults." + name)));
       }
     }
-    return workers;
+    List<BuiltinWorker> ordered = new ArrayList<>(workers.stream().filter(w -> w.name().equals(ConfigurationWorker.NAME)).toList());
+    workers.stream().filter(w -> !w.name().equals(ConfigurationWorker.NAME)).forEach(ordered::add);
+    return ordered;
   }
 }

@@ -292,8 +292,9 @@ public final class EngineFunctionsWorker implements BuiltinWorker {
     boolean includeInternal = in.optionalBool("include_internal", false);
     ArrayNode list = Json.mapper().createArrayNode();
     for (TriggerBinding b : engine.triggerBindings()) {
-      if (!includeInternal && b.functionId().startsWith("engine::")) {
-        continue;
+      if (!includeInternal
+          && (b.functionId().startsWith("engine::") || engine.function(b.functionId()).map(f -> f.isInternal()).orElse(false))) {
+        continue; // e.g. a built-in's <id>::config-watch, bound to its internal <id>::on-config-change
       }
       if (type != null && !type.equals(b.triggerType())) {
         continue;

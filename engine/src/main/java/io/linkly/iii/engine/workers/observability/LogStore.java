@@ -130,7 +130,7 @@ final class LogStore {
 
   private final int maxCount;
   private final long retentionNanos;
-  private final double samplingRatio;
+  private volatile double samplingRatio;
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
@@ -143,6 +143,11 @@ final class LogStore {
         retentionSeconds > Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE : retentionSeconds * 1_000_000_000L;
     this.samplingRatio = samplingRatio;
     this.clock = clock;
+  }
+
+  /** {@code logs_sampling_ratio} is live. */
+  void samplingRatio(double ratio) {
+    samplingRatio = ratio;
   }
 
   /** Whether a log of this severity is kept, by {@code logs_sampling_ratio}; counts those that are not. */

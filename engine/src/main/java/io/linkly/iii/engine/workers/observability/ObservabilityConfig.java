@@ -112,6 +112,25 @@ public final class ObservabilityConfig {
   static final long MIN_LOGS_FLUSH_INTERVAL_MS = 100;
   static final long MAX_LOGS_FLUSH_INTERVAL_MS = 3_600_000;
 
+  /** The JSON Schema the configuration worker checks this block against (the parser checks the rest). */
+  public static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "enabled": {"type": "boolean"}, "live_spans": {"type": "boolean"}, "metrics_enabled": {"type": "boolean"},
+        "logs_enabled": {"type": "boolean"}, "logs_console_output": {"type": "boolean"},
+        "sampling_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+        "logs_sampling_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+        "service_name": {"type": "string"}, "service_version": {"type": "string"}, "service_namespace": {"type": ["string", "null"]},
+        "exporter": {"enum": ["memory", "otlp", "both"]}, "metrics_exporter": {"enum": ["memory", "otlp", "both"]},
+        "logs_exporter": {"enum": ["memory", "otlp", "both"]}, "endpoint": {"type": "string"},
+        "memory_max_spans": {"type": "integer", "minimum": 0}, "metrics_retention_seconds": {"type": "integer", "minimum": 0},
+        "metrics_max_count": {"type": "integer", "minimum": 0}, "logs_max_count": {"type": "integer", "minimum": 0},
+        "logs_retention_seconds": {"type": "integer", "minimum": 0}, "logs_batch_size": {"type": "integer", "minimum": 0},
+        "logs_flush_interval_ms": {"type": "integer", "minimum": 0},
+        "sampling": {"type": "object"}, "alerts": {"type": "array"}, "collapse_spans": {"type": "array"},
+        "level": {"type": "string"}, "format": {"type": "string"}}}
+      """;
+
   private static final Set<String> KEYS =
       Set.of(
           "enabled", "service_name", "service_version", "service_namespace", "exporter", "endpoint",

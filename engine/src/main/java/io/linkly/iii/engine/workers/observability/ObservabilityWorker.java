@@ -23,6 +23,7 @@ import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.workers.observability.tracing.TraceParent;
 import io.linkly.iii.engine.workers.observability.tracing.Tracing;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import io.linkly.iii.engine.workers.observability.tracing.TracingSettings;
 import io.linkly.iii.protocol.Json;
 import io.opentelemetry.api.trace.SpanContext;
@@ -43,25 +44,40 @@ import java.util.TreeMap;
  */
 public final class ObservabilityWorker implements BuiltinWorker {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ObservabilityWorker.class);
+
   public static final String NAME = "iii-observability";
   private static final String[] LEVELS = {"trace", "debug", "info", "warn", "error"};
 
-  private final ObservabilityConfig config;
+  /** The settings this worker started with; of a later change the live tier applies at once. */
+  private ObservabilityConfig config;
+  /** The settings most recently applied: what engine::sampling::rules reports. */
+  private volatile ObservabilityConfig current;
+  /** The config.yaml block (null: none), the first boot's seed of the stored configuration. */
+  private final JsonNode yamlBlock;
+  private volatile boolean consoleOutput;
+  private LiveConfig live;
   private final List<Registration> registrations = new ArrayList<>();
   private Tracing tracing;
   private Engine engine;
   private Clock clock;
-  private ConsolePrinter console;
+  private volatile ConsolePrinter console;
   private LogStore logs; // null when logs_enabled is false
   private MetricStore sdkMetrics; // null when metrics_enabled is false
   private LogTriggers triggers;
 
   ObservabilityWorker(ObservabilityConfig config) {
+    this(config, null);
+  }
+
+  ObservabilityWorker(ObservabilityConfig config, JsonNode yamlBlock) {
     this.config = config;
+    this.current = config;
+    this.yamlBlock = yamlBlock;
   }
 
   public static ObservabilityWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new ObservabilityWorker(ObservabilityConfig.from(entry));
+    return new ObservabilityWorker(ObservabilityConfig.from(entry), entry.config());
   }
 
   /** The settings this worker runs with; tracing reads its own from here. */
@@ -78,6 +94,13 @@ public final class ObservabilityWorker implements BuiltinWorker {
   public void start(EngineContext context) {
     engine = context.engine();
     clock = context.clock();
+    LiveConfig.Opened<ObservabilityConfig> opened =
+        LiveConfig.open(engine, NAME, "Observability", "Traces, logs and metrics: exporters, sampling, retention, alerts",
+            ObservabilityConfig.SCHEMA, yamlBlock, config, ObservabilityConfig::from);
+    config = opened.settings();
+    current = config;
+    consoleOutput = config.logsConsoleOutput();
+    live = opened.live();
     Worker self = engine.registerBuiltinWorker(NAME);
     if (config.logsEnabled()) {
       logs = new LogStore(config.logsMaxCount(), config.logsRetentionSeconds(), config.logsSamplingRatio(), clock);
@@ -123,6 +146,34 @@ public final class ObservabilityWorker implements BuiltinWorker {
     }
     registerMetrics();
     tracing = Tracing.start(TracingSettings.from(config), engine, self, System.getenv());
+    live.watch(self, context.blocking(), this::apply);
+  }
+
+  /**
+   * A change of the stored configuration (BUILTINS.md §11.1). Live: {@code logs_console_output},
+   * {@code logs_sampling_ratio}, {@code sampling_ratio} and {@code sampling}. Every other key
+   * takes effect at the next start (logged once per key).
+   */
+  private void apply(ObservabilityConfig next) {
+    consoleOutput = next.logsConsoleOutput();
+    if (consoleOutput && console == null && logs != null) {
+      console = new ConsolePrinter();
+    }
+    if (logs != null) {
+      logs.samplingRatio(next.logsSamplingRatio());
+    }
+    tracing.resample(TracingSettings.from(next));
+    current = next;
+    live.needsRestart("enabled", config.enabled(), next.enabled());
+    live.needsRestart("exporter", config.exporter(), next.exporter());
+    live.needsRestart("endpoint", config.endpoint(), next.endpoint());
+    live.needsRestart("service_name", config.serviceName(), next.serviceName());
+    live.needsRestart("logs_enabled", config.logsEnabled(), next.logsEnabled());
+    live.needsRestart("logs_max_count", config.logsMaxCount(), next.logsMaxCount());
+    live.needsRestart("metrics_enabled", config.metricsEnabled(), next.metricsEnabled());
+    live.needsRestart("alerts", config.alerts(), next.alerts());
+    log.info("iii-observability: configuration applied (logs_console_output: {}, logs_sampling_ratio: {}, sampling_ratio: {})",
+        next.logsConsoleOutput(), next.logsSamplingRatio(), next.samplingRatio());
   }
 
   private void registerMetrics() {
@@ -210,11 +261,12 @@ public final class ObservabilityWorker implements BuiltinWorker {
 
   private void store(ObjectNode entry) {
     logs.add(entry);
-    if (console != null) {
+    ConsolePrinter printer = console;
+    if (consoleOutput && printer != null) {
       String data = entry.path("attributes").isEmpty() ? null : Json.write(entry.get("attributes"));
       String body = entry.path("body").asText("");
       // a worker's words: escaped, so that a line break in them cannot forge a log line
-      console.print(
+      printer.print(
           new ConsolePrinter.Line(
               consoleLevel(entry.path("severity_number").asInt()),
               LogSafe.escape(entry.path("service_name").asText("")),
@@ -348,6 +400,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
   private JsonNode samplingRules(Call call) {
     ObjectNode out = Json.object();
     ObjectNode traces = out.putObject("traces");
+    ObservabilityConfig config = current;
     ObservabilityConfig.Sampling sampling = config.sampling();
     traces.put("default_ratio", sampling.defaultRatio() != null ? sampling.defaultRatio() : config.samplingRatio());
     ArrayNode rules = traces.putArray("rules");

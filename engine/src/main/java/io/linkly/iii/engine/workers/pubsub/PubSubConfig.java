@@ -23,6 +23,16 @@ public record PubSubConfig(Adapter adapter, String redisUrl) {
 
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
+  /** The JSON Schema the configuration worker checks this block against. */
+  public static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "adapter": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+          "name": {"enum": ["local", "redis"]},
+          "config": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+            "redis_url": {"type": "string"}}}}}}}
+      """;
+
   public enum Adapter { LOCAL, REDIS }
 
   public static PubSubConfig defaults() {

@@ -22,6 +22,8 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,17 +55,23 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
           + "\"topic\":{\"description\":\"Topic to publish to. Subscribers registered for this topic receive the event.\",\"type\":\"string\"},"
           + "\"data\":{\"description\":\"JSON payload delivered to each subscriber.\"}}}";
 
-  private final PubSubConfig config;
+  private PubSubConfig config;
+  /** The config.yaml block: the first boot's seed of the stored configuration. */
+  private final JsonNode yamlBlock;
   private final Map<String, Subscription> bindings = new ConcurrentHashMap<>();
+  /** Held while the subscriptions change: a binding change and an adapter swap never interleave. */
+  private final ReentrantLock subscriptions = new ReentrantLock();
   private Engine engine;
-  private PubSubBackend backend;
+  private volatile PubSubBackend backend;
+  private LiveConfig live;
 
-  private PubSubWorker(PubSubConfig config) {
+  private PubSubWorker(PubSubConfig config, JsonNode yamlBlock) {
     this.config = config;
+    this.yamlBlock = yamlBlock;
   }
 
   public static PubSubWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new PubSubWorker(PubSubConfig.fromConfig(entry));
+    return new PubSubWorker(PubSubConfig.fromConfig(entry), entry.config());
   }
 
   @Override
@@ -74,17 +82,61 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
   @Override
   public void start(EngineContext context) {
     engine = context.engine();
-    backend =
-        switch (config.adapter()) {
-          case LOCAL -> new LocalPubSub();
-          case REDIS -> RedisPubSub.connect(config.redisUrl());
-        };
+    LiveConfig.Opened<PubSubConfig> opened =
+        LiveConfig.open(engine, NAME, "PubSub", "Topic pub/sub: the adapter (local or redis)", PubSubConfig.SCHEMA, yamlBlock, config,
+            PubSubConfig::fromConfig);
+    config = opened.settings();
+    live = opened.live();
+    backend = backend(config);
     Worker self = engine.registerBuiltinWorker(NAME);
     engine.registerFunction(
         self,
         FunctionDefinition.of(PUBLISH, "Publishes an event").withRequestFormat(schema(PUBLISH_REQUEST)),
         this::publish);
     engine.registerTriggerType(self, TRIGGER_TYPE, "Subscribe to a topic", this);
+    live.watch(self, context.blocking(), this::apply);
+  }
+
+  private static PubSubBackend backend(PubSubConfig config) {
+    return switch (config.adapter()) {
+      case LOCAL -> new LocalPubSub();
+      case REDIS -> RedisPubSub.connect(config.redisUrl());
+    };
+  }
+
+  /**
+   * An adapter change (BUILTINS.md §5): the new backend is built, every live subscription is
+   * subscribed on it, and only once those are in effect does it take over and the old one close,
+   * so no subscriber is dropped (upstream #1878). A publish during the swap may be heard twice.
+   * A backend that cannot be built (Redis unreachable) leaves the old one in place.
+   */
+  private void apply(PubSubConfig next) throws Exception {
+    if (next.equals(config)) {
+      return;
+    }
+    PubSubBackend fresh = backend(next);
+    subscriptions.lock();
+    try {
+      for (Subscription s : bindings.values()) {
+        if (!s.topic.isEmpty()) {
+          fresh.subscribe(s.topic, s);
+        }
+      }
+      try {
+        fresh.subscriptionsInEffect().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        fresh.close();
+        throw new IllegalStateException("the new adapter did not take the subscriptions: " + e);
+      }
+      PubSubBackend old = backend;
+      backend = fresh;
+      old.close();
+    } finally {
+      subscriptions.unlock();
+    }
+    log.info("iii-pubsub: adapter changed from {} to {}; {} subscription(s) moved over", config.adapter().name().toLowerCase(),
+        next.adapter().name().toLowerCase(), bindings.size());
+    config = next;
   }
 
   // ------------------------------------------------------------------ publish
@@ -118,6 +170,15 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
 
   @Override
   public void register(TriggerBinding binding) {
+    subscriptions.lock();
+    try {
+      subscribe(binding);
+    } finally {
+      subscriptions.unlock();
+    }
+  }
+
+  private void subscribe(TriggerBinding binding) {
     Subscription subscription = subscription(binding);
     Subscription previous = bindings.put(binding.id(), subscription);
     if (previous != null) {
@@ -134,9 +195,14 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
 
   @Override
   public void unregister(TriggerBinding binding) {
-    Subscription subscription = bindings.remove(binding.id());
-    if (subscription != null) {
-      subscription.leave();
+    subscriptions.lock();
+    try {
+      Subscription subscription = bindings.remove(binding.id());
+      if (subscription != null) {
+        subscription.leave();
+      }
+    } finally {
+      subscriptions.unlock();
     }
   }
 

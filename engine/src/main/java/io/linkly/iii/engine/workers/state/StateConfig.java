@@ -27,6 +27,21 @@ import java.util.Set;
 public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValueBytes) {
 
   public static final String DEFAULT_FILE_PATH = "./data/state_store";
+
+  /** The JSON Schema the configuration worker checks this block against. */
+  public static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "adapter": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+          "name": {"enum": ["kv"]},
+          "config": {"type": "object", "additionalProperties": false, "properties": {
+            "store_method": {"enum": ["in_memory", "file_based"]},
+            "file_path": {"type": "string", "minLength": 1},
+            "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}}},
+        "triggers_enabled": {"type": "boolean"},
+        "max_value_bytes": {"type": ["integer", "null"], "minimum": 1},
+        "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}
+      """;
   public static final long DEFAULT_SAVE_INTERVAL_MS = 5000;
   private static final long MIN_SAVE_INTERVAL_MS = 100;
   private static final long MAX_SAVE_INTERVAL_MS = 3_600_000;

@@ -24,6 +24,7 @@ import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.workers.StartupException;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
 import io.linkly.iii.engine.workers.state.adapter.MemoryStateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStore;
@@ -45,22 +46,27 @@ public final class StateWorker implements BuiltinWorker {
   public static final String NAME = "iii-state";
   private static final Logger log = LoggerFactory.getLogger(StateWorker.class);
 
-  private final StateConfig config;
+  /** The settings this worker started with (the adapter's are read at start only). */
+  private StateConfig config;
   /** Where the block was configured, such as {@code workers[2].config}, to name a key in errors. */
   private final String configPath;
-  private final Long maxValueBytes;
+  /** The config.yaml block: the first boot's seed of the stored configuration. */
+  private final JsonNode yamlBlock;
+  private volatile Long maxValueBytes;
+  private LiveConfig live;
   private StateStore store;
   private StateTriggers triggers;
   private io.linkly.iii.engine.metrics.Registration droppedMetric;
 
-  StateWorker(StateConfig config, String configPath) {
+  StateWorker(StateConfig config, String configPath, JsonNode yamlBlock) {
     this.config = config;
     this.configPath = configPath;
+    this.yamlBlock = yamlBlock;
     this.maxValueBytes = config.maxValueBytes();
   }
 
   public static StateWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StateWorker(StateConfig.from(entry), ConfigBlock.of(entry).path());
+    return new StateWorker(StateConfig.from(entry), ConfigBlock.of(entry).path(), entry.config());
   }
 
   @Override
@@ -71,6 +77,12 @@ public final class StateWorker implements BuiltinWorker {
   @Override
   public void start(EngineContext context) throws StartupException {
     Engine engine = context.engine();
+    LiveConfig.Opened<StateConfig> opened =
+        LiveConfig.open(engine, NAME, "State", "Key/value state: adapter, state triggers and the value size limit",
+            StateConfig.SCHEMA, yamlBlock, config, StateConfig::from);
+    config = opened.settings();
+    maxValueBytes = config.maxValueBytes();
+    live = opened.live();
     store = openStore(context);
     engine.registerHealthCheck("state_store", store::health);
     Worker self = engine.registerBuiltinWorker(NAME);
@@ -104,6 +116,19 @@ public final class StateWorker implements BuiltinWorker {
     droppedMetric =
         engine.metrics().counter("iii_trigger_deliveries_dropped_total", "Trigger deliveries dropped because too many were in flight",
             java.util.Map.of("trigger_type", StateTriggers.TYPE), triggers::droppedEvents);
+    live.watch(self, context.blocking(), this::apply);
+  }
+
+  /**
+   * A change of the stored configuration (BUILTINS.md §6.1): {@code triggers_enabled} and
+   * {@code max_value_bytes} apply at once; the adapter (and its save interval) at the next start.
+   */
+  private void apply(StateConfig next) {
+    triggers.enabled(next.triggersEnabled());
+    maxValueBytes = next.maxValueBytes();
+    live.needsRestart("adapter", config.adapter(), next.adapter());
+    log.info("iii-state: configuration applied (triggers_enabled: {}, max_value_bytes: {})",
+        next.triggersEnabled(), next.maxValueBytes() == null ? "none" : next.maxValueBytes());
   }
 
   private StateStore openStore(EngineContext context) throws StartupException {

@@ -37,6 +37,30 @@ record StreamConfig(
 
   static final int DEFAULT_PORT = 3112;
 
+  /** The JSON Schema the configuration worker checks this block against. */
+  static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+        "host": {"type": "string"},
+        "auth_function": {"type": ["string", "null"]},
+        "adapter": {"type": "object", "additionalProperties": false, "properties": {
+          "name": {"enum": ["kv", "redis"]},
+          "config": {"type": ["object", "null"], "properties": {
+            "store_method": {"enum": ["in_memory", "file_based"]},
+            "file_path": {"type": "string"},
+            "save_interval_ms": {"type": "integer"},
+            "channel_size": {"type": "integer", "minimum": 1, "maximum": 1048576},
+            "redis_url": {"type": "string"},
+            "key_prefix": {"type": "string"}}}}},
+        "history_size": {"type": "integer", "minimum": 1},
+        "max_buffered_bytes": {"type": "integer", "minimum": 1},
+        "slow_subscriber_grace_ms": {"type": "integer", "minimum": 1},
+        "max_subscriptions_per_connection": {"type": "integer", "minimum": 1},
+        "retention": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false,
+          "properties": {"max_items": {"type": "integer", "minimum": 1}, "groups": {"type": "array", "items": {"type": "string"}}}}}}}
+      """;
+
   enum Kind {
     MEMORY,
     FILE,

@@ -18,6 +18,7 @@ import io.linkly.iii.engine.workers.BuiltinWorker;
 import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.StartupException;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOpReader;
@@ -58,27 +59,34 @@ public final class StreamWorker implements BuiltinWorker {
   public static final String NAME = "iii-stream";
   private static final Logger log = LoggerFactory.getLogger(StreamWorker.class);
 
-  private final StreamConfig config;
+  /** The settings this worker started with; of a later change only the adapter applies at once. */
+  private StreamConfig config;
   /** Where the block was configured, such as {@code workers[6].config}, to name a key in errors. */
   private final String configPath;
+  /** The config.yaml block: the first boot's seed of the stored configuration. */
+  private final JsonNode yamlBlock;
   private Engine engine;
   private Clock clock;
   private Executor blocking;
-  private StreamStore store;
+  private EngineContext context;
+  private LiveConfig live;
+  private StreamConfig.Adapter adapter;
+  private volatile StreamStore store;
   /** The store again when it is shared between engines, else null. */
-  private SharedStreamStore shared;
+  private volatile SharedStreamStore shared;
   private StreamHub hub;
   private StreamTriggers triggers;
   private StreamSocket socket;
   private final java.util.List<io.linkly.iii.engine.metrics.Registration> metrics = new java.util.ArrayList<>();
 
-  private StreamWorker(StreamConfig config, String configPath) {
+  private StreamWorker(StreamConfig config, String configPath, JsonNode yamlBlock) {
     this.config = config;
     this.configPath = configPath;
+    this.yamlBlock = yamlBlock;
   }
 
   public static StreamWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StreamWorker(StreamConfig.fromConfig(entry), ConfigBlock.of(entry).path());
+    return new StreamWorker(StreamConfig.fromConfig(entry), ConfigBlock.of(entry).path(), entry.config());
   }
 
   @Override
@@ -91,9 +99,16 @@ public final class StreamWorker implements BuiltinWorker {
     engine = context.engine();
     clock = context.clock();
     blocking = context.blocking();
+    this.context = context;
+    LiveConfig.Opened<StreamConfig> opened =
+        LiveConfig.open(engine, NAME, "Stream", "Streams and the subscriber socket: address, auth function, adapter",
+            StreamConfig.SCHEMA, yamlBlock, config, StreamConfig::fromConfig);
+    config = opened.settings();
+    live = opened.live();
+    adapter = config.adapter();
     hub = new StreamHub(Uuids.fast().toString(), config.historySize(), config.maxBufferedBytes(), config.slowSubscriberGraceMs());
     triggers = new StreamTriggers(engine, context.blocking());
-    store = openStore(context);
+    store = openStore(config.adapter(), context);
     shared = store instanceof SharedStreamStore s ? s : null;
     Worker self = engine.registerBuiltinWorker(NAME);
     engine.registerTriggerType(self, "stream", "Changes to a stream's items", triggers.stream);
@@ -126,13 +141,44 @@ public final class StreamWorker implements BuiltinWorker {
     metrics.add(
         registry.counter("iii_trigger_deliveries_dropped_total", "Trigger deliveries dropped because too many were in flight",
             java.util.Map.of("trigger_type", "stream"), triggers::droppedCount));
+    live.watch(self, context.blocking(), this::apply);
   }
 
-  private StreamStore openStore(EngineContext context) throws StreamStoreException, StartupException {
-    return switch (config.adapter().kind()) {
+  /**
+   * A change of the stored configuration (BUILTINS.md §4.1). An adapter change swaps the store:
+   * the new one is opened, takes every later read and write, and the old one is closed. Subscribers
+   * stay joined, since they hang off the hub and not the store, and receive the new store's
+   * changes (upstream leaves them on the old backend, where they hear nothing more: #1876). Items
+   * do not move between stores, as upstream. A store that cannot be opened keeps the old one.
+   * Every other key takes effect at the next start (logged once).
+   */
+  private void apply(StreamConfig next) throws Exception {
+    live.needsRestart("port", config.port(), next.port());
+    live.needsRestart("host", config.host(), next.host());
+    live.needsRestart("auth_function", config.authFunction(), next.authFunction());
+    live.needsRestart("history_size", config.historySize(), next.historySize());
+    live.needsRestart("max_buffered_bytes", config.maxBufferedBytes(), next.maxBufferedBytes());
+    live.needsRestart("slow_subscriber_grace_ms", config.slowSubscriberGraceMs(), next.slowSubscriberGraceMs());
+    live.needsRestart("max_subscriptions_per_connection", config.maxSubscriptionsPerConnection(), next.maxSubscriptionsPerConnection());
+    live.needsRestart("retention", config.retention(), next.retention());
+    if (next.adapter().equals(adapter)) {
+      return;
+    }
+    StreamStore fresh = openStore(next.adapter(), context);
+    StreamStore old = store;
+    shared = fresh instanceof SharedStreamStore s ? s : null;
+    store = fresh;
+    old.close();
+    log.info("iii-stream: adapter changed from {} to {}; {} subscription(s) kept", adapter.kind().name().toLowerCase(),
+        next.adapter().kind().name().toLowerCase(), hub.subscriptionCount());
+    adapter = next.adapter();
+  }
+
+  private StreamStore openStore(StreamConfig.Adapter adapter, EngineContext context) throws StreamStoreException, StartupException {
+    return switch (adapter.kind()) {
       case MEMORY -> new MemoryStreamStore(this::commit);
-      case FILE -> openFileStore(config.adapter().filePath().toAbsolutePath().normalize(), context);
-      case REDIS -> RedisStreamStore.connect(config.adapter().redisUrl(), config.adapter().keyPrefix(), clock, new Feed());
+      case FILE -> openFileStore(adapter.filePath().toAbsolutePath().normalize(), context);
+      case REDIS -> RedisStreamStore.connect(adapter.redisUrl(), adapter.keyPrefix(), clock, new Feed());
     };
   }
 

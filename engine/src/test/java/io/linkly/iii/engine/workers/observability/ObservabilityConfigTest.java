@@ -62,7 +62,8 @@ class ObservabilityConfigTest {
 
   @Test
   void upstreamsTestFixtureStartsAndIsReadAsWritten() throws Exception {
-    try (IiiEngine engine = IiiEngine.start(EngineConfig.parse(UPSTREAM_FIXTURE, NO_ENV));
+    try (IiiEngine engine = IiiEngine.start(EngineConfig.parse(UPSTREAM_FIXTURE, NO_ENV)
+        .withSetting("configuration", "adapter", io.linkly.iii.protocol.Json.object().put("name", "memory")));
         RawWorker worker = RawWorker.connect(engine.workerUrl())) {
       ObservabilityConfig config = engine.worker(ObservabilityWorker.class).orElseThrow().config();
       assertThat(config.enabled()).isTrue();

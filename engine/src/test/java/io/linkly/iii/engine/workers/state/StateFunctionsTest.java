@@ -41,8 +41,8 @@ class StateFunctionsTest {
       JsonNode info = result(w, "engine::workers::info", "{\"name\":\"iii-state\"}");
       List<String> functions = new ArrayList<>();
       info.get("functions").forEach(f -> functions.add(f.asText()));
-      assertThat(functions).containsExactly(
-          "state::delete", "state::get", "state::list", "state::list_groups", "state::set", "state::update");
+      assertThat(functions).containsExactly( // and its internal configuration handler (BUILTINS.md §0.5)
+          "iii-state::on-config-change", "state::delete", "state::get", "state::list", "state::list_groups", "state::set", "state::update");
       assertThat(info.get("trigger_types").toString()).isEqualTo("[\"state\"]");
       JsonNode set = result(w, "engine::functions::info", "{\"function_id\":\"state::set\"}");
       assertThat(set.get("description").asText()).isEqualTo("Set a value in state");

@@ -42,11 +42,41 @@ public final class Tracing implements AutoCloseable {
   private final SdkTracerProvider provider;
   private final SpanStore store;
   private final Engine engine;
+  private final Swappable sampler; // null when tracing is off
 
-  private Tracing(SdkTracerProvider provider, SpanStore store, Engine engine) {
+  private Tracing(SdkTracerProvider provider, SpanStore store, Engine engine, Swappable sampler) {
     this.provider = provider;
     this.store = store;
     this.engine = engine;
+    this.sampler = sampler;
+  }
+
+  /** A sampler whose rules can be replaced while spans are being made ({@code sampling_ratio} is live). */
+  private static final class Swappable implements io.opentelemetry.sdk.trace.samplers.Sampler {
+    private volatile io.opentelemetry.sdk.trace.samplers.Sampler delegate;
+
+    Swappable(io.opentelemetry.sdk.trace.samplers.Sampler delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public io.opentelemetry.sdk.trace.samplers.SamplingResult shouldSample(
+        io.opentelemetry.context.Context parentContext, String traceId, String name, io.opentelemetry.api.trace.SpanKind spanKind,
+        io.opentelemetry.api.common.Attributes attributes, List<io.opentelemetry.sdk.trace.data.LinkData> parentLinks) {
+      return delegate.shouldSample(parentContext, traceId, name, spanKind, attributes, parentLinks);
+    }
+
+    @Override
+    public String getDescription() {
+      return delegate.getDescription();
+    }
+  }
+
+  /** Applies new sampling settings ({@code sampling_ratio}, {@code sampling}) to the spans made from now on. */
+  public void resample(TracingSettings settings) {
+    if (sampler != null) {
+      sampler.delegate = ConfiguredSampler.of(settings.samplingRatio(), settings.sampling(), settings.serviceName(), System::nanoTime);
+    }
   }
 
   /**
@@ -58,17 +88,18 @@ public final class Tracing implements AutoCloseable {
     SpanStore store = on && settings.exporter().stores() ? new SpanStore(settings.memoryMaxSpans()) : null;
     new TraceFunctions(store).register(engine, module);
     if (!on) {
-      return new Tracing(null, null, engine);
+      return new Tracing(null, null, engine, null);
     }
     Resource resource =
         Resource.create(
             Attributes.of(
                 AttributeKey.stringKey("service.name"), settings.serviceName(),
                 AttributeKey.stringKey("service.version"), settings.serviceVersion()));
+    Swappable sampler = new Swappable(ConfiguredSampler.of(settings.samplingRatio(), settings.sampling(), settings.serviceName(), System::nanoTime));
     SdkTracerProviderBuilder builder =
         SdkTracerProvider.builder()
             .setResource(resource)
-            .setSampler(ConfiguredSampler.of(settings.samplingRatio(), settings.sampling(), settings.serviceName(), System::nanoTime));
+            .setSampler(sampler);
     if (store != null) {
       builder.addSpanProcessor(store);
     }
@@ -100,7 +131,7 @@ public final class Tracing implements AutoCloseable {
             spans.forEach(span -> forward.onEnd(new ForwardedSpan(span))); // the SDKs' spans reach the collector too
           }
         });
-    return new Tracing(provider, store, engine);
+    return new Tracing(provider, store, engine, sampler);
   }
 
   private static SpanExporter exporter(OtlpTarget target) {

@@ -38,6 +38,14 @@ public interface PubSubBackend extends AutoCloseable {
   /** Removes that one listener from the topic; unknown pairs are ignored. */
   void unsubscribe(String topic, Listener listener);
 
+  /**
+   * Completes once every {@link #subscribe} made so far is in effect (a Redis SUBSCRIBE is
+   * acknowledged asynchronously); in process at once. Used before a backend takes over from another.
+   */
+  default CompletableFuture<Void> subscriptionsInEffect() {
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** Drops every subscription and releases connections. */
   @Override
   void close();

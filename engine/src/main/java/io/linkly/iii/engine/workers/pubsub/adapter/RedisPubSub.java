@@ -125,14 +125,23 @@ public final class RedisPubSub implements PubSubBackend {
     }
   }
 
+  /** The newest SUBSCRIBE sent: the connection answers in order, so the earlier ones are done before it. */
+  private volatile CompletableFuture<?> lastSubscribe = CompletableFuture.completedFuture(null);
+
+  @Override
+  public CompletableFuture<Void> subscriptionsInEffect() {
+    return lastSubscribe.thenApply(v -> null);
+  }
+
   @Override
   public void subscribe(String topic, Listener listener) {
     subscriptionOrder.lock();
     try {
       if (!closed && subscribers.add(topic, listener)) {
-        subscriber
+        lastSubscribe = subscriber
             .async()
             .subscribe(topic)
+            .toCompletableFuture()
             .exceptionally(
                 e -> {
                   if (!closed) {
