@@ -245,8 +245,9 @@ class CallPathTest {
   @Test
   void aWorkerThatReadsSlowlyIsNotCutOff() throws Exception {
     // the grace must outlast the kernel's socket buffers: a sender is woken only once a third of
-    // them has drained, which at this reader's pace takes most of a second
-    start(withManager("slow_worker_grace_ms", 3_000).withSetting(
+    // them has drained, which at this reader's pace takes most of a second — several seconds on a
+    // loaded machine, where the reader's 2 ms naps last far longer (it failed with 3 s under load)
+    start(withManager("slow_worker_grace_ms", 5_000).withSetting(
         "iii-worker-manager", "max_buffered_bytes", Json.mapper().getNodeFactory().numberNode(65_536)));
     try (LogCapture logs = new LogCapture();
         FloodingWorker slow = new FloodingWorker(engine.workerUrl());
@@ -254,8 +255,8 @@ class CallPathTest {
       slow.send("{\"type\":\"registerfunction\",\"id\":\"slow::reader\"}");
       await().atMost(Duration.ofSeconds(10)).until(() -> engine.core().function("slow::reader").isPresent());
       // 9,000 calls of 1 KiB reach the worker at once: more than the kernel's socket buffers hold,
-      // read at about 2 MiB/s, so its output stays above the bound for longer than the grace
-      // while it does read
+      // read at about 2 MiB/s, so its output stays above the bound for seconds while it does read
+      // (more calls would block this thread's sends before it starts reading)
       ObjectNode frame = Json.object().put("type", "invokefunction").put("function_id", "slow::reader");
       frame.putObject("data").put("pad", "p".repeat(1024));
       frame.putObject("action").put("type", "void");
