@@ -2,6 +2,7 @@ package io.linkly.iii.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code iii} command: {@code iii [--config FILE]} runs the engine, {@code iii trigger ...}
@@ -9,6 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "iii",
+    // -h/--help and -V/--version on every subcommand too
+    scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     version = "iii (Java) 0.1.0, protocol v0.22.1",
     subcommands = {ServeCommand.class, TriggerCommand.class},
@@ -24,13 +27,18 @@ public final class Main {
     if (args.length == 0 || args[0].startsWith("--config") || args[0].equals("-c")) {
       effective = prepend("serve", args); // a bare `iii` starts the engine
     }
+    System.exit(commandLine().execute(effective));
+  }
+
+  /** The command tree with its error handling, ready to {@code execute}. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("iii: " + e.getMessage());
           return 1;
         });
-    System.exit(cli.execute(effective));
+    return cli;
   }
 
   private static String[] prepend(String first, String[] rest) {
