@@ -66,7 +66,9 @@ final class TriggerCommand implements Callable<Integer> {
         WorkerOptions.builder()
             .workerName("iii-cli")
             .invocationTimeout(timeout)
-            .reconnect(ReconnectPolicy.defaults())
+            // one attempt: a refused connection fails the call at once instead of retrying until
+            // the timeout (a long-running worker keeps the default, retry forever)
+            .reconnect(ReconnectPolicy.defaults().withMaxRetries(0))
             .build();
     try (Iii iii = Iii.registerWorker(url(), options)) {
       JsonNode result = iii.trigger(TriggerRequest.of(function, payload).withTimeout(timeout));
