@@ -1,5 +1,6 @@
 package io.linkly.iii.cli;
 
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
@@ -20,9 +21,12 @@ public final class Main {
 
   public static void main(String[] args) {
     boolean trigger = args.length > 0 && (args[0].equals("trigger") || args[0].equals("t"));
-    if (trigger && System.getProperty("iii.log.level") == null) {
-      // the terminal is for the result; every failure of the one call is reported as its error
-      System.setProperty("iii.log.level", "OFF");
+    if (trigger) {
+      TriggerCommand.prepareProcess();
+      TriggerCommand plain = PlainTriggerArgs.read(Arrays.asList(args).subList(1, args.length));
+      if (plain != null) {
+        System.exit(run(plain));
+      }
     }
     String[] effective = args;
     if (args.length == 0 || args[0].startsWith("--config") || args[0].equals("-c")) {
@@ -40,6 +44,16 @@ public final class Main {
           return 1;
         });
     return cli;
+  }
+
+  /** Runs a trigger read without picocli, with the error handling {@link #commandLine} gives it. */
+  private static int run(TriggerCommand trigger) {
+    try {
+      return trigger.call();
+    } catch (RuntimeException e) {
+      System.err.println("iii: " + e.getMessage());
+      return 1;
+    }
   }
 
   private static String[] prepend(String first, String[] rest) {

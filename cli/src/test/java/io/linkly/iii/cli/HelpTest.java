@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
@@ -66,11 +67,19 @@ class HelpTest {
     assertThat(out.toString()).startsWith("Usage: iii trigger ").contains("--timeout-ms");
   }
 
-  @Test
-  void serveHelpFromTheCommandLineExitsZeroWithoutStartingAnEngine() throws Exception {
-    JvmRun run = JvmRun.of(List.of(), Main.class, List.of("serve", "--help"), Map.of(), dir);
+  @ParameterizedTest
+  @MethodSource("fromTheCommandLine")
+  void helpFromTheCommandLineExitsZeroAndDoesNothingElse(List<String> args, String usage) throws Exception {
+    JvmRun run = JvmRun.of(List.of(), Main.class, args, Map.of(), dir);
     assertThat(run.exitCode()).as(run.transcript()).isZero();
-    assertThat(run.stdout()).first().asString().startsWith("Usage: iii serve ");
+    assertThat(run.stdout()).first().asString().startsWith(usage);
     assertThat(run.stderr()).as(run.transcript()).isEmpty();
+  }
+
+  /** Through main: serve does not start an engine; trigger, which main reads itself, calls nothing. */
+  static Stream<Arguments> fromTheCommandLine() {
+    return Stream.of(
+        Arguments.of(List.of("serve", "--help"), "Usage: iii serve "),
+        Arguments.of(List.of("trigger", "engine::health::check", "--port", "1", "--help"), "Usage: iii trigger "));
   }
 }
