@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `iii trigger` start-up (issue 13): wall time of `./iii trigger engine::health::check` against a
-# running engine, from the shell's fork to the command's exit, median of RUNS runs. Two unmeasured
-# runs go first: the page cache, and the start-up cache ./iii makes on a first call (it records
-# what the call loads, then builds the cache in a background JVM, which is waited for here).
+# running engine, from the shell's fork to the command's exit, median of RUNS runs. Five
+# unmeasured runs go first: the page cache, the engine's JIT, and the start-up cache ./iii makes on
+# a first call (it records what the call loads, then builds the cache in a background JVM, which
+# is waited for here).
 # For reference, the same call through a bare `java -jar cli/target/iii.jar` (no launcher, no
 # cache, no flags) is timed the same way.
 # Usage: bench/scripts/trigger-startup.sh [runs]
@@ -33,11 +34,11 @@ run_bg java -jar engine.jar --config config.yaml >engine.log 2>&1
 port="$(await_line engine.log 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p')"
 await_line engine.log '/engine ready/p' >/dev/null
 
-# Runs "$@" $runs times after 2 unmeasured runs; prints the median, min and max wall time in ms.
+# Runs "$@" $runs times after 5 unmeasured runs; prints the median, min and max wall time in ms.
 measure() {
   local label="$1" i start end ms=()
   shift
-  for i in 1 2; do
+  for i in 1 2 3 4 5; do
     run_fg "$@" >out.txt 2>err.txt || { echo "$label failed:" >&2; cat err.txt >&2; exit 1; }
     await_cache
   done

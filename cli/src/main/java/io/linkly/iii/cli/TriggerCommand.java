@@ -62,10 +62,12 @@ final class TriggerCommand implements Callable<Integer> {
    * class loads; each saves 10 to 100 ms of start-up. No logging backend unless {@code
    * -Diii.log.level} asks for one: the terminal is for the result, and every failure of the call
    * is reported as its error. Netty's NIO transport, rather than the native epoll library that
-   * Netty would copy out of the jar to a temporary file on every run; none of Netty's JFR events.
+   * Netty would copy out of the jar to a temporary file on every run; unpooled buffers (one
+   * message each way needs no pool); none of Netty's JFR events.
    */
   static void prepareProcess() {
     System.setProperty("io.netty.transport.noNative", "true");
+    System.setProperty("io.netty.allocator.type", "unpooled");
     System.setProperty("io.netty.jfr.enabled", "false");
     if (System.getProperty("iii.log.level") == null) {
       System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
