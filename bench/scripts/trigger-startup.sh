@@ -4,8 +4,8 @@
 # unmeasured runs go first: the page cache, the engine's JIT, and the start-up cache ./iii makes on
 # a first call (it records what the call loads, then builds the cache in a background JVM, which
 # is waited for here).
-# For reference, the same call through a bare `java -jar cli/target/iii.jar` (no launcher, no
-# cache, no flags) is timed the same way.
+# For reference, the same call through a bare `java -jar cli/target/iii.jar` of the launcher's tree
+# (no launcher, no cache, no flags) is timed the same way. The engine is always this tree's.
 # Usage: bench/scripts/trigger-startup.sh [runs]
 # Env: III=path/to/another/iii launcher to time instead of this tree's ./iii (e.g. an older checkout).
 set -euo pipefail
@@ -14,12 +14,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bench/scripts/lib.sh"
 runs="${1:-15}"
 iii="${III:-$root/iii}"
+tree="$(cd "$(dirname "$iii")" && pwd)"
 build_jars cli
 
 # ./iii's background cache builder removes its recording when it is done (or has failed).
 await_cache() {
   for _ in $(seq 1 120); do
-    compgen -G "$(dirname "$iii")/cli/target/iii-trigger-*.config" >/dev/null || return 0
+    compgen -G "$tree/cli/target/iii-trigger-*.config" >/dev/null || return 0
     sleep 0.5
   done
 }
@@ -53,6 +54,6 @@ measure() {
     '{ v[NR] = $1 } END { printf "%-44s median %4d ms  (min %d, max %d, %d runs)\n", label, v[int((NR + 1) / 2)], v[1], v[NR], n }'
 }
 
-measure "$(basename "$(dirname "$iii")")/iii trigger engine::health::check" "$iii" trigger engine::health::check --port "$port"
-measure "java -jar iii.jar trigger engine::health::check" java -jar "$root/cli/target/iii.jar" trigger engine::health::check --port "$port"
+measure "$(basename "$tree")/iii trigger engine::health::check" "$iii" trigger engine::health::check --port "$port"
+measure "java -jar $(basename "$tree")/…/iii.jar trigger …" java -jar "$tree/cli/target/iii.jar" trigger engine::health::check --port "$port"
 echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
