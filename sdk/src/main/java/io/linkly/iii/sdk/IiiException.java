@@ -11,6 +11,12 @@ public class IiiException extends RuntimeException {
   /** Local-only code: the SDK could not finish the call for a reason that has no wire code. */
   public static final String UNKNOWN = "UNKNOWN";
 
+  /**
+   * Local-only code: the worker cannot reach its engine and its {@link ReconnectPolicy} allows no
+   * more attempts (the message says why, e.g. "connection refused").
+   */
+  public static final String CONNECTION_FAILED = "CONNECTION_FAILED";
+
   private final String code;
   private final String stacktrace;
   private final String functionId;

@@ -1,6 +1,7 @@
 package io.linkly.iii.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -71,6 +73,32 @@ class ReconnectBackoffTest {
     } finally {
       socketLog.detachAppender(events);
       socketLog.setLevel(before);
+    }
+  }
+
+  @Test
+  void whenThePolicyGivesUpTheWaitingCallsFailAtOnceWithTheReason() throws Exception {
+    int port;
+    try (ServerSocket bound = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      port = bound.getLocalPort();
+    }
+    ReconnectPolicy policy = new ReconnectPolicy(Duration.ofMillis(10), 2.0, Duration.ofMillis(40), 0.0, 1);
+    Iii iii = Iii.registerWorker("ws://127.0.0.1:" + port, WorkerOptions.builder().workerName("refused").reconnect(policy).build());
+    try {
+      long start = System.nanoTime();
+      TriggerRequest call = TriggerRequest.of("engine::health::check", Map.of()).withTimeout(Duration.ofSeconds(30));
+
+      assertThatThrownBy(() -> iii.trigger(call))
+          .isInstanceOfSatisfying(IiiException.class, e -> assertThat(e.code()).isEqualTo(IiiException.CONNECTION_FAILED))
+          .hasMessage("cannot connect to the engine at ws://127.0.0.1:" + port + ": connection refused (gave up after 1 retries)");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the call's 30 s timeout").isLessThan(Duration.ofSeconds(5));
+      assertThat(iii.ready()).isCompletedExceptionally();
+      // nothing will connect any more: a later call fails at once too, instead of waiting in the queue
+      assertThatThrownBy(() -> iii.trigger(call))
+          .isInstanceOfSatisfying(IiiException.class, e -> assertThat(e.code()).isEqualTo(IiiException.CONNECTION_FAILED));
+      assertThat(iii.triggerAsync(call)).failsWithin(Duration.ofSeconds(1));
+    } finally {
+      iii.shutdown();
     }
   }
 

@@ -575,6 +575,15 @@ public final class IiiClient implements Iii, LinkListener {
   }
 
   @Override
+  public void onGaveUp(IiiException reason) {
+    if (shutdown.get()) {
+      return;
+    }
+    ready.completeExceptionally(reason);
+    pending.failAll(() -> new IiiException(reason.code(), reason.getMessage(), reason.getCause()));
+  }
+
+  @Override
   public void onMessage(Message message) {
     switch (message) {
       case InvocationResult m -> pending.complete(m);

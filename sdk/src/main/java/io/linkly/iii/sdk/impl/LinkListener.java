@@ -1,6 +1,7 @@
 package io.linkly.iii.sdk.impl;
 
 import io.linkly.iii.protocol.Message;
+import io.linkly.iii.sdk.IiiException;
 import java.util.List;
 
 /** What a {@link Link} reports to the worker. */
@@ -17,4 +18,10 @@ interface LinkListener {
 
   /** An open connection was lost; the link reconnects by itself unless stopped. */
   void onDisconnected();
+
+  /**
+   * The link stopped trying to connect (its reconnect policy allows no more attempts): nothing
+   * sent from now on can arrive. {@code reason} says why the last attempt failed.
+   */
+  void onGaveUp(IiiException reason);
 }

@@ -53,6 +53,8 @@ final class Outbox {
   private final AtomicLong inTransit = new AtomicLong();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile Channel channel;
+  /** Set when the link stopped connecting: nothing waits for a connection any more. */
+  private IiiException gaveUp;
 
   /**
    * {@code timers} runs the timeouts of calls that wait in the queue; {@code maxWait} bounds how
@@ -203,6 +205,20 @@ final class Outbox {
     }
   }
 
+  /**
+   * The link stopped connecting: drops what waits for a connection, and from now on refuses to
+   * queue with {@code reason} rather than hold a call until its timeout.
+   */
+  void giveUp(IiiException reason) {
+    lock.lock();
+    try {
+      gaveUp = reason;
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Drops everything still waiting; used on shutdown. */
   void clear() {
     lock.lock();
@@ -216,6 +232,10 @@ final class Outbox {
   }
 
   private void enqueue(Message message, PendingCall call) {
+    if (gaveUp != null) {
+      // a fresh exception: it is thrown on the caller's thread, with the caller's stack
+      throw new IiiException(gaveUp.code(), gaveUp.getMessage(), gaveUp.getCause());
+    }
     if (queue.size() >= capacity) {
       throw new IiiException(
           IiiException.UNKNOWN,
@@ -292,6 +312,9 @@ final class Outbox {
     try {
       ch = channel;
       if (ch == null || ch == failed || !ch.isActive()) {
+        if (gaveUp != null) {
+          return; // no connection will come to send it; its call has failed with the reason
+        }
         if (queue.size() < capacity) {
           queue.add(new Queued(message, call));
         } else {

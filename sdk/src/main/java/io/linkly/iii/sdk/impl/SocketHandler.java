@@ -64,6 +64,7 @@ final class SocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       socket.opened(ctx.channel());
     } else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
       log.debug("WebSocket handshake timed out");
+      socket.failed(new WorkerSocket.HandshakeTimeoutException());
       ctx.close();
     } else if (event instanceof IdleStateEvent) {
       log.warn("no frame from the engine within the idle timeout; reconnecting");
@@ -87,6 +88,7 @@ final class SocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
       return;
     }
     log.debug("connection error: {}", cause.toString());
+    socket.failed(cause);
     ctx.close();
   }
 }

@@ -1,6 +1,7 @@
 package io.linkly.iii.sdk.impl;
 
 import io.linkly.iii.protocol.Message;
+import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.WorkerOptions;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -89,6 +90,12 @@ final class SocketLink implements Link, SocketListener {
     if (outbox.closed(ch)) {
       listener.onDisconnected();
     }
+  }
+
+  @Override
+  public void onGaveUp(IiiException reason) {
+    outbox.giveUp(reason);
+    listener.onGaveUp(reason);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.linkly.iii.sdk.impl;
 
 import io.linkly.iii.protocol.Message;
+import io.linkly.iii.sdk.IiiException;
 import io.netty.channel.Channel;
 
 /** What the socket reports to the worker. Every call arrives on the I/O thread. */
@@ -13,6 +14,9 @@ interface SocketListener {
 
   /** The channel is gone (never opened, closed, or timed out). */
   void onClose(Channel channel);
+
+  /** The reconnect policy allows no more attempts; {@code reason} says why the last one failed. */
+  void onGaveUp(IiiException reason);
 
   /** The channel's outbound buffer crossed a water mark. */
   void onWritabilityChanged(Channel channel);

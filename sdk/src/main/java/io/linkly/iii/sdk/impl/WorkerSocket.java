@@ -1,5 +1,7 @@
 package io.linkly.iii.sdk.impl;
 
+import io.linkly.iii.protocol.ErrorCodes;
+import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.ReconnectPolicy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -8,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -22,8 +25,11 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,8 +40,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's one WebSocket to the engine: connects, keeps it alive with pings, notices a dead
- * peer, and reconnects with backoff until stopped. It knows nothing about the protocol beyond
- * framing; {@link SocketListener} gets the messages.
+ * peer, and reconnects with backoff until stopped, or until its {@link ReconnectPolicy} allows no
+ * more attempts: then the listener learns why the last one failed. It knows nothing about the
+ * protocol beyond framing; {@link SocketListener} gets the messages.
  */
 final class WorkerSocket {
 
@@ -61,6 +68,8 @@ final class WorkerSocket {
   private volatile Channel current;
   private int attempt;
   private ScheduledFuture<?> reconnectTask;
+  /** Why the latest attempt failed, if it is known; reported when the policy gives up. */
+  private Throwable lastFailure;
 
   WorkerSocket(
       URI uri,
@@ -149,20 +158,25 @@ final class WorkerSocket {
       connecting = bootstrap.connect(host, port);
     } catch (RuntimeException e) {
       log.debug("cannot connect to {}: {}", uri, e.toString());
+      lastFailure = e;
       scheduleReconnect();
       return;
     }
     Channel ch = connecting.channel();
     current = ch;
-    // One path to the reconnect: whatever happens, the channel ends up closed exactly once.
-    ch.closeFuture().addListener(f -> closed(ch));
     connecting.addListener(
         f -> {
           if (!f.isSuccess()) {
             log.debug("cannot connect to {}: {}", uri, String.valueOf(f.cause()));
+            lastFailure = f.cause();
             ch.close();
           }
         });
+    // One path to the reconnect: whatever happens, the channel ends up closed exactly once. The
+    // close is handled once the attempt has its outcome (Netty may close a channel whose connect
+    // was refused before it fails the connect future), so a refusal is known as the reason; a
+    // closed channel's connect future is always done or failed with the close.
+    ch.closeFuture().addListener(f -> connecting.addListener(c -> closed(ch)));
     if (stopped) {
       ch.close();
     }
@@ -199,6 +213,7 @@ final class WorkerSocket {
   /** Called by the handler when the upgrade completed. */
   void opened(Channel ch) {
     attempt = 0;
+    lastFailure = null;
     ScheduledFuture<?> pinger =
         ch.eventLoop()
             .scheduleAtFixedRate(
@@ -208,6 +223,11 @@ final class WorkerSocket {
                 TimeUnit.MILLISECONDS);
     ch.closeFuture().addListener(f -> pinger.cancel(false));
     listener.onOpen(ch);
+  }
+
+  /** Called by the handler with the error that is about to close the channel. */
+  void failed(Throwable cause) {
+    lastFailure = cause;
   }
 
   private void closed(Channel ch) {
@@ -227,6 +247,7 @@ final class WorkerSocket {
     }
     if (!policy.allows(attempt)) {
       log.error("giving up on {} after {} reconnect attempts", uri, attempt);
+      listener.onGaveUp(unreachable(uri, lastFailure, attempt));
       return;
     }
     Duration delay = policy.delayFor(attempt, ThreadLocalRandom.current().nextDouble());
@@ -236,6 +257,42 @@ final class WorkerSocket {
       reconnectTask = group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       // the group is shutting down: nothing left to reconnect for
+    }
+  }
+
+  /**
+   * The error of every call that waited for a connection the policy gave up on: "connection
+   * refused" and the like at once, {@code TIMEOUT} when the engine never answered.
+   */
+  static IiiException unreachable(URI uri, Throwable cause, int retries) {
+    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof HandshakeTimeoutException;
+    String message = "cannot connect to the engine at " + uri + ": " + reason(cause)
+        + (retries > 0 ? " (gave up after " + retries + " retries)" : "");
+    return new IiiException(timedOut ? ErrorCodes.TIMEOUT : IiiException.CONNECTION_FAILED, message, cause);
+  }
+
+  private static String reason(Throwable cause) {
+    if (cause == null) {
+      return "the connection closed before the WebSocket handshake completed";
+    }
+    if (cause instanceof ConnectTimeoutException) {
+      return "connection timed out";
+    }
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (cause instanceof ConnectException && message.toLowerCase(Locale.ROOT).contains("connection refused")) {
+      // Netty's text adds the syscall and the resolved address to the one fact that matters
+      return "connection refused";
+    }
+    if (cause instanceof UnknownHostException) {
+      return "unknown host " + message;
+    }
+    return message;
+  }
+
+  /** The engine accepted the TCP connection but did not complete the WebSocket upgrade in time. */
+  static final class HandshakeTimeoutException extends Exception {
+    HandshakeTimeoutException() {
+      super("the WebSocket handshake timed out after " + HANDSHAKE_TIMEOUT.toMillis() + " ms", null, false, false);
     }
   }
 }
