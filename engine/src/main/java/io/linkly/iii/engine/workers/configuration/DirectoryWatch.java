@@ -11,6 +11,7 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -65,6 +66,9 @@ final class DirectoryWatch implements AutoCloseable {
         }
       }
       if (!key.reset()) {
+        if (closed) {
+          return; // the engine is stopping: closing the watch service invalidated the key
+        }
         log.warn("configuration: the directory is no longer watched (removed?); edits are not picked up until restart");
         return;
       }
@@ -75,14 +79,18 @@ final class DirectoryWatch implements AutoCloseable {
     if (closed) {
       return;
     }
-    pending.compute(
-        id,
-        (k, previous) -> {
-          if (previous != null) {
-            previous.cancel(false);
-          }
-          return timer.schedule(() -> fire(id), DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS);
-        });
+    try {
+      pending.compute(
+          id,
+          (k, previous) -> {
+            if (previous != null) {
+              previous.cancel(false);
+            }
+            return timer.schedule(() -> fire(id), DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS);
+          });
+    } catch (RejectedExecutionException e) {
+      // closed between the check and the schedule (the engine stopping): the edit no longer matters
+    }
   }
 
   private void fire(String id) {
