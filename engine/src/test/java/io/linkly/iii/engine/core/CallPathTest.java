@@ -187,7 +187,10 @@ class CallPathTest {
   void callsPastAWorkersCapAreRefusedAtOnceAndTheEngineHoldsNoMore() throws Exception {
     int cap = 1_000;
     int calls = 200_000;
-    start(withManager("max_invocations_per_worker", cap));
+    // the held calls must outlive the refusals: on a slow machine 199,000 of them took over the
+    // default 30 s, and the first calls' invocation_timeout answers came in among them
+    start(withManager("max_invocations_per_worker", cap)
+        .withSetting("iii-worker-manager", "invocation_timeout_ms", Json.mapper().getNodeFactory().numberNode(600_000)));
     try (RawWorker executor = worker(); RawWorker caller = worker()) {
       register(executor, "silent::never");
       long heapBefore = usedHeapAfterGc();
