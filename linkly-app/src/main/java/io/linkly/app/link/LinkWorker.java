@@ -126,21 +126,18 @@ public final class LinkWorker {
     throw new IiiException("CODE_SPACE_EXHAUSTED", "could not find a free short code");
   }
 
+  /** {@code link::resolve}: the target of the code, from the state cache, else from the database (then cached). */
   Map<String, Object> resolve(JsonNode data) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("url", resolve(requiredText(data, "code")).orElse(null));
-    return out;
-  }
-
-  /** The target of {@code code}: from the state cache, else from the database (then cached). */
-  private Optional<String> resolve(String code) {
+    String code = requiredText(data, "code");
     Optional<String> url = store.cachedUrl(code);
     if (url.isEmpty()) {
       url = store.findUrl(code);
       url.ifPresent(u -> store.cache(code, u));
     }
     log.info("link resolved", Map.of("code", code, "found", url.isPresent()));
-    return url;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("url", url.orElse(null));
+    return out;
   }
 
   /**
