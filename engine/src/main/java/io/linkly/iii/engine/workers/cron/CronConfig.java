@@ -27,6 +27,20 @@ import java.util.Set;
  */
 public record CronConfig(Adapter adapter) {
 
+  /** The JSON Schema the configuration worker checks this block against. */
+  public static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "adapter": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+          "name": {"enum": ["kv", "redis"]},
+          "config": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+            "store_method": {"enum": ["in_memory", "file_based"]},
+            "file_path": {"type": "string", "minLength": 1},
+            "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000},
+            "lock_ttl_ms": {"type": "integer", "minimum": 1},
+            "lock_index": {"type": "string", "minLength": 1},
+            "redis_url": {"type": "string"}}}}}}}
+      """;
   public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
   static final long DEFAULT_LOCK_TTL_MS = 30_000;
   static final String DEFAULT_LOCK_INDEX = "cron_locks";

@@ -11,6 +11,8 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.testing.LocalRedis;
+import io.linkly.iii.engine.testing.LogCapture;
+import io.linkly.iii.engine.testing.RawWorker;
 import io.linkly.iii.engine.workers.cron.adapter.RedisCronLocks;
 import io.linkly.iii.protocol.Json;
 import java.net.ServerSocket;
@@ -111,6 +113,43 @@ class CronRedisTest {
     String latest = all.stream().max(String::compareTo).orElseThrow();
     assertThat(redis.get(RedisCronLocks.FIRED_PREFIX + job))
         .as("the latest firing is recorded in epoch ms").isEqualTo(Long.toString(Instant.parse(latest).toEpochMilli()));
+  }
+
+  @Test
+  void theLockStoreChangesToRedisWhileJobsRun_theJobsKeepTheirScheduleAndFromThenOnEachFiringRunsOnce() throws Exception {
+    IiiEngine a = IiiEngine.start(EngineConfig.ephemeral());
+    engines.add(a);
+    IiiEngine b = IiiEngine.start(EngineConfig.ephemeral());
+    engines.add(b);
+    CronPeer onA = peer(a).serve("cron::tick").bind(job, "cron::tick", EVERY_SECOND);
+    CronPeer onB = peer(b).serve("cron::tick").bind(job, "cron::tick", EVERY_SECOND);
+    // locks in each engine's memory: some firing runs on both
+    await().atMost(Duration.ofSeconds(30)).until(() -> scheduled(onA).stream().anyMatch(scheduled(onB)::contains));
+
+    try (LogCapture logs = new LogCapture();
+        RawWorker toA = RawWorker.connect(a.workerUrl());
+        RawWorker toB = RawWorker.connect(b.workerUrl())) {
+      String redisLocks = "{\"id\":\"iii-cron\",\"value\":{\"adapter\":{\"name\":\"redis\",\"config\":{\"redis_url\":\""
+          + LocalRedis.URL + "\"}}}}";
+      assertThat(toA.call("configuration::set", redisLocks).has("error")).isFalse();
+      assertThat(toB.call("configuration::set", redisLocks).has("error")).isFalse();
+      await().until(() -> logs.containing("iii-cron: job locks now in Redis; 1 job(s) keep their schedule").size() == 2);
+    }
+    String switched = Instant.now().plusSeconds(1).toString();
+    int before = scheduled(onA).size() + scheduled(onB).size();
+    await().atMost(Duration.ofSeconds(30)).until(() -> scheduled(onA).size() + scheduled(onB).size() >= before + 6);
+    onA.unbind(job);
+    onB.unbind(job);
+    await().until(() -> a.worker(CronWorker.class).orElseThrow().runningJobs() == 0
+        && b.worker(CronWorker.class).orElseThrow().runningJobs() == 0);
+
+    List<String> after = new ArrayList<>(scheduled(onA));
+    after.addAll(scheduled(onB));
+    after.removeIf(time -> Instant.parse(time).isBefore(Instant.parse(switched)));
+    Map<String, Long> perFiring = after.stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+    assertThat(perFiring).as("firings after the change").hasSizeGreaterThanOrEqualTo(4);
+    assertThat(perFiring.values()).as("each firing after the change ran on one engine: %s", perFiring).containsOnly(1L);
+    assertThat(redis.exists(RedisCronLocks.LOCK_PREFIX + job)).as("the lock was given back").isZero();
   }
 
   @Test
