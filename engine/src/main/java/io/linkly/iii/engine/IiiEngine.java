@@ -79,7 +79,7 @@ public final class IiiEngine implements AutoCloseable, LocalEngine {
     ExecutorService blocking =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("iii-blocking-", 0).factory());
     IiiEngine running = new IiiEngine(engine, transport, blocking);
-    EngineContext context = new EngineContext(engine, transport, blocking, clock, running.channels);
+    EngineContext context = new EngineContext(engine, transport, blocking, clock, running.channels, config.env());
     engine.metrics().gauge("iii_data_channels_open", "Data channels created and not yet closed", running.channels::openCount);
     running.channelSweep =
         transport.group().scheduleAtFixedRate(running.channels::sweep, CHANNEL_SWEEP.toSeconds(), CHANNEL_SWEEP.toSeconds(), TimeUnit.SECONDS);

@@ -19,9 +19,11 @@ import java.util.function.Function;
 
 /**
  * The engine's configuration: the list of built-in workers to run, each with its config block
- * (BUILTINS.md §1). With no config file the engine runs {@link #defaults()}.
+ * (BUILTINS.md §1). With no config file the engine runs {@link #defaults()}. {@code env} is where
+ * {@code ${VAR}} placeholders were looked up; the configuration worker expands the ones in stored
+ * values from the same place.
  */
-public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> localWorkers) {
+public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> localWorkers, Function<String, String> env) {
 
   public static final String WORKER_MANAGER = "iii-worker-manager";
   public static final String DATABASE = "database";
@@ -57,9 +59,9 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
     localWorkers = List.copyOf(localWorkers);
   }
 
-  /** Built-in workers only. */
+  /** Built-in workers only, placeholders from the process environment. */
   public EngineConfig(List<WorkerEntry> workers) {
-    this(workers, List.of());
+    this(workers, List.of(), System::getenv);
   }
 
   public static EngineConfig defaults() {
@@ -107,21 +109,23 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
         ObjectNode config =
             entry.config() instanceof ObjectNode object ? object.deepCopy() : Json.object();
         config.set(key, value);
-        entries.set(i, new WorkerEntry(worker, config, entry.path()));
-        return new EngineConfig(entries, localWorkers);
+        ObjectNode seed = entry.seed() instanceof ObjectNode object ? object.deepCopy() : Json.object();
+        seed.set(key, value);
+        entries.set(i, new WorkerEntry(worker, config, entry.path(), seed));
+        return new EngineConfig(entries, localWorkers, env);
       }
     }
     ObjectNode config = Json.object();
     config.set(key, value);
     entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
-    return new EngineConfig(entries, localWorkers);
+    return new EngineConfig(entries, localWorkers, env);
   }
 
   /** Adds a worker entry with the given config block. */
   public EngineConfig with(String worker, JsonNode config) {
     List<WorkerEntry> entries = new ArrayList<>(workers);
     entries.add(new WorkerEntry(worker, config, "workers[" + entries.size() + "]"));
-    return new EngineConfig(entries, localWorkers);
+    return new EngineConfig(entries, localWorkers, env);
   }
 
   public List<WorkerEntry> entries(String name) {
@@ -150,7 +154,7 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
       throw new ConfigException("invalid YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
-      return new EngineConfig(List.of());
+      return new EngineConfig(List.of(), List.of(), env);
     }
     if (!root.isObject()) {
       throw new ConfigException("top level: must be a mapping with a 'workers' list");
@@ -166,7 +170,28 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
     Map<String, String> namedAs = new HashMap<>(); // built-in name -> the name the file used first
     readList(root, "workers", entries, local, namedAs);
     readList(root, "modules", entries, local, namedAs);
-    return new EngineConfig(entries, local);
+    return new EngineConfig(withSeeds(entries, text), local, env);
+  }
+
+  /**
+   * The entries with their blocks as written ({@link WorkerEntry#seed}), read from the text
+   * before substitution. Where that text is not YAML of the same shape (a placeholder standing for
+   * YAML structure), the expanded block is the seed.
+   */
+  private static List<WorkerEntry> withSeeds(List<WorkerEntry> entries, String text) {
+    JsonNode raw;
+    try {
+      raw = YAML.readTree(text);
+    } catch (IOException e) {
+      return entries;
+    }
+    List<WorkerEntry> seeded = new ArrayList<>();
+    for (WorkerEntry entry : entries) {
+      JsonNode block = raw == null ? null : raw.at("/" + entry.path().replace('[', '/').replace("]", "") + "/config");
+      boolean sameShape = block != null && !block.isMissingNode() && entry.config() != null && block.isObject() == entry.config().isObject();
+      seeded.add(sameShape ? new WorkerEntry(entry.name(), entry.config(), entry.path(), block) : entry);
+    }
+    return seeded;
   }
 
   private static void readList(

@@ -14,6 +14,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -95,9 +97,28 @@ public final class Listener implements AutoCloseable {
     return channel.isActive() ? Health.ok() : Health.failing("no longer listening");
   }
 
+  /**
+   * Stops accepting and lets the open connections finish what they are doing: each is sent
+   * {@link #RETIRING} as a user event, which a protocol handler that knows it takes as "close once
+   * idle"; whatever is still open after {@code grace} is closed.
+   */
+  public void retire(Duration grace) {
+    channel.close().syncUninterruptibly();
+    connections.forEach(c -> c.pipeline().fireUserEventTriggered(RETIRING));
+    GlobalEventExecutor.INSTANCE.schedule(() -> connections.close(), grace.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The user event of {@link #retire}. */
+  public static final Object RETIRING = new Object() {
+    @Override
+    public String toString() {
+      return "listener retiring";
+    }
+  };
+
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
-    connections.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+    connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
   }
 }

@@ -55,21 +55,21 @@ public final class ConfigurationWorker implements BuiltinWorker {
 
   private final ConfigurationConfig config;
   private final String configPath;
-  private final Function<String, String> env;
+  /** Where placeholders in stored values are looked up: the engine configuration's environment. */
+  private volatile Function<String, String> env = System::getenv;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Stored> entries = new TreeMap<>(); // guarded by lock
   private ConfigurationFiles files; // null: memory adapter
   private DirectoryWatch watch;
   private ConfigurationTriggers triggers;
 
-  ConfigurationWorker(ConfigurationConfig config, String configPath, Function<String, String> env) {
+  ConfigurationWorker(ConfigurationConfig config, String configPath) {
     this.config = config;
     this.configPath = configPath;
-    this.env = env;
   }
 
   public static ConfigurationWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new ConfigurationWorker(ConfigurationConfig.fromConfig(entry), ConfigBlock.of(entry).path(), System::getenv);
+    return new ConfigurationWorker(ConfigurationConfig.fromConfig(entry), ConfigBlock.of(entry).path());
   }
 
   static boolean validId(String id) {
@@ -89,6 +89,7 @@ public final class ConfigurationWorker implements BuiltinWorker {
   @Override
   public void start(EngineContext context) throws StartupException {
     Engine engine = context.engine();
+    env = context.env();
     if (config.directory() != null) {
       Path dir = config.directory().toAbsolutePath().normalize();
       DataDirectory.require(NAME, dir, dir, configPath + ".adapter.config.directory");

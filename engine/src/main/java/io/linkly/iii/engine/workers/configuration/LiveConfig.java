@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>{@link #open}: registers the worker's id with its schema, seeding it with the config.yaml
- *       block only when nothing is stored yet, and returns the value to start with (the stored
+ *       block as written (placeholders unexpanded, so the stored value keeps following the
+ *       environment) only when nothing is stored yet, and returns the value to start with (the stored
  *       one wins; one that does not parse leaves the yaml block in force, logged);
  *   <li>{@link #watch}: registers {@code <id>::on-config-change} (internal) and the trigger
  *       {@code <id>::config-watch}, then applies once to catch up. The handler ignores its payload
@@ -95,8 +96,9 @@ public final class LiveConfig {
     register.put("name", displayName);
     register.put("description", description);
     register.set("schema", parse(schema));
+    Optional<JsonNode> stored;
     try {
-      Optional<JsonNode> stored = live.read(true);
+      stored = live.read(true);
       if (stored.isEmpty()) {
         register.set("initial_value", seed);
       }
@@ -112,7 +114,7 @@ public final class LiveConfig {
     try {
       T settings = parser.parse(live.entry(value.get()));
       live.applied = value.get();
-      if (!value.get().equals(seed) && yamlBlock != null && !yamlBlock.isNull() && !yamlBlock.isMissingNode()) {
+      if (stored.isPresent() && !stored.get().equals(seed) && yamlBlock != null && !yamlBlock.isNull() && !yamlBlock.isMissingNode()) {
         log.info("{}: the config.yaml block is not read any more; the stored value in the configuration worker wins"
             + " (edit it with configuration::set, or in its file)", id);
       }

@@ -36,7 +36,7 @@ public final class CronWorker implements BuiltinWorker {
   }
 
   public static CronWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new CronWorker(CronConfig.from(entry), entry.config());
+    return new CronWorker(CronConfig.from(entry), entry.seed());
   }
 
   @Override

@@ -26,6 +26,28 @@ record HttpConfig(
     Cors cors,
     List<GlobalMiddleware> middleware) {
 
+  /** The JSON Schema the configuration worker checks this block against. */
+  static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+        "host": {"type": "string", "minLength": 1},
+        "default_timeout": {"type": "integer", "minimum": 1},
+        "concurrency_request_limit": {"type": "integer", "minimum": 1},
+        "cors": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+          "allowed_origins": {"type": "array", "items": {"type": "string"}},
+          "allowed_methods": {"type": "array", "items": {"type": "string"}}}},
+        "middleware": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["function_id"],
+          "properties": {
+            "function_id": {"type": "string", "minLength": 1},
+            "phase": {"type": "string"},
+            "priority": {"type": "integer"}}}},
+        "max_body_bytes": {"type": "integer", "minimum": 1},
+        "idle_timeout_ms": {"type": "integer", "minimum": 1},
+        "header_timeout_ms": {"type": "integer", "minimum": 1},
+        "body_timeout_ms": {"type": "integer", "minimum": 1},
+        "max_pipelined_requests": {"type": "integer", "minimum": 1}}}
+      """;
   static final int DEFAULT_PORT = 3111;
   static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
   static final long DEFAULT_HEADER_TIMEOUT_MS = 10_000;

@@ -3,9 +3,11 @@ package io.linkly.iii.engine.workers.http;
 import io.linkly.iii.engine.channels.DataChannels;
 import io.linkly.iii.engine.core.RequestTracing;
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.net.Listener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -26,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +58,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   private static final String BAGGAGE = "baggage";
 
   private final RequestPipeline pipeline;
-  private final HttpConfig config;
+  /** The worker's settings, read where used: a hot-applied change reaches open connections. */
+  private final Supplier<HttpConfig> settings;
   private final DataChannels channels;
   private final ReplyWriter replies;
   /** Heads and body chunks of the requests behind the current one, in arrival order. */
@@ -75,12 +79,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   /** An answer that closes the connection went out: nothing after it is served. */
   private boolean closing;
   private boolean draining;
+  /** The listener this connection came from was replaced (a port change): close once idle. */
+  private boolean retiring;
 
-  HttpRequestHandler(RequestPipeline pipeline, HttpConfig config, DataChannels channels) {
+  HttpRequestHandler(RequestPipeline pipeline, Supplier<HttpConfig> settings, DataChannels channels) {
     this.pipeline = pipeline;
-    this.config = config;
+    this.settings = settings;
     this.channels = channels;
-    this.replies = new ReplyWriter(config.cors());
+    this.replies = new ReplyWriter(() -> settings.get().cors());
   }
 
   @Override
@@ -105,7 +111,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
       return;
     }
     if (busy || !waiting.isEmpty()) {
-      if (waitingRequests >= config.maxPipelinedRequests()) {
+      if (waitingRequests >= settings.get().maxPipelinedRequests()) {
         refused = true;
         ReferenceCountUtil.release(msg);
       } else {
@@ -178,6 +184,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
       awaitingContinue = false;
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
     }
+    long timeoutMs = settings.get().defaultTimeoutMs();
     exchange = Exchange.open(ctx, this, replies, answer, channels, wholeBody);
     String traceparent = request.headers().get(TRACEPARENT);
     RequestTracing.RequestSpan span =
@@ -190,10 +197,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             bytes,
             exchange.requestBodyRef(),
             exchange.responseRef(),
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.defaultTimeoutMs()),
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
             span.traceparent(traceparent),
             request.headers().get(BAGGAGE));
-    exchange.start(pipeline.handle(match.get(), incoming), config.defaultTimeoutMs(), span);
+    exchange.start(pipeline.handle(match.get(), incoming), timeoutMs, span);
   }
 
   /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */
@@ -270,7 +277,26 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
       exchange = null;
       drain();
     }
+    closeIfRetiredAndIdle();
     updateReading();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event == Listener.RETIRING) {
+      retiring = true;
+      closeIfRetiredAndIdle();
+      return;
+    }
+    super.userEventTriggered(ctx, event);
+  }
+
+  /** Closes behind the last answer's bytes (a plain close would drop what is not yet written). */
+  private void closeIfRetiredAndIdle() {
+    if (retiring && !busy && waiting.isEmpty() && !closing) {
+      closing = true;
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
   }
 
   /** Serves waiting requests until one stays busy; answers 429 once none wait past the limit. */
@@ -295,7 +321,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
       }
       if (!busy && waiting.isEmpty() && refused && !closing) {
-        write(HttpErrors.tooManyPipelined(config.maxPipelinedRequests()), new Answer(false, null, false));
+        write(HttpErrors.tooManyPipelined(settings.get().maxPipelinedRequests()), new Answer(false, null, false));
       }
     } finally {
       draining = false;

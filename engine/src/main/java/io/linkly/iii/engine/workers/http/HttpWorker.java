@@ -14,7 +14,10 @@ import io.linkly.iii.engine.workers.StartupException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +39,12 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   public static final String NAME = "iii-http";
   private static final Logger log = LoggerFactory.getLogger(HttpWorker.class);
 
-  private final HttpConfig config;
+  /** How long a replaced listener's connections get to finish before they are closed. */
+  private static final Duration RETIRE_GRACE = Duration.ofSeconds(10);
+
+  /** Read per request and per connection: a change applies without touching the listener. */
+  private volatile HttpConfig config;
+  private final JsonNode yamlBlock;
   /** Where the block was configured, such as {@code workers[1].config}, to name a key in errors. */
   private final String configPath;
   private final RouteTable routes = new RouteTable();
@@ -44,15 +52,18 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
   /** Every binding of each method + route shape, the one serving last (see {@link #register}). */
   private final Map<String, List<RouteTable.Route>> owners = new HashMap<>();
   private final ReentrantLock ownersLock = new ReentrantLock();
-  private Listener listener;
+  private volatile Listener listener;
+  private EngineContext context;
+  private RequestPipeline pipeline;
 
-  private HttpWorker(HttpConfig config, String configPath) {
+  private HttpWorker(HttpConfig config, JsonNode yamlBlock, String configPath) {
     this.config = config;
+    this.yamlBlock = yamlBlock;
     this.configPath = configPath;
   }
 
   public static HttpWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new HttpWorker(HttpConfig.fromConfig(entry), ConfigBlock.of(entry).path());
+    return new HttpWorker(HttpConfig.fromConfig(entry), entry.seed(), ConfigBlock.of(entry).path());
   }
 
   @Override
@@ -62,34 +73,97 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
 
   @Override
   public void start(EngineContext context) throws StartupException {
-    try {
-      listen(context);
-    } catch (BindException e) {
-      throw StartupException.cannotListen(NAME, config.host(), config.port(), configPath + ".port", e);
-    }
-  }
-
-  private void listen(EngineContext context) throws BindException {
+    this.context = context;
+    HttpConfig seed = config;
+    LiveConfig.Opened<HttpConfig> opened =
+        LiveConfig.open(context.engine(), NAME, "HTTP", "The REST API: address, timeouts, CORS, global middleware, limits",
+            HttpConfig.SCHEMA, yamlBlock, seed, HttpConfig::fromConfig);
+    config = opened.settings();
     Worker self = context.engine().registerBuiltinWorker(NAME);
     context.engine().registerTriggerType(self, "http", "HTTP requests to iii-http routes", this);
-    RequestPipeline pipeline = new RequestPipeline(context.engine(), routes, config);
-    listener =
+    pipeline = new RequestPipeline(context.engine(), routes, () -> config);
+    try {
+      listener = listen(config);
+    } catch (BindException e) {
+      if (!fallsBackTo(seed)) {
+        String key = sameAddress(seed, config) ? configPath + ".port" : "the port stored in configuration 'iii-http'";
+        throw StartupException.cannotListen(NAME, config.host(), config.port(), key, e);
+      }
+      log.warn("iii-http: the stored address {}:{} cannot be bound ({}); serving on config.yaml's {}:{} this time",
+          LogSafe.escape(config.host()), config.port(), LogSafe.escape(e.getMessage()), LogSafe.escape(seed.host()), seed.port());
+      config = new HttpConfig(seed.host(), seed.port(), config.defaultTimeoutMs(), config.maxBodyBytes(), config.timeouts(),
+          config.maxPipelinedRequests(), config.cors(), config.middleware());
+      try {
+        listener = listen(config);
+      } catch (BindException seedFailure) {
+        throw StartupException.cannotListen(NAME, config.host(), config.port(), configPath + ".port", seedFailure);
+      }
+    }
+    context.engine().registerHealthCheck("listener:iii-http", () -> listener.health());
+    opened.live().watch(self, context.blocking(), this::apply);
+  }
+
+  /**
+   * Whether a start whose stored address cannot be bound may serve on config.yaml's instead:
+   * only when that is a different address, and not a wider one (from loopback to every interface).
+   */
+  private boolean fallsBackTo(HttpConfig seed) {
+    return !sameAddress(seed, config) && !(isLoopback(config.host()) && !isLoopback(seed.host()));
+  }
+
+  private static boolean sameAddress(HttpConfig a, HttpConfig b) {
+    return a.host().equals(b.host()) && a.port() == b.port();
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+  }
+
+  private Listener listen(HttpConfig at) throws BindException {
+    Listener bound =
         Listener.bind(
             context.transport(),
-            config.host(),
-            config.port(),
+            at.host(),
+            at.port(),
             ch -> {
-              ReadTimeouts timeouts = new ReadTimeouts(config.timeouts());
+              HttpConfig now = config;
+              ReadTimeouts timeouts = new ReadTimeouts(now.timeouts());
               ch.pipeline()
                   .addLast("read-timeouts-bytes", timeouts.bytes())
                   .addLast("http", codec())
                   .addLast("read-timeouts", timeouts.messages())
                   .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                  .addLast("body", new BodyLimit(config.maxBodyBytes()))
-                  .addLast("requests", new HttpRequestHandler(pipeline, config, context.channels()));
+                  .addLast("body", new BodyLimit(now.maxBodyBytes()))
+                  .addLast("requests", new HttpRequestHandler(pipeline, () -> config, context.channels()));
             });
-    log.info("iii-http listening on http://{}:{}", config.host(), listener.port());
-    context.engine().registerHealthCheck("listener:iii-http", listener::health);
+    log.info("iii-http listening on http://{}:{}", at.host(), bound.port());
+    return bound;
+  }
+
+  /**
+   * A configuration change (BUILTINS.md §9.1). CORS, the timeout, middleware and the limits apply
+   * at once to every request after it; the connection timeouts and body limit to connections
+   * opened after it. A new address is bound first; only then does the old listener stop
+   * accepting, its connections finishing what they serve (at most 10 s). An address that cannot
+   * be bound keeps the old listener and the previous settings.
+   */
+  private void apply(HttpConfig next) throws BindException {
+    if (sameAddress(next, config)) {
+      config = next;
+      log.info("iii-http: configuration applied");
+      return;
+    }
+    Listener fresh;
+    try {
+      fresh = listen(next);
+    } catch (BindException e) {
+      throw new BindException("cannot listen on " + next.host() + ":" + next.port() + ": " + e.getMessage());
+    }
+    config = next;
+    Listener old = listener;
+    listener = fresh;
+    old.retire(RETIRE_GRACE);
+    log.info("iii-http: moved to http://{}:{}; connections to the old address close once they are idle", next.host(), fresh.port());
   }
 
   /**

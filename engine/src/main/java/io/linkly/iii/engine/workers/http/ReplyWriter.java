@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 
 /**
@@ -22,9 +23,10 @@ import java.util.Map;
  */
 final class ReplyWriter {
 
-  private final HttpConfig.Cors cors;
+  /** Read per answer: a CORS change applies to connections already open. */
+  private final Supplier<HttpConfig.Cors> cors;
 
-  ReplyWriter(HttpConfig.Cors cors) {
+  ReplyWriter(Supplier<HttpConfig.Cors> cors) {
     this.cors = cors;
   }
 
@@ -68,7 +70,7 @@ final class ReplyWriter {
     FullHttpResponse response = Responses.of(ctx.alloc(), HttpReply.empty(200));
     HttpHeaders headers = response.headers();
     if (allowOrigin(headers, origin)) {
-      List<String> methods = cors.allowedMethods();
+      List<String> methods = cors.get().allowedMethods();
       headers.set(
           HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
           methods.isEmpty() ? request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD) : String.join(",", methods));
@@ -96,6 +98,7 @@ final class ReplyWriter {
 
   /** Adds the allow-origin headers when the origin is allowed; permissive by default. */
   private boolean allowOrigin(HttpHeaders headers, String origin) {
+    HttpConfig.Cors cors = this.cors.get();
     if (cors.anyOrigin()) {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
       headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "*");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * What happens to a routed request (BUILTINS.md §9.5): global middleware, the condition,
@@ -28,12 +29,13 @@ final class RequestPipeline {
 
   private final Engine engine;
   private final RouteTable routes;
-  private final HttpConfig config;
+  /** The worker's settings, read per request: middleware and timeout changes apply at once. */
+  private final Supplier<HttpConfig> settings;
 
-  RequestPipeline(Engine engine, RouteTable routes, HttpConfig config) {
+  RequestPipeline(Engine engine, RouteTable routes, Supplier<HttpConfig> settings) {
     this.engine = engine;
     this.routes = routes;
-    this.config = config;
+    this.settings = settings;
   }
 
   RouteTable routes() {
@@ -98,7 +100,7 @@ final class RequestPipeline {
 
   private List<String> globalIds() {
     List<String> ids = new ArrayList<>();
-    config.middleware().forEach(m -> ids.add(m.functionId()));
+    settings.get().middleware().forEach(m -> ids.add(m.functionId()));
     return ids;
   }
 
@@ -217,7 +219,7 @@ final class RequestPipeline {
   private HttpReply failed(Throwable failure) {
     ErrorBody error = InvocationException.bodyOf(failure);
     if (Router.INVOCATION_TIMEOUT.equals(error.code())) {
-      return HttpErrors.gatewayTimeout(config.defaultTimeoutMs());
+      return HttpErrors.gatewayTimeout(settings.get().defaultTimeoutMs());
     }
     return HttpReply.error(500, error.code(), error.message(), true);
   }

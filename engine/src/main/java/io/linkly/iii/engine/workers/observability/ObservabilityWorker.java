@@ -77,7 +77,7 @@ public final class ObservabilityWorker implements BuiltinWorker {
   }
 
   public static ObservabilityWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new ObservabilityWorker(ObservabilityConfig.from(entry), entry.config());
+    return new ObservabilityWorker(ObservabilityConfig.from(entry), entry.seed());
   }
 
   /** The settings this worker runs with; tracing reads its own from here. */

@@ -71,7 +71,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
   }
 
   public static PubSubWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new PubSubWorker(PubSubConfig.fromConfig(entry), entry.config());
+    return new PubSubWorker(PubSubConfig.fromConfig(entry), entry.seed());
   }
 
   @Override

@@ -66,7 +66,7 @@ public final class StateWorker implements BuiltinWorker {
   }
 
   public static StateWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StateWorker(StateConfig.from(entry), ConfigBlock.of(entry).path(), entry.config());
+    return new StateWorker(StateConfig.from(entry), ConfigBlock.of(entry).path(), entry.seed());
   }
 
   @Override

@@ -86,7 +86,7 @@ public final class StreamWorker implements BuiltinWorker {
   }
 
   public static StreamWorker fromConfig(WorkerEntry entry) throws ConfigException {
-    return new StreamWorker(StreamConfig.fromConfig(entry), ConfigBlock.of(entry).path(), entry.config());
+    return new StreamWorker(StreamConfig.fromConfig(entry), ConfigBlock.of(entry).path(), entry.seed());
   }
 
   @Override
