@@ -1,6 +1,7 @@
 package io.linkly.iii.cli;
 
 import io.linkly.iii.cli.managed.ManagedWorkers;
+import io.linkly.iii.cli.project.SeededBlocks;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.EngineConfig;
@@ -37,6 +38,9 @@ final class ServeCommand implements Callable<Integer> {
       engineConfig = EngineConfig.load(file, System::getenv);
       if (!Files.exists(file)) {
         System.err.println("iii: no " + file + "; starting on embedded defaults");
+      } else {
+        // before the start, so only values stored by earlier boots count: a block this boot seeds goes on the next
+        SeededBlocks.strip(file, engineConfig, Path.of("").toAbsolutePath(), System.err);
       }
       engine = IiiEngine.start(engineConfig);
     } catch (ConfigException e) {

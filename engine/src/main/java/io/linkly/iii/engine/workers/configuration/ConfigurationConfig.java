@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.configuration;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -55,5 +56,22 @@ public record ConfigurationConfig(Path directory, long ttlSeconds) {
           throw new ConfigException(adapter.path() + ".name: the bridge adapter is not available in this engine (available: fs, memory)");
       default -> throw new ConfigException(adapter.path() + ".name: unknown adapter '" + name + "' (expected fs or memory)");
     };
+  }
+
+  /**
+   * Whether a value other than null is stored for {@code id}, read from its file the way the worker
+   * reads it ({@code workingDirectory} resolves a relative directory, as the engine's working
+   * directory does). False for the memory adapter, a missing file and a file that does not parse:
+   * the worker will not use those either.
+   */
+  public boolean hasStoredValue(String id, Path workingDirectory) {
+    if (directory == null) {
+      return false;
+    }
+    try {
+      return new ConfigurationFiles(workingDirectory.resolve(directory)).read(id).map(e -> e.value() != null).orElse(false);
+    } catch (IOException e) {
+      return false;
+    }
   }
 }
