@@ -39,6 +39,39 @@ import java.util.Set;
  */
 public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
 
+  /** The JSON Schema the configuration worker checks this block against. */
+  public static final String SCHEMA =
+      """
+      {"type": "object", "additionalProperties": false, "properties": {
+        "adapter": {"type": "object", "additionalProperties": false, "properties": {
+          "name": {"enum": ["builtin", "rabbitmq"]},
+          "config": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+            "store_method": {"enum": ["file_based", "in_memory"]},
+            "file_path": {"type": "string", "minLength": 1},
+            "save_interval_ms": {"type": "integer", "minimum": 10, "maximum": 3600000},
+            "max_messages": {"type": "integer", "minimum": 1},
+            "max_bytes": {"type": "integer", "minimum": 1},
+            "max_dead_letters": {"type": "integer", "minimum": 1},
+            "amqp_url": {"type": "string"},
+            "namespace": {"type": "string", "minLength": 1},
+            "confirm_timeout_ms": {"type": "integer", "minimum": 1},
+            "max_unconfirmed": {"type": "integer", "minimum": 1},
+            "max_attempts": {"type": "integer", "minimum": 1},
+            "prefetch_count": {"type": "integer", "minimum": 1},
+            "queue_mode": {"type": "string"},
+            "priority_field": {"type": "string"}}}}},
+        "queue_configs": {"type": ["object", "null"], "additionalProperties": {
+          "type": "object", "additionalProperties": false, "properties": {
+            "max_retries": {"type": "integer", "minimum": 0, "maximum": 1000000},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "type": {"enum": ["standard", "fifo"]},
+            "message_group_field": {"type": "string"},
+            "max_priority": {"type": "integer", "minimum": 1, "maximum": 255},
+            "priority_field": {"type": "string"},
+            "backoff_ms": {"type": "integer", "minimum": 0},
+            "poll_interval_ms": {"type": "integer", "minimum": 1},
+            "attempt_timeout_ms": {"type": "integer", "minimum": 1}}}}}}
+      """;
   public static final String DEFAULT_QUEUE = "default";
   public static final long DEFAULT_ATTEMPT_TIMEOUT_MS = 300_000;
 

@@ -23,6 +23,7 @@ import io.linkly.iii.engine.workers.DataDirectory;
 import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.workers.StartupException;
+import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import io.linkly.iii.engine.workers.queue.adapter.BuiltinQueue;
 import io.linkly.iii.engine.workers.queue.adapter.DeadLetter;
 import io.linkly.iii.engine.workers.queue.adapter.MessageHandler;
@@ -74,17 +75,24 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   public static final String TRIGGER_TYPE = "durable:subscriber";
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
 
-  private final QueueConfig config;
+  /** How long a configuration change may wait for the consumer work queued before it. */
+  private static final long APPLY_WAIT_SECONDS = 60;
+
+  private volatile QueueConfig config;
+  private final JsonNode yamlBlock;
   private final String configPath;
-  private final Map<String, QueueSpec> named = new LinkedHashMap<>();
+  /** The named queues' specs, replaced whole when the configuration changes (read from event loops). */
+  private volatile Map<String, QueueSpec> named = Map.of();
+  /** Transports replaced by an adapter change, still delivering what they hold. */
+  private final List<DrainingTransport> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Subscriber> byBinding = new HashMap<>();
   private final Map<String, List<Subscriber>> byQueue = new HashMap<>();
   private final Map<String, RateMeter> enqueueRates = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, RateMeter> drainRates = new java.util.concurrent.ConcurrentHashMap<>();
-  private QueueBackend backend;
+  private volatile QueueBackend backend;
   private Engine engine;
-  private Executor blocking;
+  private java.util.concurrent.ExecutorService blocking;
   private Registration metrics;
   private Clock clock;
   private SerialTasks setup;
@@ -93,14 +101,15 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private record Subscriber(String bindingId, String topic, String functionId, String condition, QueueSpec spec, long attemptTimeoutMs) {}
 
   /** {@code configPath}: where the block was configured, such as {@code workers[5].config}, to name a key in errors. */
-  public QueueWorker(QueueConfig config, String configPath) {
+  public QueueWorker(QueueConfig config, JsonNode yamlBlock, String configPath) {
     this.config = config;
+    this.yamlBlock = yamlBlock;
     this.configPath = configPath;
   }
 
   public static QueueWorker fromConfig(WorkerEntry entry) throws ConfigException {
     ConfigBlock block = ConfigBlock.of(entry);
-    return new QueueWorker(QueueConfig.from(block), block.path());
+    return new QueueWorker(QueueConfig.from(block), entry.seed(), block.path());
   }
 
   @Override
@@ -119,15 +128,14 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     blocking = context.blocking();
     clock = context.clock();
     setup = new SerialTasks(blocking);
-    backend = open(context);
-    engine.registerHealthCheck("queue_store", backend::health);
+    LiveConfig.Opened<QueueConfig> opened =
+        LiveConfig.open(engine, NAME, "Queue", "Durable queues: the transport (builtin or rabbitmq) and the named queues",
+            QueueConfig.SCHEMA, yamlBlock, config, entry -> QueueConfig.from(ConfigBlock.of(entry)));
+    config = opened.settings();
+    backend = open(config.adapter());
+    engine.registerHealthCheck("queue_store", () -> backend.health());
     try {
-      for (QueueConfig.NamedQueue queue : config.queues().values()) {
-        QueueSpec spec =
-            new QueueSpec(QueueSpec.namedKey(queue.name()), null, queue.fifo(), queue.concurrency(), queue.retry(), queue.maxPriority());
-        named.put(queue.name(), spec);
-        backend.consume(spec, counted(spec.name(), namedHandler(queue)));
-      }
+      named = consumeNamed(backend, config.queues(), Map.of());
     } catch (QueueException | RuntimeException e) {
       backend.close();
       throw new IllegalStateException("iii-queue: " + e.getMessage(), e);
@@ -146,16 +154,101 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     engine.registerTriggerType(self, TRIGGER_TYPE, "Durable topic subscription with retries and a dead-letter queue", this);
     metrics = engine.metrics().collector(this::collectMetrics);
     log.info("iii-queue ready: adapter {}, queues {}", backend.type(), named.keySet());
+    opened.live().watch(self, blocking, this::apply);
   }
 
-  private QueueBackend open(EngineContext context) throws Exception {
-    return switch (config.adapter()) {
+  private static QueueSpec spec(QueueConfig.NamedQueue queue) {
+    return new QueueSpec(QueueSpec.namedKey(queue.name()), null, queue.fifo(), queue.concurrency(), queue.retry(), queue.maxPriority());
+  }
+
+  /**
+   * Starts (or restarts) {@code transport}'s consumers of the named queues in {@code queues} whose
+   * settings differ from {@code running}'s, stops those of the queues no longer named, and
+   * returns the specs now in force. Queues whose settings did not change are not touched.
+   */
+  private Map<String, QueueSpec> consumeNamed(
+      QueueBackend transport, Map<String, QueueConfig.NamedQueue> queues, Map<String, QueueConfig.NamedQueue> running) throws QueueException {
+    Map<String, QueueSpec> specs = new LinkedHashMap<>();
+    for (QueueConfig.NamedQueue queue : queues.values()) {
+      QueueSpec spec = spec(queue);
+      specs.put(queue.name(), spec);
+      if (!queue.equals(running.get(queue.name()))) {
+        transport.consume(spec, counted(spec.name(), namedHandler(queue)));
+      }
+    }
+    for (QueueConfig.NamedQueue gone : running.values()) {
+      if (!queues.containsKey(gone.name())) {
+        transport.stopConsuming(spec(gone).name());
+      }
+    }
+    return java.util.Collections.unmodifiableMap(specs);
+  }
+
+  /**
+   * A configuration change (BUILTINS.md §7.2), run in turn with the subscriptions' consumer work.
+   * The same adapter: queues added or changed (re)start, removed ones stop, the others are not
+   * touched. Another adapter: the new transport is built and takes every consumer and every new
+   * message; the old one goes on delivering what it holds and closes once drained
+   * ({@link DrainingTransport}). A transport that cannot be built keeps everything as it was.
+   */
+  private void apply(QueueConfig next) throws Exception {
+    try {
+      setup.call(() -> {
+        if (next.adapter().equals(config.adapter())) {
+          named = consumeNamed(backend, next.queues(), config.queues());
+          log.info("iii-queue: configuration applied; queues {}", named.keySet());
+        } else {
+          changeTransport(next);
+        }
+        config = next;
+        return null;
+      }).get(APPLY_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private void changeTransport(QueueConfig next) throws Exception {
+    QueueBackend fresh = open(next.adapter());
+    List<String> oldQueues = new ArrayList<>();
+    Map<String, QueueSpec> specs;
+    // Subscriptions that come or go from here on queue their consumer work behind this change,
+    // so it reaches the new transport.
+    Map<String, QueueSpec> topicQueues = new LinkedHashMap<>();
+    lock.lock();
+    try {
+      byQueue.forEach((key, replicas) -> topicQueues.put(key, replicas.get(0).spec()));
+    } finally {
+      lock.unlock();
+    }
+    try {
+      specs = consumeNamed(fresh, next.queues(), Map.of());
+      for (Map.Entry<String, QueueSpec> topicQueue : topicQueues.entrySet()) {
+        fresh.consume(topicQueue.getValue(), counted(topicQueue.getKey(), topicHandler(topicQueue.getKey())));
+      }
+    } catch (QueueException | RuntimeException e) {
+      fresh.close();
+      throw new IllegalStateException("the new transport could not take the consumers: " + e.getMessage(), e);
+    }
+    named.values().forEach(spec -> oldQueues.add(spec.name()));
+    oldQueues.addAll(topicQueues.keySet());
+    QueueBackend old = backend;
+    backend = fresh;
+    named = specs;
+    draining.removeIf(DrainingTransport::done);
+    draining.add(new DrainingTransport(old, oldQueues));
+    log.info("iii-queue: transport changed to {}; {} queue(s) moved over, the previous transport delivers what it holds, then closes",
+        fresh.type(), oldQueues.size());
+  }
+
+  private QueueBackend open(QueueConfig.Adapter adapter) throws Exception {
+    return switch (adapter) {
       case QueueConfig.Builtin b -> {
         String key = configPath + ".adapter.config.file_path";
         if (b.durable()) {
           DataDirectory.require(NAME, b.dir(), b.dir(), key);
         }
-        BuiltinQueue queue = new BuiltinQueue(b, context.blocking(), context.clock());
+        BuiltinQueue queue = new BuiltinQueue(b, blocking, clock);
         try {
           queue.open();
         } catch (IOException e) {
@@ -165,7 +258,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
         yield queue;
       }
       case QueueConfig.RabbitMq r -> {
-        RabbitQueue queue = new RabbitQueue(r, context.blocking(), context.clock());
+        RabbitQueue queue = new RabbitQueue(r, blocking, clock);
         try {
           queue.open();
         } catch (QueueException e) {
@@ -270,10 +363,10 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       JsonNode data = in.raw().has("data") ? in.raw().get("data") : NullNode.getInstance();
       String receipt = in.optionalString("messageReceiptId");
       QueueConfig.NamedQueue settings = config.queues().get(queue);
-      if (settings == null) {
+      spec = named.get(queue);
+      if (settings == null || spec == null) { // both, as a configuration change replaces one, then the other
         throw new InvocationException(ErrorCodes.ENQUEUE_ERROR, "Queue '" + queue + "' not found");
       }
-      spec = named.get(queue);
       String group = null;
       if (settings.fifo()) {
         String field = settings.messageGroupField();
@@ -417,7 +510,9 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
               return; // unsubscribed before the consumer started
             }
             try {
-              backend.consume(started, counted(key, topicHandler(key)));
+              if (!backend.consuming(key)) { // a transport change may have started it already
+                backend.consume(started, counted(key, topicHandler(key)));
+              }
             } catch (QueueException e) {
               log.error("durable subscription {} → {} cannot consume: {}", LogSafe.escape(topic), LogSafe.escape(binding.functionId()), LogSafe.escape(e.getMessage()));
             }
@@ -773,69 +868,9 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     if (setup != null) {
       setup.close();
     }
+    draining.forEach(DrainingTransport::close);
     if (backend != null) {
       backend.close();
-    }
-  }
-
-  /** Runs consumer start/stop work one task at a time, off the caller's thread (it may be an event loop). */
-  private static final class SerialTasks {
-    private final Executor executor;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
-    private boolean running;
-    private boolean closed;
-
-    SerialTasks(Executor executor) {
-      this.executor = executor;
-    }
-
-    void run(Runnable task) {
-      lock.lock();
-      try {
-        if (closed) {
-          return;
-        }
-        tasks.add(task);
-        if (running) {
-          return;
-        }
-        running = true;
-      } finally {
-        lock.unlock();
-      }
-      executor.execute(this::drain);
-    }
-
-    private void drain() {
-      while (true) {
-        Runnable next;
-        lock.lock();
-        try {
-          next = closed ? null : tasks.poll();
-          if (next == null) {
-            running = false;
-            return;
-          }
-        } finally {
-          lock.unlock();
-        }
-        try {
-          next.run();
-        } catch (RuntimeException e) {
-          log.error("iii-queue: subscription task failed", e);
-        }
-      }
-    }
-
-    void close() {
-      lock.lock();
-      try {
-        closed = true;
-        tasks.clear();
-      } finally {
-        lock.unlock();
-      }
     }
   }
 }
