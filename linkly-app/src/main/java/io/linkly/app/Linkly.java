@@ -45,10 +45,42 @@ public final class Linkly implements AutoCloseable {
 
   /** Linkly's embedded engine configuration, with {@code ${VAR}} taken from {@code env}. */
   public static EngineConfig config(Function<String, String> env) throws ConfigException {
-    try (InputStream in = Linkly.class.getResourceAsStream("/linkly.yaml")) {
-      return EngineConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), env);
+    return config(Profile.SINGLE, env);
+  }
+
+  /** The embedded configuration of {@code profile}: linkly.yaml, and for the cluster linkly-cluster.yaml over it. */
+  public static EngineConfig config(Profile profile, Function<String, String> env) throws ConfigException {
+    Function<String, String> withDefaults = LinklyEnvironment.withDefaults(env);
+    EngineConfig config = EngineConfig.parse(resource("/linkly.yaml"), withDefaults);
+    if (profile == Profile.CLUSTER) {
+      config = config.overlaidWith(EngineConfig.parse(resource("/linkly-cluster.yaml"), withDefaults));
+    }
+    return LinklyEnvironment.withoutSqliteSettingsOnPostgres(config);
+  }
+
+  /** How Linkly's stores are laid out: one machine (the default), or several engines sharing Redis, RabbitMQ and PostgreSQL. */
+  public enum Profile {
+    SINGLE,
+    CLUSTER;
+
+    /** {@code single} or {@code cluster}. */
+    public static Profile named(String name) {
+      return switch (name) {
+        case "single" -> SINGLE;
+        case "cluster" -> CLUSTER;
+        default -> throw new IllegalArgumentException("unknown profile '" + name + "' (expected single or cluster)");
+      };
+    }
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Linkly.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("linkly.yaml is missing from the jar", e);
+      throw new IllegalStateException(name + " cannot be read from the jar", e);
     }
   }
 
@@ -135,15 +167,28 @@ public final class Linkly implements AutoCloseable {
       System.exit(ImportCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
       return;
     }
+    Profile profile = Profile.SINGLE;
+    if (args.length == 2 && args[0].equals("--profile")) {
+      try {
+        profile = Profile.named(args[1]);
+      } catch (IllegalArgumentException e) {
+        System.err.println("linkly: " + e.getMessage());
+        System.exit(2);
+        return;
+      }
+      args = new String[0];
+    }
     if (args.length > 0) {
       System.err.println("usage: linkly                  start the engine and every Linkly worker\n"
+          + "       linkly --profile cluster  the same, with state, streams and pub/sub on Redis, the click\n"
+          + "                               queue on RabbitMQ and the databases on PostgreSQL\n"
           + "       linkly watch            follow clicks live (ws://127.0.0.1:3112/)\n"
           + "       linkly import FILE.csv  bulk-import code,url rows into a running Linkly");
       System.exit(2);
     }
     Linkly linkly;
     try {
-      linkly = start(config(System::getenv), Clock.systemUTC());
+      linkly = start(config(profile, System::getenv), Clock.systemUTC());
     } catch (ConfigException e) {
       System.err.println("linkly: config error: " + e.getMessage());
       System.exit(2);

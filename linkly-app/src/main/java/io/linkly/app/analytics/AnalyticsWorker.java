@@ -2,6 +2,7 @@ package io.linkly.app.analytics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkWorker;
+import io.linkly.app.sql.SqlDatabase;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.Logger;
@@ -25,12 +26,14 @@ public final class AnalyticsWorker {
   static final String DB = "analytics";
 
   private final Iii iii;
+  private final SqlDatabase db;
   private final Clock clock;
   private final Logger log;
   private final DailyCounts counts = new DailyCounts(this::write);
 
   public AnalyticsWorker(Iii iii, Clock clock) {
     this.iii = iii;
+    this.db = new SqlDatabase(iii, DB);
     this.clock = clock;
     this.log = iii.logger(NAME);
   }
@@ -60,7 +63,7 @@ public final class AnalyticsWorker {
     byDay.forEach(
         (day, count) ->
             execute(
-                "INSERT INTO daily_link_counts (day, count) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET count = count + excluded.count",
+                "INSERT INTO daily_link_counts (day, count) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET count = daily_link_counts.count + excluded.count",
                 List.of(day, count)));
     long total = byDay.values().stream().mapToLong(Long::longValue).sum();
     if (total > 1) {
@@ -84,6 +87,6 @@ public final class AnalyticsWorker {
   }
 
   private JsonNode execute(String sql, List<Object> params) {
-    return iii.trigger(TriggerRequest.of("database::execute", Map.of("db", DB, "sql", sql, "params", params)));
+    return db.execute(sql, params);
   }
 }

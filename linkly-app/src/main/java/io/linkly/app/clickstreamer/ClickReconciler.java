@@ -1,5 +1,6 @@
 package io.linkly.app.clickstreamer;
 
+import io.linkly.app.sql.SqlDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkStore;
 import io.linkly.iii.sdk.Iii;
@@ -26,6 +27,7 @@ final class ClickReconciler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClickReconciler.class);
 
   private final Iii iii;
+  private final SqlDatabase db;
   private final ClickStreamer streamer;
   private final StreamedMarks marks;
   private final Duration interval;
@@ -34,6 +36,7 @@ final class ClickReconciler implements AutoCloseable {
 
   ClickReconciler(Iii iii, ClickStreamer streamer, StreamedMarks marks, Duration interval) {
     this.iii = iii;
+    this.db = new SqlDatabase(iii, LinkStore.DB);
     this.streamer = streamer;
     this.marks = marks;
     this.interval = interval;
@@ -103,7 +106,7 @@ final class ClickReconciler implements AutoCloseable {
         ids.add(id);
         after = row.path("id").asLong();
       }
-      StreamedMarks.mark(iii, ids);
+      StreamedMarks.mark(db, ids);
     }
     if (streamed > 0) {
       log.info("streamed {} recorded clicks whose announcement had been lost", streamed);
@@ -112,7 +115,7 @@ final class ClickReconciler implements AutoCloseable {
   }
 
   private JsonNode query(String sql, List<Object> params) {
-    return iii.trigger(TriggerRequest.of("database::query", Map.of("db", LinkStore.DB, "sql", sql, "params", params))).path("rows");
+    return db.query(sql, params).path("rows");
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.linkly.app.clickstreamer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkStore;
+import io.linkly.app.sql.SqlDatabase;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
@@ -51,7 +52,7 @@ final class ClickTotals implements AutoCloseable {
    * One statement, so one snapshot: the highest row id, and per existing link its clicks and the
    * latest click, both as of that row id (SQLite has one writer and AUTOINCREMENT never goes back,
    * so a row committed after the snapshot has a higher id). Always one row at least: with no
-   * clicks, code is null. The latest click is the largest ISO text, which is the latest instant
+   * clicks, code is null (on PostgreSQL, see {@link #snapshot}). The latest click is the largest ISO text, which is the latest instant
    * except within one second: Linkly writes milliseconds, and a time on a whole second has none.
    */
   private static final String SNAPSHOT =
@@ -65,11 +66,13 @@ final class ClickTotals implements AutoCloseable {
   private final BlockingQueue<Boolean> seedWanted = new ArrayBlockingQueue<>(1);
   private final AtomicBoolean warnedIncrement = new AtomicBoolean();
   private final AtomicLong seeds = new AtomicLong();
+  private final SqlDatabase db;
   private Thread seeder;
   private volatile boolean closed;
 
   ClickTotals(Iii iii) {
     this.iii = iii;
+    this.db = new SqlDatabase(iii, LinkStore.DB);
   }
 
   void start() {
@@ -148,7 +151,7 @@ final class ClickTotals implements AutoCloseable {
   /** One seed; only ever run by the seeder thread, so that two seeds never overlap. */
   private void seed() throws InterruptedException {
     gate.beginSeed();
-    JsonNode rows = iii.trigger(TriggerRequest.of("database::query", Map.of("db", LinkStore.DB, "sql", SNAPSHOT, "params", List.of()))).path("rows");
+    JsonNode rows = snapshot();
     long upTo = rows.path(0).path("up_to").asLong();
     Map<String, JsonNode> stored = new HashMap<>();
     JsonNode listed = iii.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", ClickStreamer.STREAM, "group_id", GROUP)));
@@ -185,6 +188,25 @@ final class ClickTotals implements AutoCloseable {
     seeds.incrementAndGet();
     if (gate.takeOverflow()) {
       requestSeed();
+    }
+  }
+
+  /**
+   * The snapshot's rows. On PostgreSQL it is read in a transaction that first waits for the
+   * click inserts in progress and holds new ones off until it is read, so that every click at or
+   * below its highest row id is in it (see {@link SqlDialect}).
+   */
+  private JsonNode snapshot() {
+    String lock = db.dialect().waitForWriters("clicks", false);
+    if (lock == null) {
+      return db.query(SNAPSHOT, List.of()).path("rows");
+    }
+    String transaction = db.begin(Duration.ofSeconds(30));
+    try {
+      db.execute(transaction, lock, List.of());
+      return db.query(transaction, SNAPSHOT, List.of()).path("rows");
+    } finally {
+      db.rollback(transaction); // it only read
     }
   }
 

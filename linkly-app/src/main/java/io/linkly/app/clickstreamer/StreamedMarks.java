@@ -1,5 +1,6 @@
 package io.linkly.app.clickstreamer;
 
+import io.linkly.app.sql.SqlDatabase;
 import io.linkly.app.link.LinkStore;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
@@ -25,13 +26,13 @@ final class StreamedMarks implements AutoCloseable {
   private static final int CHUNK = 500;
   private static final Logger log = LoggerFactory.getLogger(StreamedMarks.class);
 
-  private final Iii iii;
+  private final SqlDatabase db;
   private final ConcurrentLinkedQueue<String> pending = new ConcurrentLinkedQueue<>();
   private Thread writer;
   private volatile boolean closed;
 
   StreamedMarks(Iii iii) {
-    this.iii = iii;
+    this.db = new SqlDatabase(iii, LinkStore.DB);
   }
 
   void start() {
@@ -65,7 +66,7 @@ final class StreamedMarks implements AutoCloseable {
     for (int from = 0; from < ids.size(); from += CHUNK) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
       try {
-        mark(iii, chunk);
+        mark(db, chunk);
       } catch (IiiException e) {
         log.warn("could not mark {} streamed clicks ({}); the reconciler will look at them again", chunk.size(), e.getMessage());
       }
@@ -74,7 +75,7 @@ final class StreamedMarks implements AutoCloseable {
   }
 
   /** One UPDATE for these row ids. */
-  static void mark(Iii iii, List<String> ids) {
+  static void mark(SqlDatabase db, List<String> ids) {
     if (ids.isEmpty()) {
       return;
     }
@@ -83,7 +84,7 @@ final class StreamedMarks implements AutoCloseable {
     for (String id : ids) {
       params.add(Long.parseLong(id));
     }
-    iii.trigger(TriggerRequest.of("database::execute", Map.of("db", LinkStore.DB, "sql", sql, "params", params)));
+    db.execute(sql, params);
   }
 
   @Override

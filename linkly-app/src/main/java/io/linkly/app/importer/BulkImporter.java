@@ -108,6 +108,7 @@ public final class BulkImporter {
     long last;
     boolean ended = false;
     try {
+      store.writeLinksAlone(transaction);
       before = store.lastLinkRowId(transaction);
       insertAll(rows, report, transaction);
       if (report.skippedCount() > 0 || report.stoppedEarly()) {

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import io.linkly.app.sql.SqlDatabase;
+import io.linkly.app.sql.SqlDialect;
 
 /**
  * Linkly's data, reached only through the engine: links and clicks in the {@code primary}
@@ -31,18 +33,27 @@ public final class LinkStore implements ClickRecorder.Store {
    * Every insert sets {@code streamed = 0}; the column's default 1 is for the rows of a database
    * made before the column existed, which were announced when they were recorded.
    */
-  private static final List<String> SCHEMA =
+  private static String createClicks(SqlDialect dialect) {
+    return "CREATE TABLE IF NOT EXISTS clicks (id " + dialect.serialKey() + ", code TEXT NOT NULL, clicked_at TEXT NOT NULL,"
+        + " click_key TEXT, streamed INTEGER NOT NULL DEFAULT 1)";
+  }
+
+  private static final List<String> INDEXES =
       List.of(
-          "CREATE TABLE IF NOT EXISTS links (code TEXT PRIMARY KEY, url TEXT NOT NULL, created_at TEXT NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS clicks (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, clicked_at TEXT NOT NULL, click_key TEXT,"
-              + " streamed INTEGER NOT NULL DEFAULT 1)",
           "CREATE UNIQUE INDEX IF NOT EXISTS clicks_click_key ON clicks (click_key)",
           "CREATE INDEX IF NOT EXISTS clicks_not_streamed ON clicks (id) WHERE streamed = 0");
 
   private final Iii iii;
+  private final SqlDatabase db;
 
   public LinkStore(Iii iii) {
     this.iii = iii;
+    this.db = new SqlDatabase(iii, DB);
+  }
+
+  /** Which database holds the links. */
+  public SqlDialect dialect() {
+    return db.dialect();
   }
 
   /**
@@ -54,12 +65,14 @@ public final class LinkStore implements ClickRecorder.Store {
     Duration pause = Duration.ofMillis(100);
     while (true) {
       try {
-        execute(SCHEMA.get(0), List.of());
-        execute(SCHEMA.get(1), List.of());
-        addColumn("ALTER TABLE clicks ADD COLUMN click_key TEXT");
-        addColumn("ALTER TABLE clicks ADD COLUMN streamed INTEGER NOT NULL DEFAULT 1");
-        execute(SCHEMA.get(2), List.of());
-        execute(SCHEMA.get(3), List.of());
+        SqlDialect dialect = dialect();
+        execute(dialect.createLinks(), List.of());
+        execute(createClicks(dialect), List.of());
+        addColumn(dialect, "clicks", "click_key TEXT");
+        addColumn(dialect, "clicks", "streamed INTEGER NOT NULL DEFAULT 1");
+        for (String index : INDEXES) {
+          execute(index, List.of());
+        }
         return;
       } catch (IiiException e) {
         if (System.nanoTime() > deadline) {
@@ -72,9 +85,14 @@ public final class LinkStore implements ClickRecorder.Store {
   }
 
   /** Databases made before a column existed get it; it is there already otherwise. */
-  private void addColumn(String alter) {
+  private void addColumn(SqlDialect dialect, String table, String columnDefinition) {
+    String ifMissing = dialect.addColumnIfMissing(table, columnDefinition);
+    if (ifMissing != null) {
+      execute(ifMissing, List.of());
+      return;
+    }
     try {
-      execute(alter, List.of());
+      execute("ALTER TABLE " + table + " ADD COLUMN " + columnDefinition, List.of());
     } catch (IiiException e) {
       if (!String.valueOf(e.getMessage()).contains("duplicate column")) {
         throw e;
@@ -110,6 +128,10 @@ public final class LinkStore implements ClickRecorder.Store {
    */
   @Override
   public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
+    if (dialect() == SqlDialect.POSTGRES) { // no last_insert_id there: the id comes back as a row
+      JsonNode rows = db.execute(INSERT_CLICK_RETURNING_ID, java.util.Arrays.asList(code, clickedAt, clickKey)).path("returned_rows");
+      return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).path("id").asText());
+    }
     JsonNode result =
         execute(
             "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES (?, ?, ?, 0) ON CONFLICT (click_key) DO NOTHING",
@@ -129,11 +151,11 @@ public final class LinkStore implements ClickRecorder.Store {
    */
   @Override
   public List<Optional<String>> insertClicks(List<ClickRecorder.Click> clicks) {
-    List<Map<String, Object>> statements = new java.util.ArrayList<>(clicks.size());
+    List<SqlDatabase.Statement> statements = new java.util.ArrayList<>(clicks.size());
     for (ClickRecorder.Click c : clicks) {
-      statements.add(Map.of("sql", INSERT_CLICK_RETURNING_ID, "params", java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey())));
+      statements.add(new SqlDatabase.Statement(INSERT_CLICK_RETURNING_ID, java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey())));
     }
-    JsonNode result = iii.trigger(TriggerRequest.of("database::transaction", Map.of("db", DB, "statements", statements)));
+    JsonNode result = db.transaction(statements);
     if (result == null || !result.path("committed").asBoolean(false)) {
       JsonNode error = result == null ? null : result.path("error");
       throw new IiiException(
@@ -179,12 +201,7 @@ public final class LinkStore implements ClickRecorder.Store {
       params.add(createdAt);
     }
     sql.append(" ON CONFLICT (code) DO NOTHING RETURNING code");
-    TriggerRequest request =
-        transactionId == null
-            ? TriggerRequest.of("database::execute", Map.of("db", DB, "sql", sql.toString(), "params", params))
-            : TriggerRequest.of(
-                "database::transactionExecute", Map.of("transaction_id", transactionId, "sql", sql.toString(), "params", params));
-    return iii.triggerAsync(request)
+    return db.executeAsync(sql.toString(), params, transactionId)
         .thenApply(
             result -> {
               Set<String> inserted = new HashSet<>();
@@ -197,36 +214,41 @@ public final class LinkStore implements ClickRecorder.Store {
 
   /** Opens an interactive transaction on the links database; it rolls back by itself after {@code timeout}. */
   public String beginTransaction(Duration timeout) {
-    JsonNode result =
-        iii.trigger(TriggerRequest.of("database::beginTransaction", Map.of("db", DB, "timeout_ms", timeout.toMillis())));
-    return result.path("transaction").path("id").asText();
+    return db.begin(timeout);
   }
 
   public void commit(String transactionId) {
-    iii.trigger(TriggerRequest.of("database::commitTransaction", Map.of("transaction_id", transactionId)));
+    db.commit(transactionId);
   }
 
   public void rollback(String transactionId) {
-    iii.trigger(TriggerRequest.of("database::rollbackTransaction", Map.of("transaction_id", transactionId)));
+    db.rollback(transactionId);
   }
 
   /**
-   * The newest link's row id as the transaction sees it (0 for none). While the transaction holds
-   * SQLite's one writer, the links it inserts are exactly those above the id it saw first.
+   * Makes {@code transactionId} the only writer of links until it ends: SQLite's one writer is
+   * taken by the first write anyway; PostgreSQL is told (see {@link SqlDialect#waitForWriters}).
+   * Then the links it inserts are exactly those above the row id it saw first.
    */
+  public void writeLinksAlone(String transactionId) {
+    String lock = dialect().waitForWriters("links", true);
+    if (lock != null) {
+      db.execute(transactionId, lock, List.of());
+    }
+  }
+
+  /** The newest link's row id as the transaction sees it (0 for none). */
   public long lastLinkRowId(String transactionId) {
-    JsonNode result =
-        iii.trigger(
-            TriggerRequest.of(
-                "database::transactionQuery",
-                Map.of("transaction_id", transactionId, "sql", "SELECT COALESCE(MAX(rowid), 0) AS id FROM links", "params", List.of())));
-    return result.path("rows").path(0).path("id").asLong();
+    String sql = "SELECT COALESCE(MAX(" + dialect().linkRowId() + "), 0) AS id FROM links";
+    return db.query(transactionId, sql, List.of()).path("rows").path(0).path("id").asLong();
   }
 
   /** Up to {@code limit} links with a row id in {@code (after, upTo]}, in row id order. */
   public List<StoredLink> linksBetween(long after, long upTo, int limit) {
+    String id = dialect().linkRowId();
     JsonNode result =
-        query("SELECT rowid AS id, code, url FROM links WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?", List.of(after, upTo, limit));
+        query("SELECT " + id + " AS id, code, url FROM links WHERE " + id + " > ? AND " + id + " <= ? ORDER BY " + id + " LIMIT ?",
+            List.of(after, upTo, limit));
     List<StoredLink> out = new ArrayList<>();
     for (JsonNode row : result.path("rows")) {
       out.add(new StoredLink(row.path("id").asLong(), row.path("code").asText(), row.path("url").asText()));
@@ -256,11 +278,11 @@ public final class LinkStore implements ClickRecorder.Store {
   }
 
   private JsonNode execute(String sql, List<Object> params) {
-    return iii.trigger(TriggerRequest.of("database::execute", Map.of("db", DB, "sql", sql, "params", params)));
+    return db.execute(sql, params);
   }
 
   private JsonNode query(String sql, List<Object> params) {
-    return iii.trigger(TriggerRequest.of("database::query", Map.of("db", DB, "sql", sql, "params", params)));
+    return db.query(sql, params);
   }
 
   /** The database worker reports a UNIQUE/PRIMARY KEY violation as DRIVER_ERROR. */

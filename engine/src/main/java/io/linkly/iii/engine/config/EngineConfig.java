@@ -121,6 +121,36 @@ public record EngineConfig(List<WorkerEntry> workers, List<LocalWorkerEntry> loc
     return new EngineConfig(entries, localWorkers, env);
   }
 
+  /**
+   * This config with every key of every entry of {@code overlay} set in the first entry of the
+   * same worker (added if absent); the overlay's blocks as written become the seeds of those keys.
+   * A profile is a base config and an overlay of the settings that differ.
+   */
+  public EngineConfig overlaidWith(EngineConfig overlay) {
+    List<WorkerEntry> entries = new ArrayList<>(workers);
+    for (WorkerEntry over : overlay.workers()) {
+      int at = -1;
+      for (int i = 0; i < entries.size() && at < 0; i++) {
+        at = entries.get(i).name().equals(over.name()) ? i : -1;
+      }
+      if (at < 0) {
+        entries.add(new WorkerEntry(over.name(), over.config(), "workers[" + entries.size() + "]", over.seed()));
+        continue;
+      }
+      WorkerEntry base = entries.get(at);
+      ObjectNode config = base.config() instanceof ObjectNode object ? object.deepCopy() : Json.object();
+      ObjectNode seed = base.seed() instanceof ObjectNode object ? object.deepCopy() : Json.object();
+      if (over.config() instanceof ObjectNode keys) {
+        keys.fields().forEachRemaining(key -> config.set(key.getKey(), key.getValue()));
+      }
+      if (over.seed() instanceof ObjectNode keys) {
+        keys.fields().forEachRemaining(key -> seed.set(key.getKey(), key.getValue()));
+      }
+      entries.set(at, new WorkerEntry(base.name(), config, base.path(), seed));
+    }
+    return new EngineConfig(entries, localWorkers, env);
+  }
+
   /** Adds a worker entry with the given config block. */
   public EngineConfig with(String worker, JsonNode config) {
     List<WorkerEntry> entries = new ArrayList<>(workers);
