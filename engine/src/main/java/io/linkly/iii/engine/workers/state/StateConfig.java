@@ -1,8 +1,10 @@
 package io.linkly.iii.engine.workers.state;
 
+import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.redis.RedisClients;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -11,14 +13,19 @@ import java.util.Set;
  *
  * <pre>
  * adapter:
- *   name: kv                      # the only adapter this engine ships
+ *   name: kv                      # the default: state in this engine
  *   config:
  *     store_method: in_memory     # or file_based (durable)
  *     file_path: ./data/state_store
  *     save_interval_ms: 5000      # how often an idle store checks whether to compact
+ * # or
+ * adapter:
+ *   name: redis                   # state shared by every engine on this Redis
+ *   config:
+ *     redis_url: redis://127.0.0.1:6379
  * triggers_enabled: true
  * max_value_bytes: 1048576        # unset = no limit
- * save_interval_ms: 5000          # overrides adapter.config.save_interval_ms
+ * save_interval_ms: 5000          # overrides adapter.config.save_interval_ms (kv only)
  * </pre>
  *
  * {@code triggers_enabled} and {@code max_value_bytes} are live settings; the adapter is read at
@@ -27,17 +34,24 @@ import java.util.Set;
 public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValueBytes) {
 
   public static final String DEFAULT_FILE_PATH = "./data/state_store";
+  public static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
-  /** The JSON Schema the configuration worker checks this block against. */
+  /** The JSON Schema the configuration worker checks this block against: each adapter with its own keys. */
   public static final String SCHEMA =
       """
       {"type": "object", "additionalProperties": false, "properties": {
         "adapter": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
-          "name": {"enum": ["kv"]},
-          "config": {"type": "object", "additionalProperties": false, "properties": {
-            "store_method": {"enum": ["in_memory", "file_based"]},
-            "file_path": {"type": "string", "minLength": 1},
-            "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}}},
+          "name": {"enum": ["kv", "redis"]},
+          "config": {"type": "object"}},
+          "if": {"properties": {"name": {"const": "redis"}}},
+          "then": {"properties": {
+            "config": {"type": "object", "additionalProperties": false, "properties": {
+              "redis_url": {"type": "string", "minLength": 1}}}}},
+          "else": {"properties": {
+            "config": {"type": "object", "additionalProperties": false, "properties": {
+              "store_method": {"enum": ["in_memory", "file_based"]},
+              "file_path": {"type": "string", "minLength": 1},
+              "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}}}},
         "triggers_enabled": {"type": "boolean"},
         "max_value_bytes": {"type": ["integer", "null"], "minimum": 1},
         "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}
@@ -61,12 +75,22 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
     }
   }
 
-  /** The {@code kv} adapter's settings; {@code filePath} is a directory. */
-  public record Adapter(StoreMethod storeMethod, Path filePath, long saveIntervalMs) {}
+  /** Where state lives. */
+  public sealed interface Adapter {}
+
+  /** The {@code kv} adapter: state in this engine; {@code filePath} is a directory. */
+  public record Kv(StoreMethod storeMethod, Path filePath, long saveIntervalMs) implements Adapter {}
+
+  /** The {@code redis} adapter: state in Redis, shared by every engine that uses it. */
+  public record Redis(String url) implements Adapter {
+    @Override
+    public String toString() {
+      return "Redis[" + RedisClients.redact(url) + "]"; // never a password in a log line
+    }
+  }
 
   public static StateConfig defaults() {
-    return new StateConfig(
-        new Adapter(StoreMethod.IN_MEMORY, Path.of(DEFAULT_FILE_PATH), DEFAULT_SAVE_INTERVAL_MS), true, null);
+    return new StateConfig(new Kv(StoreMethod.IN_MEMORY, Path.of(DEFAULT_FILE_PATH), DEFAULT_SAVE_INTERVAL_MS), true, null);
   }
 
   public static StateConfig from(WorkerEntry entry) throws ConfigException {
@@ -74,7 +98,10 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
         ConfigBlock.of(entry).onlyKeys(Set.of("adapter", "triggers_enabled", "max_value_bytes", "save_interval_ms"));
     Adapter adapter = adapter(block.child("adapter"));
     if (block.has("save_interval_ms")) {
-      adapter = new Adapter(adapter.storeMethod(), adapter.filePath(), saveInterval(block));
+      long interval = saveInterval(block); // checked for every adapter; only kv has a use for it
+      if (adapter instanceof Kv kv) {
+        adapter = new Kv(kv.storeMethod(), kv.filePath(), interval);
+      }
     }
     Long maxValueBytes = null;
     if (block.has("max_value_bytes")) {
@@ -87,20 +114,24 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
   }
 
   private static Adapter adapter(ConfigBlock block) throws ConfigException {
-    Adapter defaults = defaults().adapter();
     if (block.node().isMissingNode()) {
-      return defaults;
+      return defaults().adapter();
     }
     block.onlyKeys(Set.of("name", "config"));
     String name = block.string("name", null);
     if (name == null) {
-      throw new ConfigException(block.path() + ".name: required (the only adapter available is kv)");
+      throw new ConfigException(block.path() + ".name: required (kv or redis)");
     }
-    if (!name.equals("kv")) {
-      throw new ConfigException(
-          block.path() + ".name: adapter '" + name + "' is not available in this engine (available: kv)");
-    }
-    ConfigBlock kv = block.child("config").onlyKeys(Set.of("store_method", "file_path", "save_interval_ms"));
+    return switch (name) {
+      case "kv" -> kv(block.child("config"));
+      case "redis" -> redis(block.child("config"));
+      default ->
+          throw new ConfigException(block.path() + ".name: adapter '" + name + "' is not available in this engine (available: kv, redis)");
+    };
+  }
+
+  private static Kv kv(ConfigBlock kv) throws ConfigException {
+    kv.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms"));
     String method = kv.string("store_method", StoreMethod.IN_MEMORY.wire());
     StoreMethod storeMethod = null;
     for (StoreMethod m : StoreMethod.values()) {
@@ -117,7 +148,21 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
       throw new ConfigException(kv.path() + ".file_path: must name a directory");
     }
     long interval = kv.has("save_interval_ms") ? saveInterval(kv) : DEFAULT_SAVE_INTERVAL_MS;
-    return new Adapter(storeMethod, Path.of(filePath), interval);
+    return new Kv(storeMethod, Path.of(filePath), interval);
+  }
+
+  private static Redis redis(ConfigBlock config) throws ConfigException {
+    // upstream's redis state adapter has a fixed key layout (state:<scope>): the URL is all there is to set
+    config.onlyKeys(Set.of("redis_url"));
+    String url = config.string("redis_url", DEFAULT_REDIS_URL);
+    try {
+      RedisURI.create(url);
+    } catch (RuntimeException e) {
+      // Lettuce's message may quote the URL, password and all
+      String problem = String.valueOf(e.getMessage()).replace(url, RedisClients.redact(url));
+      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem + ")");
+    }
+    return new Redis(url);
   }
 
   private static long saveInterval(ConfigBlock block) throws ConfigException {

@@ -27,6 +27,7 @@ import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.configuration.LiveConfig;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
 import io.linkly.iii.engine.workers.state.adapter.MemoryStateStore;
+import io.linkly.iii.engine.workers.state.adapter.RedisStateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStore;
 import io.linkly.iii.engine.workers.state.adapter.StateStoreException;
 import io.linkly.iii.protocol.Json;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code iii-state}: scoped key/value state with upstream's functions and result shapes
  * (BUILTINS.md §6, PROTOCOL.md §5.2), and the {@code state} trigger type, fired after every
  * successful set, update and delete.
+ *
+ * <p>Triggers fire on the engine that made the write, and only there, whatever the adapter: with
+ * {@code redis}, engines share the state but do not tell each other about changes, as upstream's
+ * do not (BUILTINS.md §6.3).
  */
 public final class StateWorker implements BuiltinWorker {
 
@@ -93,7 +98,7 @@ public final class StateWorker implements BuiltinWorker {
     engine.registerFunction(
         self,
         define("state::get", "Get a value from state", StateSchemas.KEY_REQUEST, null),
-        BuiltinFunction.sync(this::get));
+        read(context, this::get));
     engine.registerFunction(
         self,
         define("state::delete", "Delete a value from state", StateSchemas.KEY_REQUEST, null),
@@ -105,11 +110,11 @@ public final class StateWorker implements BuiltinWorker {
     engine.registerFunction(
         self,
         define("state::list", "Get a group from state", StateSchemas.SCOPE_REQUEST, null),
-        BuiltinFunction.sync(this::list));
+        read(context, this::list));
     engine.registerFunction(
         self,
         define("state::list_groups", "List all state groups", StateSchemas.EMPTY_REQUEST, StateSchemas.GROUPS_RESPONSE),
-        BuiltinFunction.sync(this::listGroups));
+        read(context, this::listGroups));
     triggers =
         new StateTriggers(engine, context.blocking(), config.triggersEnabled(), StateTriggers.DEFAULT_MAX_IN_FLIGHT);
     engine.registerTriggerType(self, StateTriggers.TYPE, "State trigger", triggers);
@@ -132,7 +137,23 @@ public final class StateWorker implements BuiltinWorker {
   }
 
   private StateStore openStore(EngineContext context) throws StartupException {
-    StateConfig.Adapter adapter = config.adapter();
+    return switch (config.adapter()) {
+      case StateConfig.Kv kv -> openKv(kv, context);
+      case StateConfig.Redis redis -> openRedis(redis);
+    };
+  }
+
+  private StateStore openRedis(StateConfig.Redis redis) throws StartupException {
+    try {
+      return RedisStateStore.connect(redis.url());
+    } catch (StateStoreException e) {
+      // the message names the URL without its password
+      throw new StartupException(
+          NAME + " cannot use its redis adapter (" + configPath + ".adapter.config.redis_url: " + e.getMessage() + ")", e);
+    }
+  }
+
+  private StateStore openKv(StateConfig.Kv adapter, EngineContext context) throws StartupException {
     if (adapter.storeMethod() == StateConfig.StoreMethod.FILE_BASED) {
       Path dir = adapter.filePath().toAbsolutePath().normalize();
       String key = configPath + ".adapter.config.file_path";
@@ -151,9 +172,14 @@ public final class StateWorker implements BuiltinWorker {
     return new MemoryStateStore();
   }
 
-  /** Writes to a disk-backed store block, so they run on a virtual thread, never on an event loop. */
+  /** Writes to a disk- or network-backed store block, so they run on a virtual thread, never on an event loop. */
   private BuiltinFunction write(EngineContext context, BuiltinFunction.SyncBody body) {
     return store.writesBlock() ? BuiltinFunction.blocking(context.blocking(), body) : BuiltinFunction.sync(body);
+  }
+
+  /** Reads from a network-backed store block too; an in-engine store answers them on the calling thread. */
+  private BuiltinFunction read(EngineContext context, BuiltinFunction.SyncBody body) {
+    return store.readsBlock() ? BuiltinFunction.blocking(context.blocking(), body) : BuiltinFunction.sync(body);
   }
 
   private static FunctionDefinition define(String id, String description, JsonNode request, JsonNode response) {

@@ -107,8 +107,19 @@ class FileStateEngineTest {
 
   @Test
   void badStateConfigsNameTheKey() {
-    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter", json("{\"name\":\"redis\"}"))))
-        .hasMessageContaining(".config.adapter.name: adapter 'redis' is not available in this engine (available: kv)");
+    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter", json("{\"name\":\"bridge\"}"))))
+        .hasMessageContaining(".config.adapter.name: adapter 'bridge' is not available in this engine (available: kv, redis)");
+    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter",
+            json("{\"name\":\"redis\",\"config\":{\"store_method\":\"in_memory\"}}"))))
+        .as("each adapter has its own keys")
+        .hasMessageContaining(".config.adapter.config.store_method: unknown key (expected one of redis_url)");
+    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter",
+            json("{\"name\":\"redis\",\"config\":{\"redis_url\":\"http://example.com\"}}"))))
+        .hasMessageContaining(".config.adapter.config.redis_url: not a Redis URL");
+    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter",
+            json("{\"name\":\"redis\",\"config\":{\"redis_url\":\"redis://u:s3cret@[bad\"}}"))))
+        .hasMessageContaining(".config.adapter.config.redis_url: not a Redis URL")
+        .hasMessageNotContaining("s3cret");
     assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter",
             json("{\"name\":\"kv\",\"config\":{\"store_method\":\"weird\"}}"))))
         .hasMessageContaining(".config.adapter.config.store_method: must be in_memory or file_based, got 'weird'");

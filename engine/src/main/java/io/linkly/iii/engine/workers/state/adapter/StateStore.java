@@ -7,9 +7,9 @@ import io.linkly.iii.engine.updates.UpdateOp;
 import java.util.List;
 
 /**
- * The one interface {@code iii-state} needs from a backend: scopes of keys, each scope keeping its
- * keys in first-insertion order. Every operation on one key is atomic: concurrent writers of the
- * same key never lose an update.
+ * The one interface {@code iii-state} needs from a backend: scopes of keys. Every operation on one
+ * key is atomic: concurrent writers of the same key never lose an update, also when the store is
+ * shared by several engines.
  *
  * <p>A missing key is Java {@code null}; a stored JSON null is a {@code NullNode}. Stored trees are
  * shared, never copied on read: callers must not mutate what they get back.
@@ -36,14 +36,25 @@ public interface StateStore extends AutoCloseable {
   /** Removes the key; returns the value it held, or null when it did not exist. */
   JsonNode delete(String scope, String key) throws StateStoreException;
 
-  /** The scope's values in first-insertion order; empty for an unknown scope. */
+  /**
+   * The scope's values, empty for an unknown scope. {@code kv} keeps first-insertion order;
+   * {@code redis} gives Redis' hash order, as upstream's does.
+   */
   List<JsonNode> list(String scope) throws StateStoreException;
 
-  /** Every scope written since start (also scopes emptied since), in no particular order. */
+  /**
+   * The scopes, in no particular order. {@code kv} lists every scope written since start, also
+   * the ones emptied since; {@code redis} only scopes that hold a key, as upstream's.
+   */
   List<String> listGroups() throws StateStoreException;
 
-  /** True when writes may block the calling thread (disk), so they must not run on an event loop. */
+  /** True when writes may block the calling thread (disk, network), so they must not run on an event loop. */
   boolean writesBlock();
+
+  /** True when reads may block the calling thread (network), so they must not run on an event loop. */
+  default boolean readsBlock() {
+    return false;
+  }
 
   /** The store's health for {@code engine::health::check}. */
   default Health health() {

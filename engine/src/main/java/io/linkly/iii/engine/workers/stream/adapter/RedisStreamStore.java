@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.core.TraceContext;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.lettuce.core.KeyScanArgs;
-import io.lettuce.core.KeyScanCursor;
 import io.linkly.iii.engine.core.LogSafe;
 import io.linkly.iii.engine.redis.RedisClients;
+import io.linkly.iii.engine.redis.RedisKeys;
+import io.linkly.iii.engine.redis.RedisScript;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -30,13 +28,8 @@ import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
 import io.linkly.iii.protocol.Json;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,13 +77,12 @@ public final class RedisStreamStore implements SharedStreamStore {
   private static final Logger log = LoggerFactory.getLogger(RedisStreamStore.class);
 
   public static final String CHANNEL = "stream::events";
-  private static final int SCAN_COUNT = 1000;
   /** An update retries when another writer changed the item between its read and its write. */
   private static final int MAX_UPDATE_ATTEMPTS = 100;
   private static final StringCodec CODEC = StringCodec.UTF8;
 
   /** KEYS[1] group hash; ARGV: item, value, channel, message head. Returns the previous value. */
-  private static final Script SET = new Script("""
+  private static final RedisScript SET = new RedisScript("""
       local old = redis.call('HGET', KEYS[1], ARGV[1])
       redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
       local kind = 'create'
@@ -100,7 +92,7 @@ public final class RedisStreamStore implements SharedStreamStore {
       """);
 
   /** KEYS[1] group hash; ARGV: item, channel, message head. Returns the removed value. */
-  private static final Script DELETE = new Script("""
+  private static final RedisScript DELETE = new RedisScript("""
       local old = redis.call('HGET', KEYS[1], ARGV[1])
       if old then
         redis.call('HDEL', KEYS[1], ARGV[1])
@@ -113,7 +105,7 @@ public final class RedisStreamStore implements SharedStreamStore {
    * KEYS[1] group hash; ARGV: item, '1' if the item was read as present, the value read, the new
    * value, channel, message head. Writes only if the item is still as read; returns 1 if it wrote.
    */
-  private static final Script REPLACE = new Script("""
+  private static final RedisScript REPLACE = new RedisScript("""
       local current = redis.call('HGET', KEYS[1], ARGV[1])
       if ARGV[2] == '1' then
         if current ~= ARGV[3] then return 0 end
@@ -290,23 +282,9 @@ public final class RedisStreamStore implements SharedStreamStore {
     return out;
   }
 
-  /** The rest of every hash key that starts with {@code prefix}, by SCAN (never KEYS). */
+  /** The rest of every hash key that starts with {@code prefix}. */
   private Set<String> scan(String prefix) {
-    RedisCommands<String, String> sync = commands.sync();
-    KeyScanArgs args = KeyScanArgs.Builder.matches(globEscape(prefix) + "*").limit(SCAN_COUNT).type("hash");
-    Set<String> out = new LinkedHashSet<>(); // SCAN may return a key twice
-    ScanCursor cursor = ScanCursor.INITIAL;
-    KeyScanCursor<String> page;
-    do {
-      page = sync.scan(cursor, args);
-      for (String key : page.getKeys()) {
-        if (key.startsWith(prefix)) {
-          out.add(key.substring(prefix.length()));
-        }
-      }
-      cursor = page;
-    } while (!page.isFinished());
-    return out;
+    return RedisKeys.hashesUnder(commands.sync(), prefix);
   }
 
   @Override
@@ -452,29 +430,8 @@ public final class RedisStreamStore implements SharedStreamStore {
 
   // ------------------------------------------------------------------ helpers
 
-  /** A Lua script, run by its digest and sent in full only when Redis does not know it yet. */
-  private record Script(String text, String sha) {
-    Script(String text) {
-      this(text, sha1(text));
-    }
-
-    private static String sha1(String text) {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
-
-  private <T> T eval(Script script, ScriptOutputType type, String key, String... args) {
-    RedisCommands<String, String> sync = commands.sync();
-    String[] keys = {key};
-    try {
-      return sync.evalsha(script.sha(), type, keys, args);
-    } catch (RedisNoScriptException e) {
-      return sync.eval(script.text(), type, keys, args); // loads it for next time
-    }
+  private <T> T eval(RedisScript script, ScriptOutputType type, String key, String... args) {
+    return script.run(commands.sync(), type, key, args);
   }
 
   private static JsonNode parse(String text) throws StreamStoreException {
@@ -491,19 +448,6 @@ public final class RedisStreamStore implements SharedStreamStore {
 
   private StreamStoreException failure(String what, RuntimeException e) {
     return new StreamStoreException(what + " at " + safeUrl + ": " + RedisClients.rootMessage(e), e);
-  }
-
-  /** SCAN MATCH treats {@code * ? [ ] \} specially; names are matched literally. */
-  static String globEscape(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 8);
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-        out.append('\\');
-      }
-      out.append(c);
-    }
-    return out.toString();
   }
 
   private static void closeQuietly(AutoCloseable... connections) {
