@@ -9,7 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A Lua script that works on one key, run by its SHA-1 digest so that a hot write sends a few
+ * A Lua script, run by its SHA-1 digest so that a hot write sends a few
  * bytes instead of the whole text. The text goes over the wire only when Redis does not know the
  * digest (first use, a restarted or flushed Redis), and that EVAL loads it for next time.
  */
@@ -21,7 +21,11 @@ public record RedisScript(String text, String sha) {
 
   /** Runs the script with {@code KEYS[1] = key} and {@code ARGV = args}. */
   public <T> T run(RedisCommands<String, String> commands, ScriptOutputType type, String key, String... args) {
-    String[] keys = {key};
+    return run(commands, type, new String[] {key}, args);
+  }
+
+  /** Runs the script with {@code KEYS = keys} and {@code ARGV = args}. */
+  public <T> T run(RedisCommands<String, String> commands, ScriptOutputType type, String[] keys, String... args) {
     try {
       return commands.evalsha(sha, type, keys, args);
     } catch (RedisNoScriptException e) {

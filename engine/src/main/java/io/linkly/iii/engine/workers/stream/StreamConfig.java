@@ -79,9 +79,6 @@ record StreamConfig(
                 "max_subscriptions_per_connection", "retention"));
     Adapter adapter = adapter(c.child("adapter"));
     Map<String, Retention> retention = retention(c.child("retention"));
-    if (!retention.isEmpty() && adapter.kind() == Kind.REDIS) {
-      throw new ConfigException(c.path() + ".retention: needs a kv store (in_memory or file_based); redis keeps no item order");
-    }
     return new StreamConfig(
         c.string("host", "127.0.0.1"),
         c.port("port", DEFAULT_PORT),

@@ -183,6 +183,38 @@ class StreamRedisTest {
   }
 
   @Test
+  void retentionKeepsABoundedGroupAtItsNewestItemsWrittenByEitherEngine_withoutAnnouncingTheExpired() throws Exception {
+    ObjectNode adapter = Json.object().put("name", "redis");
+    adapter.putObject("config").put("redis_url", REDIS_URL).put("key_prefix", prefix);
+    JsonNode retention = json("{\"clicks\":{\"max_items\":3,\"groups\":[\"all\"]}}");
+    List<IiiEngine> two = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      IiiEngine engine = IiiEngine.start(
+          EngineConfig.ephemeral().withSetting("iii-stream", "adapter", adapter).withSetting("iii-stream", "retention", retention));
+      engines.add(engine);
+      two.add(engine);
+    }
+    StreamClient watcher = subscriber(two.get(1), "s", "clicks", "all");
+    for (int n = 1; n <= 5; n++) {
+      set(two.get(n % 2), "clicks", "all", "c" + n, "{\"n\":" + n + "}");
+    }
+    set(two.get(0), "clicks", "all", "c5", "{\"n\":55}"); // an update keeps its place
+    set(two.get(0), "clicks", "other", "o1", "1"); // a group without a bound keeps everything
+    for (int n = 2; n <= 5; n++) {
+      set(two.get(0), "clicks", "other", "o" + n, Integer.toString(n));
+    }
+    assertThat(call(two.get(1), "stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"all\"}"))
+        .containsExactlyInAnyOrder(json("{\"n\":3}"), json("{\"n\":4}"), json("{\"n\":55}"));
+    assertThat(redis.zrange(prefix + "stream-order:clicks:all", 0, -1)).containsExactly("c3", "c4", "c5");
+    assertThat(call(two.get(1), "stream::list", "{\"stream_name\":\"clicks\",\"group_id\":\"other\"}")).hasSize(5);
+    fence(two.get(0), "clicks", "all", watcher);
+    assertThat(watcher.events("delete")).as("expiry is not a change subscribers act on").isEmpty();
+
+    delete(two.get(0), "clicks", "all", "c4");
+    assertThat(redis.zrange(prefix + "stream-order:clicks:all", 0, -1)).doesNotContain("c4");
+  }
+
+  @Test
   void readsOnOneEngineSeeWritesOfTheOther() throws Exception {
     IiiEngine a = engine(REDIS_URL);
     IiiEngine b = engine(REDIS_URL);

@@ -64,8 +64,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Items of a group come back in Redis hash order, as upstream's do: that is insertion order
  * while the hash is small (Redis' listpack encoding, up to 128 entries by default) and arbitrary
- * beyond. We keep no order index of our own because an upstream engine writing the same hash
- * would not maintain it.
+ * beyond. For {@code retention} we keep the order items were created in, in a sorted set beside
+ * each group (scored by creation time, kept by the same scripts that write the hash), and trim
+ * the group to its newest items with one more script. Items an upstream engine writes into the
+ * same hash are not in that set, so they never expire.
  *
  * <p>Outages. Both connections reconnect on their own. While Redis is away, writes and reads fail
  * at once (the worker answers with {@code STREAM_*_ERROR}); the subscription is re-established by
@@ -81,29 +83,31 @@ public final class RedisStreamStore implements SharedStreamStore {
   private static final int MAX_UPDATE_ATTEMPTS = 100;
   private static final StringCodec CODEC = StringCodec.UTF8;
 
-  /** KEYS[1] group hash; ARGV: item, value, channel, message head. Returns the previous value. */
+  /** KEYS[1] group hash, KEYS[2] its creation order; ARGV: item, value, channel, message head, now. Returns the previous value. */
   private static final RedisScript SET = new RedisScript("""
       local old = redis.call('HGET', KEYS[1], ARGV[1])
       redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
       local kind = 'create'
-      if old then kind = 'update' end
+      if old then kind = 'update' else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
       redis.call('PUBLISH', ARGV[3], ARGV[4] .. kind .. '","data":' .. ARGV[2] .. '}}')
       return old
       """);
 
-  /** KEYS[1] group hash; ARGV: item, channel, message head. Returns the removed value. */
+  /** KEYS[1] group hash, KEYS[2] its creation order; ARGV: item, channel, message head. Returns the removed value. */
   private static final RedisScript DELETE = new RedisScript("""
       local old = redis.call('HGET', KEYS[1], ARGV[1])
       if old then
         redis.call('HDEL', KEYS[1], ARGV[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('PUBLISH', ARGV[2], ARGV[3] .. 'delete","data":' .. old .. '}}')
       end
       return old
       """);
 
   /**
-   * KEYS[1] group hash; ARGV: item, '1' if the item was read as present, the value read, the new
-   * value, channel, message head. Writes only if the item is still as read; returns 1 if it wrote.
+   * KEYS[1] group hash, KEYS[2] its creation order; ARGV: item, '1' if the item was read as present,
+   * the value read, the new value, channel, message head, now. Writes only if the item is still as
+   * read; returns 1 if it wrote.
    */
   private static final RedisScript REPLACE = new RedisScript("""
       local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -114,9 +118,28 @@ public final class RedisStreamStore implements SharedStreamStore {
       end
       redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
       local kind = 'create'
-      if current then kind = 'update' end
+      if current then kind = 'update' else redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1]) end
       redis.call('PUBLISH', ARGV[5], ARGV[6] .. kind .. '","data":' .. ARGV[4] .. '}}')
       return 1
+      """);
+
+  /**
+   * KEYS[1] group hash, KEYS[2] its creation order; ARGV: how many items to keep. Removes the
+   * oldest beyond that from both, a thousand at a time (Lua's stack bounds one call's arguments),
+   * and announces nothing. Returns how many it removed.
+   */
+  private static final RedisScript EXPIRE = new RedisScript("""
+      local keep = tonumber(ARGV[1])
+      local removed = 0
+      while true do
+        local over = redis.call('ZCARD', KEYS[2]) - keep
+        if over <= 0 then return removed end
+        if over > 1000 then over = 1000 end
+        local oldest = redis.call('ZRANGE', KEYS[2], 0, over - 1)
+        redis.call('HDEL', KEYS[1], unpack(oldest))
+        redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+        removed = removed + over
+      end
       """);
 
   private final String safeUrl;
@@ -220,6 +243,11 @@ public final class RedisStreamStore implements SharedStreamStore {
 
   private String key(String stream, String group) {
     return keyPrefix + "stream:" + stream + ":" + group;
+  }
+
+  /** The group's items in creation order (a sorted set apart from the hashes, which scans look for). */
+  private String orderKey(String stream, String group) {
+    return keyPrefix + "stream-order:" + stream + ":" + group;
   }
 
   // ------------------------------------------------------------------ reads
@@ -353,7 +381,8 @@ public final class RedisStreamStore implements SharedStreamStore {
     long now = clock.millis();
     String old;
     try {
-      old = eval(SET, ScriptOutputType.VALUE, key(stream, group), item, text, channel, ChangeMessages.head(stream, group, item, now));
+      old = eval(SET, ScriptOutputType.VALUE, keys(stream, group), item, text, channel, ChangeMessages.head(stream, group, item, now),
+          Long.toString(now));
     } catch (RuntimeException e) {
       throw failure("Failed to atomically set value in Redis", e);
     }
@@ -366,7 +395,7 @@ public final class RedisStreamStore implements SharedStreamStore {
     long now = clock.millis();
     String old;
     try {
-      old = eval(DELETE, ScriptOutputType.VALUE, key(stream, group), item, channel, ChangeMessages.head(stream, group, item, now));
+      old = eval(DELETE, ScriptOutputType.VALUE, keys(stream, group), item, channel, ChangeMessages.head(stream, group, item, now));
     } catch (RuntimeException e) {
       throw failure("Failed to atomically delete value from Redis", e);
     }
@@ -389,8 +418,8 @@ public final class RedisStreamStore implements SharedStreamStore {
         JsonNode value = outcome.newValue() == null ? Json.mapper().nullNode() : outcome.newValue();
         long now = clock.millis();
         Long written =
-            eval(REPLACE, ScriptOutputType.INTEGER, key, item, raw == null ? "0" : "1", raw == null ? "" : raw, Json.write(value), channel,
-                ChangeMessages.head(stream, group, item, now));
+            eval(REPLACE, ScriptOutputType.INTEGER, keys(stream, group), item, raw == null ? "0" : "1", raw == null ? "" : raw,
+                Json.write(value), channel, ChangeMessages.head(stream, group, item, now), Long.toString(now));
         if (written != null && written == 1L) {
           feed.wrote(new StreamChange(stream, group, item, previous == null ? StreamChange.CREATE : StreamChange.UPDATE, value, now), origin);
           return new Updated(new Change(previous, value), outcome.errors());
@@ -430,8 +459,21 @@ public final class RedisStreamStore implements SharedStreamStore {
 
   // ------------------------------------------------------------------ helpers
 
-  private <T> T eval(RedisScript script, ScriptOutputType type, String key, String... args) {
-    return script.run(commands.sync(), type, key, args);
+  private String[] keys(String stream, String group) {
+    return new String[] {key(stream, group), orderKey(stream, group)};
+  }
+
+  @Override
+  public void expireOldest(String stream, String group, int keep) throws StreamStoreException {
+    try {
+      eval(EXPIRE, ScriptOutputType.INTEGER, keys(stream, group), Integer.toString(keep));
+    } catch (RuntimeException e) {
+      throw failure("Failed to trim a bounded group in Redis", e);
+    }
+  }
+
+  private <T> T eval(RedisScript script, ScriptOutputType type, String[] keys, String... args) {
+    return script.run(commands.sync(), type, keys, args);
   }
 
   private static JsonNode parse(String text) throws StreamStoreException {

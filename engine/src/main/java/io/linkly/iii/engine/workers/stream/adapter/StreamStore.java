@@ -63,8 +63,8 @@ public interface StreamStore extends AutoCloseable {
   /**
    * Keeps the group's newest {@code keep} items (insertion order) and lets the older ones go without
    * announcing them: a trimmed window is not a change subscribers act on (as Redis' MAXLEN or a
-   * log's retention), and announcing each would double the fan-out of a bounded stream. Only
-   * stores that keep insertion order can; the config refuses retention for the others.
+   * log's retention), and announcing each would double the fan-out of a bounded stream. Every
+   * store of ours knows its items' creation order; one that did not would refuse here.
    */
   default void expireOldest(String stream, String group, int keep) throws StreamStoreException {
     throw new StreamStoreException("this stream store keeps no insertion order, so it cannot bound a group's items");
