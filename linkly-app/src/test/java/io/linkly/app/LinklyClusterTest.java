@@ -200,13 +200,12 @@ class LinklyClusterTest {
   void aLinkMadeOnAIsFollowedOnB_andEveryClickReachesTheSubscribersOfBothOnceInOneOrder() throws Exception {
     startA();
     startB();
+    StreamClient onStreamA = subscribe(aStream);
+    StreamClient onStreamB = subscribe(b.streamUrl());
     String code = create(aHttp, "https://iii.dev/cluster");
     HttpResponse<String> onB = LinklyFixture.get(b.httpUrl() + "/s/" + code);
     assertThat(onB.statusCode()).isEqualTo(302);
     assertThat(onB.headers().firstValue("location")).hasValue("https://iii.dev/cluster");
-
-    StreamClient onStreamA = subscribe(aStream);
-    StreamClient onStreamB = subscribe(b.streamUrl());
     for (int i = 0; i < 10; i++) {
       assertThat(LinklyFixture.get((i % 2 == 0 ? aHttp : b.httpUrl()) + "/s/" + code).statusCode()).isEqualTo(302);
     }
