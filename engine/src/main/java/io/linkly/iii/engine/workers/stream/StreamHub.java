@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,7 +25,9 @@ import java.util.function.Supplier;
  *   <li>each change is encoded once and the same bytes go to every subscriber;
  *   <li>each group numbers its changes ({@code seq}) and keeps the last {@code historySize} of them,
  *       so a client that rejoins with the last number it saw gets exactly what it missed, or an
- *       explicit {@code resync} when the history does not reach back that far;
+ *       explicit {@code resync} when the history does not reach back that far. A group nobody
+ *       on this engine has watched for {@code idleHistoryMs} keeps none: with a shared store this
+ *       engine hears every group of the cluster, and history is for the clients it serves;
  *   <li>a subscriber whose unread output exceeds its bound is cut off alone; the others never wait
  *       for it.
  * </ul>
@@ -36,8 +39,13 @@ import java.util.function.Supplier;
  */
 final class StreamHub {
 
+  /** How long a group keeps its history after its last subscriber here left. */
+  static final long IDLE_HISTORY_MS = 120_000;
+
   private final String epoch;
   private final int historySize;
+  private final long idleHistoryMs;
+  private final LongSupplier nowMs;
   private final long maxPendingBytes;
   private final long graceMillis;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
@@ -45,9 +53,11 @@ final class StreamHub {
   private final AtomicLong delivered = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicInteger subscriptions = new java.util.concurrent.atomic.AtomicInteger();
 
-  StreamHub(String epoch, int historySize, long maxPendingBytes, long graceMillis) {
+  StreamHub(String epoch, int historySize, long idleHistoryMs, LongSupplier nowMs, long maxPendingBytes, long graceMillis) {
     this.epoch = epoch;
     this.historySize = historySize;
+    this.idleHistoryMs = idleHistoryMs;
+    this.nowMs = nowMs;
     this.maxPendingBytes = maxPendingBytes;
     this.graceMillis = graceMillis;
   }
@@ -77,7 +87,7 @@ final class StreamHub {
   }
 
   private Group group(String stream, String group) {
-    return groups.computeIfAbsent(stream + '\u0000' + group, k -> new Group());
+    return groups.computeIfAbsent(stream + '\u0000' + group, k -> new Group(nowMs.getAsLong()));
   }
 
   /**
@@ -100,9 +110,14 @@ final class StreamHub {
     g.lock.lock();
     try {
       StreamEvent event = StreamEvent.of(stream, group, itemId, kind, data, timestamp, ++g.seq, epoch);
-      g.history.addLast(event);
-      if (g.history.size() > historySize) {
-        g.history.removeFirst();
+      if (keepsHistory(g)) {
+        g.history.addLast(event);
+        if (g.history.size() > historySize) {
+          g.history.removeFirst();
+        }
+      } else {
+        // safe to drop: a resume or a join that needs it finds it missing and takes a snapshot
+        g.history.clear();
       }
       for (LoopFanout fanout : g.loops.values()) {
         fanout.enqueue(event);
@@ -159,10 +174,28 @@ final class StreamHub {
       if (!bridges(g, snapshot.seq())) {
         return null;
       }
+      g.lastWatchedMs = nowMs.getAsLong();
       return new Start(false, snapshot.value(), snapshot.seq(), resync, register(g, template, snapshot.seq()));
     } finally {
       g.lock.unlock();
     }
+  }
+
+  /**
+   * Whether the group's next change goes into its history: while it has subscribers here, and
+   * for {@link #idleHistoryMs} after the last one left (or after the group was first heard of),
+   * so that a client that drops and comes back resumes. Reading the subscriber lists from here is
+   * a race, and either outcome is safe: history kept longer, or a rejoin that resyncs.
+   */
+  private boolean keepsHistory(Group g) {
+    long now = nowMs.getAsLong();
+    for (LoopFanout fanout : g.loops.values()) {
+      if (!fanout.subscribers.isEmpty()) {
+        g.lastWatchedMs = now;
+        return true;
+      }
+    }
+    return now - g.lastWatchedMs <= idleHistoryMs;
   }
 
   /** True when the history holds every change after {@code seq}. Runs under the group's lock. */
@@ -237,6 +270,12 @@ final class StreamHub {
     final ArrayDeque<StreamEvent> history = new ArrayDeque<>();
     final Map<EventLoop, LoopFanout> loops = new ConcurrentHashMap<>();
     long seq;
+    /** The last time a change found a subscriber here (guarded by lock). */
+    long lastWatchedMs;
+
+    Group(long createdMs) {
+      this.lastWatchedMs = createdMs;
+    }
   }
 
   /**

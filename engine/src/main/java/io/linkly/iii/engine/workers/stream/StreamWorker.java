@@ -106,7 +106,8 @@ public final class StreamWorker implements BuiltinWorker {
     config = opened.settings();
     live = opened.live();
     adapter = config.adapter();
-    hub = new StreamHub(Uuids.fast().toString(), config.historySize(), config.maxBufferedBytes(), config.slowSubscriberGraceMs());
+    hub = new StreamHub(Uuids.fast().toString(), config.historySize(), StreamHub.IDLE_HISTORY_MS, clock::millis, config.maxBufferedBytes(),
+        config.slowSubscriberGraceMs());
     triggers = new StreamTriggers(engine, context.blocking());
     store = openStore(config.adapter(), context);
     shared = store instanceof SharedStreamStore s ? s : null;
