@@ -1,5 +1,6 @@
 package io.linkly.iii.engine.updates;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linkly.iii.protocol.Json;
 
@@ -25,5 +26,14 @@ public record UpdateError(int opIndex, String code, String message, String docUr
       out.put("doc_url", docUrl);
     }
     return out;
+  }
+
+  /** Reads the wire shape back, as another engine answered it ({@code bridge} adapters). */
+  public static UpdateError fromJson(JsonNode error) {
+    return new UpdateError(
+        error.path("op_index").asInt(),
+        error.path("code").asText(""),
+        error.path("message").asText(""),
+        error.hasNonNull("doc_url") ? error.get("doc_url").asText() : null);
   }
 }

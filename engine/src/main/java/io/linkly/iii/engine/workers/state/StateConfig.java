@@ -1,10 +1,12 @@
 package io.linkly.iii.engine.workers.state;
 
 import io.lettuce.core.RedisURI;
+import io.linkly.iii.engine.bridge.BridgeUrl;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.redis.RedisClients;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -23,6 +25,11 @@ import java.util.Set;
  *   name: redis                   # state shared by every engine on this Redis
  *   config:
  *     redis_url: redis://127.0.0.1:6379
+ * # or
+ * adapter:
+ *   name: bridge                  # state kept by another engine, reached over its worker socket
+ *   config:
+ *     bridge_url: ws://127.0.0.1:49134   # required
  * triggers_enabled: true
  * max_value_bytes: 1048576        # unset = no limit
  * save_interval_ms: 5000          # overrides adapter.config.save_interval_ms (kv only)
@@ -41,17 +48,23 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
       """
       {"type": "object", "additionalProperties": false, "properties": {
         "adapter": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
-          "name": {"enum": ["kv", "redis"]},
+          "name": {"enum": ["kv", "redis", "bridge"]},
           "config": {"type": "object"}},
-          "if": {"properties": {"name": {"const": "redis"}}},
-          "then": {"properties": {
-            "config": {"type": "object", "additionalProperties": false, "properties": {
-              "redis_url": {"type": "string", "minLength": 1}}}}},
-          "else": {"properties": {
-            "config": {"type": "object", "additionalProperties": false, "properties": {
-              "store_method": {"enum": ["in_memory", "file_based"]},
-              "file_path": {"type": "string", "minLength": 1},
-              "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}}}},
+          "allOf": [
+            {"if": {"required": ["name"], "properties": {"name": {"const": "kv"}}},
+             "then": {"properties": {
+               "config": {"type": "object", "additionalProperties": false, "properties": {
+                 "store_method": {"enum": ["in_memory", "file_based"]},
+                 "file_path": {"type": "string", "minLength": 1},
+                 "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}}}},
+            {"if": {"required": ["name"], "properties": {"name": {"const": "redis"}}},
+             "then": {"properties": {
+               "config": {"type": "object", "additionalProperties": false, "properties": {
+                 "redis_url": {"type": "string", "minLength": 1}}}}}},
+            {"if": {"required": ["name"], "properties": {"name": {"const": "bridge"}}},
+             "then": {"required": ["config"], "properties": {
+               "config": {"type": "object", "additionalProperties": false, "required": ["bridge_url"], "properties": {
+                 "bridge_url": {"type": "string", "pattern": "^[Ww][Ss][Ss]?://"}}}}}}]},
         "triggers_enabled": {"type": "boolean"},
         "max_value_bytes": {"type": ["integer", "null"], "minimum": 1},
         "save_interval_ms": {"type": "integer", "minimum": 100, "maximum": 3600000}}}
@@ -89,6 +102,9 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
     }
   }
 
+  /** The {@code bridge} adapter: state kept by the engine whose worker socket is {@code url}. */
+  public record Bridge(URI url) implements Adapter {}
+
   public static StateConfig defaults() {
     return new StateConfig(new Kv(StoreMethod.IN_MEMORY, Path.of(DEFAULT_FILE_PATH), DEFAULT_SAVE_INTERVAL_MS), true, null);
   }
@@ -120,13 +136,14 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
     block.onlyKeys(Set.of("name", "config"));
     String name = block.string("name", null);
     if (name == null) {
-      throw new ConfigException(block.path() + ".name: required (kv or redis)");
+      throw new ConfigException(block.path() + ".name: required (kv, redis or bridge)");
     }
     return switch (name) {
       case "kv" -> kv(block.child("config"));
       case "redis" -> redis(block.child("config"));
+      case "bridge" -> new Bridge(BridgeUrl.read(block.child("config")));
       default ->
-          throw new ConfigException(block.path() + ".name: adapter '" + name + "' is not available in this engine (available: kv, redis)");
+          throw new ConfigException(block.path() + ".name: adapter '" + name + "' is not available in this engine (available: kv, redis, bridge)");
     };
   }
 

@@ -25,6 +25,7 @@ import io.linkly.iii.engine.workers.EngineContext;
 import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.workers.StartupException;
 import io.linkly.iii.engine.workers.configuration.LiveConfig;
+import io.linkly.iii.engine.workers.state.adapter.BridgeStateStore;
 import io.linkly.iii.engine.workers.state.adapter.FileStateStore;
 import io.linkly.iii.engine.workers.state.adapter.MemoryStateStore;
 import io.linkly.iii.engine.workers.state.adapter.RedisStateStore;
@@ -140,7 +141,19 @@ public final class StateWorker implements BuiltinWorker {
     return switch (config.adapter()) {
       case StateConfig.Kv kv -> openKv(kv, context);
       case StateConfig.Redis redis -> openRedis(redis);
+      case StateConfig.Bridge bridge -> openBridge(bridge, context);
     };
+  }
+
+  /**
+   * Starts even when the backend is not up yet: upstream's bridge retries in the background too,
+   * and two engines started together (the backend and this one) then need no start order. Until
+   * the bridge connects, state calls fail with an error naming the bridge and why, and
+   * {@code engine::health::check} reports the store failing.
+   */
+  private StateStore openBridge(StateConfig.Bridge bridge, EngineContext context) {
+    log.info("iii-state: bridge adapter; state is kept by the engine at {}", bridge.url());
+    return BridgeStateStore.connect(bridge.url(), context.transport());
   }
 
   private StateStore openRedis(StateConfig.Redis redis) throws StartupException {

@@ -2,9 +2,11 @@ package io.linkly.iii.engine.workers.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.RedisURI;
+import io.linkly.iii.engine.bridge.BridgeUrl;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.engine.config.WorkerEntry;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,7 +24,9 @@ import java.util.Set;
  * {@code error} event) and {@code retention} (stream name → {@code max_items}, and optionally
  * {@code groups}: each group of that stream, or each listed group, keeps its newest items only;
  * default none, upstream keeps everything). A stream may hold both a feed to bound and groups that
- * must not lose an item, such as one item per key.
+ * must not lose an item, such as one item per key. The {@code bridge} adapter takes one key,
+ * {@code bridge_url} (required, ws:// or wss://): the worker socket of the engine that keeps the
+ * streams.
  */
 record StreamConfig(
     String host,
@@ -45,14 +49,17 @@ record StreamConfig(
         "host": {"type": "string"},
         "auth_function": {"type": ["string", "null"]},
         "adapter": {"type": "object", "additionalProperties": false, "properties": {
-          "name": {"enum": ["kv", "redis"]},
+          "name": {"enum": ["kv", "redis", "bridge"]},
           "config": {"type": ["object", "null"], "properties": {
             "store_method": {"enum": ["in_memory", "file_based"]},
             "file_path": {"type": "string"},
             "save_interval_ms": {"type": "integer"},
             "channel_size": {"type": "integer", "minimum": 1, "maximum": 1048576},
             "redis_url": {"type": "string"},
-            "key_prefix": {"type": "string"}}}}},
+            "key_prefix": {"type": "string"},
+            "bridge_url": {"type": "string", "pattern": "^[Ww][Ss][Ss]?://"}}}},
+          "if": {"required": ["name"], "properties": {"name": {"const": "bridge"}}},
+          "then": {"required": ["config"], "properties": {"config": {"type": "object", "required": ["bridge_url"]}}}},
         "history_size": {"type": "integer", "minimum": 1},
         "max_buffered_bytes": {"type": "integer", "minimum": 1},
         "slow_subscriber_grace_ms": {"type": "integer", "minimum": 1},
@@ -64,10 +71,12 @@ record StreamConfig(
   enum Kind {
     MEMORY,
     FILE,
-    REDIS
+    REDIS,
+    BRIDGE
   }
 
-  record Adapter(Kind kind, Path filePath, String redisUrl, String keyPrefix) {}
+  /** The fields of the other kinds are null. */
+  record Adapter(Kind kind, Path filePath, String redisUrl, String keyPrefix, URI bridgeUrl) {}
 
   /** A stream's bound: {@code maxItems} per group, for the groups in {@code groups} (null: every group). */
   record Retention(int maxItems, Set<String> groups) {}
@@ -79,6 +88,9 @@ record StreamConfig(
                 "max_subscriptions_per_connection", "retention"));
     Adapter adapter = adapter(c.child("adapter"));
     Map<String, Retention> retention = retention(c.child("retention"));
+    if (!retention.isEmpty() && adapter.kind() == Kind.BRIDGE) {
+      throw new ConfigException(c.path() + ".retention: not available with the bridge adapter; the backend engine's own config bounds its streams");
+    }
     return new StreamConfig(
         c.string("host", "127.0.0.1"),
         c.port("port", DEFAULT_PORT),
@@ -136,8 +148,8 @@ record StreamConfig(
         config.onlyKeys(Set.of("store_method", "file_path", "save_interval_ms", "channel_size"));
         String method = config.string("store_method", "in_memory");
         return switch (method) {
-          case "in_memory" -> new Adapter(Kind.MEMORY, null, null, null);
-          case "file_based" -> new Adapter(Kind.FILE, Path.of(config.string("file_path", "./data/stream_store")), null, null);
+          case "in_memory" -> new Adapter(Kind.MEMORY, null, null, null, null);
+          case "file_based" -> new Adapter(Kind.FILE, Path.of(config.string("file_path", "./data/stream_store")), null, null, null);
           default ->
               throw new ConfigException(config.path() + ".store_method: must be in_memory or file_based, got '" + method + "'");
         };
@@ -150,9 +162,12 @@ record StreamConfig(
         } catch (RuntimeException e) {
           throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + e.getMessage() + ")");
         }
-        return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""));
+        return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""), null);
       }
-      default -> throw new ConfigException(a.path() + ".name: must be kv or redis, got '" + name + "'");
+      case "bridge" -> {
+        return new Adapter(Kind.BRIDGE, null, null, null, BridgeUrl.read(config));
+      }
+      default -> throw new ConfigException(a.path() + ".name: must be kv, redis or bridge, got '" + name + "'");
     }
   }
 }

@@ -23,6 +23,7 @@ import io.linkly.iii.engine.workers.Input;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOpReader;
 import io.linkly.iii.engine.updates.UpdateOpSyntaxException;
+import io.linkly.iii.engine.workers.stream.adapter.BridgeStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.FileStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.MemoryStreamStore;
 import io.linkly.iii.engine.workers.stream.adapter.RedisStreamStore;
@@ -52,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * subscriber see one order. A store shared between engines ({@code redis}) orders the writes
  * itself: subscribers get what its channel delivers ({@link Feed#received}), on every engine alike,
  * and only the writing engine fires the {@code stream} triggers ({@link Feed#wrote}). The caller is
- * answered once the write is durable.
+ * answered once the write is durable. The {@code bridge} store keeps the streams on another engine
+ * but commits here like a local store once that engine has answered, so writes made through this
+ * engine reach its subscribers and triggers (writes made there directly do not:
+ * {@link BridgeStreamStore}).
  */
 public final class StreamWorker implements BuiltinWorker {
 
@@ -180,7 +184,19 @@ public final class StreamWorker implements BuiltinWorker {
       case MEMORY -> new MemoryStreamStore(this::commit);
       case FILE -> openFileStore(adapter.filePath().toAbsolutePath().normalize(), context);
       case REDIS -> RedisStreamStore.connect(adapter.redisUrl(), adapter.keyPrefix(), clock, new Feed());
+      case BRIDGE -> openBridge(adapter, context);
     };
+  }
+
+  /**
+   * Starts even when the backend is not up yet: upstream's bridge retries in the background too,
+   * and two engines started together (the backend and this one) then need no start order. Until
+   * the bridge connects, stream calls fail with an error naming the bridge and why, and
+   * {@code engine::health::check} reports the store failing.
+   */
+  private StreamStore openBridge(StreamConfig.Adapter adapter, EngineContext context) {
+    log.info("iii-stream: bridge adapter; streams are kept by the engine at {}", adapter.bridgeUrl());
+    return BridgeStreamStore.connect(adapter.bridgeUrl(), context.transport(), this::commit);
   }
 
   private FileStreamStore openFileStore(Path dir, EngineContext context) throws StartupException {
@@ -579,6 +595,19 @@ public final class StreamWorker implements BuiltinWorker {
             }
           });
       return out;
+    }
+    if (store.readsBlock()) {
+      // a store across the network (bridge) is read on a virtual thread, never on the socket's loop,
+      // and under the store's own write lock rather than the group's, which loops must not wait for
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return store.excludingWrites(stream, group, () -> new StreamHub.Snapshot(localSnapshot(stream, group, itemId), hub.seq(stream, group)));
+            } catch (StreamStoreException e) {
+              throw new InvocationException("STREAM_GET_ERROR", e.getMessage());
+            }
+          },
+          blocking);
     }
     try {
       return CompletableFuture.completedFuture(

@@ -107,8 +107,8 @@ class FileStateEngineTest {
 
   @Test
   void badStateConfigsNameTheKey() {
-    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter", json("{\"name\":\"bridge\"}"))))
-        .hasMessageContaining(".config.adapter.name: adapter 'bridge' is not available in this engine (available: kv, redis)");
+    assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter", json("{\"name\":\"rabbitmq\"}"))))
+        .hasMessageContaining(".config.adapter.name: adapter 'rabbitmq' is not available in this engine (available: kv, redis, bridge)");
     assertThatThrownBy(() -> IiiEngine.start(EngineConfig.ephemeral().withSetting("iii-state", "adapter",
             json("{\"name\":\"redis\",\"config\":{\"store_method\":\"in_memory\"}}"))))
         .as("each adapter has its own keys")

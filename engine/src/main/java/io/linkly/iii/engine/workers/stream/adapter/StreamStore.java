@@ -70,6 +70,18 @@ public interface StreamStore extends AutoCloseable {
     throw new StreamStoreException("this stream store keeps no insertion order, so it cannot bound a group's items");
   }
 
+  /**
+   * Runs {@code body} while no write of this store to the group is under way, so that what
+   * {@code body} reads from the store and the changes the worker has published agree (a joining
+   * subscriber's snapshot). The local stores need nothing for that: they write inside the worker's
+   * commit, under the group's lock, which the worker holds for a snapshot. A store whose writes
+   * wait on the network outside that lock (the bridge) holds its own per-group lock here; it may
+   * fail when a write holds the group too long.
+   */
+  default <T> T excludingWrites(String stream, String group, Supplier<T> body) throws StreamStoreException {
+    return body.get();
+  }
+
   /** The store's health for {@code engine::health::check}. */
   default Health health() {
     return Health.ok();
