@@ -248,10 +248,10 @@ final class StreamHub {
 
   /** Removes a subscription; must run on its connection's event loop. */
   void detach(Subscriber sub) {
+    detachLocal(sub); // first: once the count says it left, no change finds it any more
     if (sub.connection.subscriptions.remove(sub.subscriptionId, sub)) {
       subscriptions.decrementAndGet();
     }
-    detachLocal(sub);
   }
 
   private void detachLocal(Subscriber sub) {

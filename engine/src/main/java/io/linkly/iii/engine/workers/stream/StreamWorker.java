@@ -219,6 +219,11 @@ public final class StreamWorker implements BuiltinWorker {
   }
 
   /** Metrics for tests and benchmarks: subscribers cut off for not reading, frames delivered. */
+  /** Subscriptions joined and not yet left, on every connection. */
+  public int subscriptions() {
+    return hub.subscriptionCount();
+  }
+
   public long subscribersCutOff() {
     return hub.cutOffCount();
   }

@@ -74,7 +74,14 @@ class StreamIdleHistoryTest {
       set(item, 1);
       await().until(() -> c.events("create").size() == 1);
       return c.events("create").get(0);
+    } finally {
+      awaitNoSubscriber();
     }
+  }
+
+  /** The engine has seen the client go: its next change finds nobody watching. */
+  private void awaitNoSubscriber() {
+    await().until(() -> engine.worker(StreamWorker.class).orElseThrow().subscriptions() == 0);
   }
 
   @Test
