@@ -7,7 +7,6 @@ import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.Logger;
 import io.linkly.iii.sdk.TriggerBinding;
-import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;

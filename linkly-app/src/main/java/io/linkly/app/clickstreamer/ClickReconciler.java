@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkStore;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
-import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,19 +24,15 @@ final class ClickReconciler implements AutoCloseable {
   private static final Duration FIRST_PATIENCE = Duration.ofMinutes(2);
   private static final Logger log = LoggerFactory.getLogger(ClickReconciler.class);
 
-  private final Iii iii;
   private final SqlDatabase db;
   private final ClickStreamer streamer;
-  private final StreamedMarks marks;
   private final Duration interval;
   private Thread sweeper;
   private volatile boolean closed;
 
-  ClickReconciler(Iii iii, ClickStreamer streamer, StreamedMarks marks, Duration interval) {
-    this.iii = iii;
+  ClickReconciler(Iii iii, ClickStreamer streamer, Duration interval) {
     this.db = new SqlDatabase(iii, LinkStore.DB);
     this.streamer = streamer;
-    this.marks = marks;
     this.interval = interval;
   }
 

@@ -43,7 +43,7 @@ public final class ClickStreamer implements AutoCloseable {
   public ClickStreamer(Iii iii) {
     this.iii = iii;
     this.marks = new StreamedMarks(iii);
-    this.reconciler = new ClickReconciler(iii, this, marks, SWEEP_INTERVAL);
+    this.reconciler = new ClickReconciler(iii, this, SWEEP_INTERVAL);
     this.totals = new ClickTotals(iii);
   }
 

@@ -203,8 +203,8 @@ final class ClickTotals implements AutoCloseable {
     }
     String transaction = db.begin(Duration.ofSeconds(30));
     try {
-      db.execute(transaction, lock, List.of());
-      return db.query(transaction, SNAPSHOT, List.of()).path("rows");
+      db.executeIn(transaction, lock, List.of());
+      return db.queryIn(transaction, SNAPSHOT, List.of()).path("rows");
     } finally {
       db.rollback(transaction); // it only read
     }

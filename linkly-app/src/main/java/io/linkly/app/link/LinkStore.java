@@ -233,14 +233,14 @@ public final class LinkStore implements ClickRecorder.Store {
   public void writeLinksAlone(String transactionId) {
     String lock = dialect().waitForWriters("links", true);
     if (lock != null) {
-      db.execute(transactionId, lock, List.of());
+      db.executeIn(transactionId, lock, List.of());
     }
   }
 
   /** The newest link's row id as the transaction sees it (0 for none). */
   public long lastLinkRowId(String transactionId) {
     String sql = "SELECT COALESCE(MAX(" + dialect().linkRowId() + "), 0) AS id FROM links";
-    return db.query(transactionId, sql, List.of()).path("rows").path(0).path("id").asLong();
+    return db.queryIn(transactionId, sql, List.of()).path("rows").path(0).path("id").asLong();
   }
 
   /** Up to {@code limit} links with a row id in {@code (after, upTo]}, in row id order. */

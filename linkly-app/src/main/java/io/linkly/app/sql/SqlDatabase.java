@@ -83,11 +83,13 @@ public final class SqlDatabase {
     return call("database::beginTransaction", Map.of("db", name, "timeout_ms", timeout.toMillis())).path("transaction").path("id").asText();
   }
 
-  public JsonNode query(String transactionId, String sql, List<?> params) {
+  /** {@link #query} inside an open transaction. */
+  public JsonNode queryIn(String transactionId, String sql, List<?> params) {
     return call("database::transactionQuery", Map.of("transaction_id", transactionId, "sql", dialect().numbered(sql), "params", params));
   }
 
-  public JsonNode execute(String transactionId, String sql, List<?> params) {
+  /** {@link #execute} inside an open transaction. */
+  public JsonNode executeIn(String transactionId, String sql, List<?> params) {
     return call("database::transactionExecute", Map.of("transaction_id", transactionId, "sql", dialect().numbered(sql), "params", params));
   }
 

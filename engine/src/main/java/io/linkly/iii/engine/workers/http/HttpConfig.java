@@ -98,6 +98,11 @@ record HttpConfig(
         middleware(c));
   }
 
+  /** These settings at another address. */
+  HttpConfig at(String otherHost, int otherPort) {
+    return new HttpConfig(otherHost, otherPort, defaultTimeoutMs, maxBodyBytes, timeouts, maxPipelinedRequests, cors, middleware);
+  }
+
   private static List<String> strings(ConfigBlock block, String key) throws ConfigException {
     JsonNode node = block.node().get(key);
     List<String> out = new ArrayList<>();

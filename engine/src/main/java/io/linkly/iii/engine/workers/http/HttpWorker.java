@@ -91,8 +91,7 @@ public final class HttpWorker implements BuiltinWorker, TriggerProvider {
       }
       log.warn("iii-http: the stored address {}:{} cannot be bound ({}); serving on config.yaml's {}:{} this time",
           LogSafe.escape(config.host()), config.port(), LogSafe.escape(e.getMessage()), LogSafe.escape(seed.host()), seed.port());
-      config = new HttpConfig(seed.host(), seed.port(), config.defaultTimeoutMs(), config.maxBodyBytes(), config.timeouts(),
-          config.maxPipelinedRequests(), config.cors(), config.middleware());
+      config = config.at(seed.host(), seed.port());
       try {
         listener = listen(config);
       } catch (BindException seedFailure) {

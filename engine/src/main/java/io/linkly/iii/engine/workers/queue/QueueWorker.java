@@ -39,6 +39,7 @@ import io.linkly.iii.protocol.Uuids;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,7 +50,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -84,7 +87,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   /** The named queues' specs, replaced whole when the configuration changes (read from event loops). */
   private volatile Map<String, QueueSpec> named = Map.of();
   /** Transports replaced by an adapter change, still delivering what they hold. */
-  private final List<DrainingTransport> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<DrainingTransport> draining = new CopyOnWriteArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Subscriber> byBinding = new HashMap<>();
   private final Map<String, List<Subscriber>> byQueue = new HashMap<>();
@@ -92,7 +95,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private final Map<String, RateMeter> drainRates = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile QueueBackend backend;
   private Engine engine;
-  private java.util.concurrent.ExecutorService blocking;
+  private ExecutorService blocking;
   private Registration metrics;
   private Clock clock;
   private SerialTasks setup;
@@ -181,7 +184,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
         transport.stopConsuming(spec(gone).name());
       }
     }
-    return java.util.Collections.unmodifiableMap(specs);
+    return Collections.unmodifiableMap(specs);
   }
 
   /**
@@ -203,7 +206,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
         config = next;
         return null;
       }).get(APPLY_WAIT_SECONDS, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }
