@@ -23,14 +23,16 @@ final class DrainingTransport implements AutoCloseable {
   private static final Duration CHECK_EVERY = Duration.ofMillis(250);
 
   private final QueueBackend transport;
+  private final QueueConfig.Adapter adapter;
   private final List<String> queues;
   private final Thread watcher;
   private volatile boolean closed;
   private boolean readFailureLogged;
 
-  /** Starts draining {@code transport}, whose consumers deliver {@code queues}. */
-  DrainingTransport(QueueBackend transport, List<String> queues) {
+  /** Starts draining {@code transport} (built for {@code adapter}), whose consumers deliver {@code queues}. */
+  DrainingTransport(QueueBackend transport, QueueConfig.Adapter adapter, List<String> queues) {
     this.transport = transport;
+    this.adapter = adapter;
     this.queues = List.copyOf(queues);
     this.watcher = Thread.ofVirtual().name("iii-queue drain " + transport.type()).start(this::watch);
   }
@@ -81,6 +83,11 @@ final class DrainingTransport implements AutoCloseable {
       }
     }
     return count;
+  }
+
+  /** The adapter settings the transport was built for. */
+  QueueConfig.Adapter adapter() {
+    return adapter;
   }
 
   /** True once the transport is closed. */

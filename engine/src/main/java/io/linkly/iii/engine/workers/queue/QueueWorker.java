@@ -212,6 +212,12 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   }
 
   private void changeTransport(QueueConfig next) throws Exception {
+    draining.removeIf(DrainingTransport::done);
+    for (DrainingTransport previous : draining) {
+      if (previous.adapter().equals(next.adapter())) { // two stores on one journal directory would corrupt it
+        throw new IllegalStateException("the transport this change returns to is still delivering what it held; apply the change again once it has closed");
+      }
+    }
     QueueBackend fresh = open(next.adapter());
     List<String> oldQueues = new ArrayList<>();
     Map<String, QueueSpec> specs;
@@ -238,8 +244,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     QueueBackend old = backend;
     backend = fresh;
     named = specs;
-    draining.removeIf(DrainingTransport::done);
-    draining.add(new DrainingTransport(old, oldQueues));
+    draining.add(new DrainingTransport(old, config.adapter(), oldQueues));
     log.info("iii-queue: transport changed to {}; {} queue(s) moved over, the previous transport delivers what it holds, then closes",
         fresh.type(), oldQueues.size());
   }

@@ -136,6 +136,31 @@ class QueueConfigurationTest {
   }
 
   @Test
+  void goingBackToATransportThatIsStillDrainingWaitsUntilItHasClosed() throws Exception {
+    String durable = "{\"name\":\"builtin\",\"config\":{\"store_method\":\"file_based\",\"file_path\":\""
+        + dir.resolve("queue") + "\"}}";
+    start("{\"adapter\":" + durable + ",\"queue_configs\":{\"first\":{\"concurrency\":1}}}");
+    client.enqueued("first", "t::handle", Json.object().put("n", 1));
+    await().until(() -> held.size() == 1); // in flight in the journal's transport
+
+    set("{\"adapter\":" + IN_MEMORY + ",\"queue_configs\":{\"first\":{\"concurrency\":1}}}");
+    await().until(() -> !logs.containing("iii-queue: transport changed to builtin").isEmpty());
+    // back to the journal while its transport still holds message 1: two stores on one directory would corrupt it
+    set("{\"adapter\":" + durable + ",\"queue_configs\":{\"first\":{\"concurrency\":1}}}");
+    await().until(() -> logs.containing("iii-queue: configuration change could not be applied").stream()
+        .anyMatch(line -> line.contains("still delivering what it held")));
+
+    open.complete(null);
+    held.forEach(h -> h.complete(null));
+    await().until(() -> !logs.containing("iii-queue: the previous builtin transport is drained and closed").isEmpty());
+    // the same value again is no change to the configuration worker: the next edit applies it
+    set("{\"adapter\":" + durable + ",\"queue_configs\":{\"first\":{\"concurrency\":2}}}");
+    await().until(() -> logs.containing("iii-queue: transport changed to builtin").size() == 2);
+    client.enqueued("first", "t::handle", Json.object().put("n", 2));
+    await().until(() -> handled.containsAll(List.of(1, 2)));
+  }
+
+  @Test
   void aTransportThatCannotBeBuiltKeepsTheOldOne() throws Exception {
     start("{\"adapter\":" + IN_MEMORY + "}");
     open.complete(null);
