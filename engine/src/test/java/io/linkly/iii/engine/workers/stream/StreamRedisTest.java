@@ -505,7 +505,7 @@ class StreamRedisTest {
   }
 
   @Test
-  void aRedisOutageFailsWritesCleanlyAndSubscribersResyncWhenItIsBack() throws Exception {
+  void aRedisOutageFailsWritesCleanlyAndSubscribersResyncWhenTheChangeLogNoLongerCoversTheGap() throws Exception {
     try (TcpProxy proxy = new TcpProxy(6379).start()) {
       IiiEngine flaky = engine("redis://127.0.0.1:" + proxy.port());
       IiiEngine steady = engine(REDIS_URL);
@@ -519,11 +519,13 @@ class StreamRedisTest {
           "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"item_id\":\"lost\",\"data\":1}", "stream::set"));
       assertThat(failsWith(flaky, "STREAM_GET_ERROR", "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"item_id\":\"before\"}", "stream::get")).isTrue();
       assertThat(failsWith(flaky, "STREAM_SEND_ERROR", "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"type\":\"t\",\"data\":1}", "stream::send")).isTrue();
-      // meanwhile the other engine writes; the cut-off engine's subscriber cannot hear it
+      // meanwhile the other engine writes; the cut-off engine's subscriber cannot hear it, and the
+      // change log that could replay it is trimmed past it
       set(steady, "feed", "g", "during", "2");
+      redis.xtrim(prefix + "stream::log", 0);
 
       proxy.start();
-      // back on the channel, the engine cannot know what it missed: its subscribers are told to rejoin
+      // back on the channel, the engine cannot replay what it missed: its subscribers are told to rejoin
       await().atMost(Duration.ofSeconds(30)).until(() -> onFlaky.closed().isDone());
       await().atMost(Duration.ofSeconds(30)).until(() -> {
         try {
@@ -539,6 +541,78 @@ class StreamRedisTest {
       await().until(() -> changes(again).stream().anyMatch(f -> f.get("id").asText().equals("last")));
       await().until(() -> changes(onSteady).stream().anyMatch(f -> f.get("id").asText().equals("last")));
       assertThat(onSteady.closed().isDone()).as("the steady engine's subscriber was not disturbed").isFalse();
+    }
+  }
+
+  @Test
+  void subscribersOfAnEngineThatLostRedisGetWhatTheyMissedFromTheChangeLogAndStay() throws Exception {
+    try (TcpProxy proxy = new TcpProxy(6379).start()) {
+      IiiEngine flaky = engine("redis://127.0.0.1:" + proxy.port());
+      IiiEngine steady = engine(REDIS_URL);
+      StreamClient onFlaky = subscriber(flaky, "watch", "feed", "g");
+      StreamClient onSteady = subscriber(steady, "watch", "feed", "g");
+      set(steady, "feed", "g", "before", "0");
+      await().until(() -> changes(onFlaky).size() == 1);
+
+      proxy.stop();
+      await().atMost(Duration.ofSeconds(30)).until(() -> failsWith(flaky, "STREAM_SET_ERROR",
+          "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"item_id\":\"lost\",\"data\":1}", "stream::set"));
+      for (int n = 1; n <= 5; n++) {
+        set(steady, "feed", "g", "missed-" + n, String.valueOf(n));
+      }
+      set(steady, "feed", "g", "missed-1", "11");
+      delete(steady, "feed", "g", "missed-2");
+      call(steady, "stream::send", "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"type\":\"ping\",\"data\":1,\"id\":\"ping-1\"}");
+      set(steady, "other", "g", "elsewhere", "1"); // another stream's change is in the log too
+
+      proxy.start();
+      set(steady, "feed", "g", "after", "6");
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        try {
+          set(flaky, "feed", "g", "back", "7");
+          return true;
+        } catch (ExecutionException e) {
+          return false;
+        }
+      });
+      fence(steady, "feed", "g", onFlaky, onSteady);
+
+      assertThat(onFlaky.closed().isDone()).as("not cut off").isFalse();
+      assertThat(onFlaky.events("sync")).as("no resync").hasSize(1);
+      List<JsonNode> seen = changes(onFlaky);
+      assertThat(seen.stream().map(f -> f.path("id").asText() + ":" + f.get("event").get("type").asText()).toList().subList(0, 10))
+          .containsExactly("before:create", "missed-1:create", "missed-2:create", "missed-3:create", "missed-4:create", "missed-5:create",
+              "missed-1:update", "missed-2:delete", "ping-1:event", "after:create");
+      assertThat(seen.get(6).get("event").get("data")).isEqualTo(json("11"));
+      assertThat(seen.stream().map(f -> f.path("id").asText()).toList().subList(10, seen.size()))
+          .as("then the write made once it was back, and the fence").hasSize(2).startsWith("back");
+      long syncSeq = onFlaky.events("sync").get(0).get("seq").asLong();
+      for (int i = 0; i < seen.size(); i++) {
+        assertThat(seen.get(i).get("seq").asLong()).as("numbered without a gap").isEqualTo(syncSeq + 1 + i);
+      }
+      assertThat(seen.stream().map(f -> f.path("event")).toList())
+          .as("what the steady engine's subscriber saw, in the same order")
+          .isEqualTo(changes(onSteady).stream().map(f -> f.path("event")).toList());
+    }
+  }
+
+  @Test
+  void anEngineThatHeardMessagesFromOutsideTheChangeLogResyncsAfterAnOutage() throws Exception {
+    try (TcpProxy proxy = new TcpProxy(6379).start()) {
+      IiiEngine flaky = engine("redis://127.0.0.1:" + proxy.port());
+      IiiEngine steady = engine(REDIS_URL);
+      StreamClient onFlaky = subscriber(flaky, "watch", "feed", "g");
+      // an upstream engine's change: not in the log, so a gap may have lost others like it
+      redis.publish(prefix + "stream::events",
+          "{\"type\":\"stream\",\"timestamp\":1,\"streamName\":\"feed\",\"groupId\":\"g\",\"id\":\"u\",\"event\":{\"type\":\"create\",\"data\":1}}");
+      await().until(() -> changes(onFlaky).size() == 1);
+
+      proxy.stop();
+      await().atMost(Duration.ofSeconds(30)).until(() -> failsWith(flaky, "STREAM_SET_ERROR",
+          "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"item_id\":\"lost\",\"data\":1}", "stream::set"));
+      set(steady, "feed", "g", "during", "2");
+      proxy.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> onFlaky.closed().isDone());
     }
   }
 
