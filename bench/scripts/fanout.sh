@@ -5,7 +5,9 @@
 # Loopback only. Usage: bench/scripts/fanout.sh [seconds-per-step] [subscribers] [idle-subscribers]
 # Env: REDIS_URL (default redis://127.0.0.1:6379, "none" to skip the anchor),
 #      FANOUT_JFR=<file.jfr> to record the fan-out run with JFR (profile settings),
-#      FANOUT_JVM_OPTS extra JVM options for the fan-out run (e.g. -XX:+UseZGC; default G1).
+#      FANOUT_JVM_OPTS extra JVM options for the fan-out run (e.g. -XX:+UseZGC; default G1),
+#      FANOUT_CLUSTER=1 to add one engine and then two engines with their streams on that Redis
+#      (issue 14); their keys (iii-bench-*) are removed when the script ends.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
@@ -33,11 +35,16 @@ if [ "$redis" != none ]; then
 fi
 
 . "$root/bench/scripts/lib.sh"
+mode=()
+if [ -n "${FANOUT_CLUSTER:-}" ] && [ "$redis" != none ]; then
+  mode=(cluster)
+  trap 'stop_all; redis-cli -u "$redis" --scan --pattern "iii-bench-*" | xargs -r redis-cli -u "$redis" del >/dev/null; rm -rf "$work"' EXIT
+fi
 jfr=()
 [ -n "${FANOUT_JFR:-}" ] && jfr=("-XX:StartFlightRecording=filename=$FANOUT_JFR,settings=profile")
 # shellcheck disable=SC2086
 run_fg java -Xms2g -Xmx2g ${FANOUT_JVM_OPTS:-} "${jfr[@]}" --enable-native-access=ALL-UNNAMED -cp "$jar" \
-  io.linkly.iii.bench.FanoutBench "$subscribers" "$step" "$redis" > >(grep -v 'Connection is already closed') 2>&1
+  io.linkly.iii.bench.FanoutBench "$subscribers" "$step" "$redis" "${mode[@]}" > >(grep -v 'Connection is already closed') 2>&1
 echo
 run_fg java --enable-native-access=ALL-UNNAMED -Dbench.child.jvm=--enable-native-access=ALL-UNNAMED -cp "$jar" \
   io.linkly.iii.bench.IdleHeapBench "$idle" 1g

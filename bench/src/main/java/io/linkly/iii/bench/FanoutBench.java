@@ -10,6 +10,8 @@ import io.linkly.iii.sdk.TriggerRequest;
 import io.linkly.iii.sdk.WorkerOptions;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Engine, writer and subscribers share this JVM (and the machine's cores), so the latency is
  * one {@code System.nanoTime()} minus another. Arguments:
- * {@code [subscribers] [seconds-per-step] [redis-url|none]}.
+ * {@code [subscribers] [seconds-per-step] [redis-url|none] [cluster]}. With {@code cluster}, two
+ * more runs of the engine (issue 14): one engine whose streams live on Redis, and two such engines
+ * sharing it, the subscribers split between them and the writer on the first.
  */
 public final class FanoutBench {
 
@@ -38,13 +42,22 @@ public final class FanoutBench {
     int subscribers = args.length > 0 ? Integer.parseInt(args[0]) : 1_000;
     double stepSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
     String redisUrl = args.length > 2 ? args[2] : "redis://127.0.0.1:6379";
+    boolean cluster = args.length > 3 && args[3].equals("cluster");
 
     System.out.printf("stream fan-out, %s, %d cores, JDK %s, %d subscribers on one group, %.0f s per step%n",
         LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version(), subscribers, stepSeconds);
     long began = System.nanoTime();
 
     FanoutSteps.header();
-    FanoutSteps.Result iii = runIii(subscribers, stepSeconds);
+    FanoutSteps.Result iii = runIii("iii", List.of(engineConfig(null, null)), subscribers, stepSeconds);
+    FanoutSteps.Result oneOnRedis = null;
+    FanoutSteps.Result twoOnRedis = null;
+    if (cluster && !redisUrl.equals("none")) {
+      String prefix = "iii-bench-" + System.nanoTime() + ":";
+      oneOnRedis = runIii("iii, 1 engine on Redis", List.of(engineConfig(redisUrl, prefix + "one:")), subscribers, stepSeconds);
+      twoOnRedis = runIii("iii, 2 engines on Redis",
+          List.of(engineConfig(redisUrl, prefix + "two:"), engineConfig(redisUrl, prefix + "two:")), subscribers, stepSeconds);
+    }
     FanoutSteps.Result redis = null;
     if (!redisUrl.equals("none")) {
       try {
@@ -59,6 +72,10 @@ public final class FanoutBench {
     System.out.printf("  %-26s %18s %16s %8s %8s %9s %12s %8s%n",
         "system", "max sustained", "half rate", "p50 ms", "p99 ms", "p99.9 ms", "half dl/s", "others");
     summary("iii stream (WebSocket)", iii, subscribers);
+    if (oneOnRedis != null) {
+      summary("iii, 1 engine on Redis", oneOnRedis, subscribers);
+      summary("iii, 2 engines on Redis", twoOnRedis, subscribers);
+    }
     if (redis != null) {
       summary("Redis pub/sub (Lettuce)", redis, subscribers);
       if (iii.best() != null && redis.best() != null) {
@@ -99,22 +116,48 @@ public final class FanoutBench {
     return data;
   }
 
-  private static FanoutSteps.Result runIii(int subscribers, double stepSeconds) throws Exception {
+  /** An engine for the fan-out: its streams in memory, or on Redis ({@code redisUrl}) under {@code prefix}. */
+  private static EngineConfig engineConfig(String redisUrl, String prefix) {
     EngineConfig config =
         EngineConfig.ephemeral()
             // bursts must not cut subscribers off; a cut-off still shows as a disconnect
             .withSetting(StreamWorker.NAME, "max_buffered_bytes", Json.mapper().getNodeFactory().numberNode(64L << 20))
             .withSetting(StreamWorker.NAME, "slow_subscriber_grace_ms", Json.mapper().getNodeFactory().numberNode(10_000));
+    if (redisUrl != null) {
+      ObjectNode adapter = Json.object().put("name", "redis");
+      adapter.putObject("config").put("redis_url", redisUrl).put("key_prefix", prefix);
+      config = config.withSetting(StreamWorker.NAME, "adapter", adapter);
+    }
+    return config;
+  }
+
+  /** Subscribers split evenly over the engines of {@code configs}, the writer on the first. */
+  private static FanoutSteps.Result runIii(String name, List<EngineConfig> configs, int subscribers, double stepSeconds) throws Exception {
     LatencySink sink = new LatencySink();
-    try (IiiEngine engine = IiiEngine.start(config);
-        WsSubscribers clients = new WsSubscribers(CLIENT_THREADS, sink);
+    List<IiiEngine> engines = new ArrayList<>();
+    try {
+      for (EngineConfig config : configs) {
+        engines.add(IiiEngine.start(config));
+      }
+      return runIii(name, engines, sink, subscribers, stepSeconds);
+    } finally {
+      engines.forEach(IiiEngine::close);
+    }
+  }
+
+  private static FanoutSteps.Result runIii(String name, List<IiiEngine> engines, LatencySink sink, int subscribers, double stepSeconds)
+      throws Exception {
+    IiiEngine engine = engines.get(0);
+    try (WsSubscribers clients = new WsSubscribers(CLIENT_THREADS, sink);
         Iii writer = Iii.registerWorker(engine.workerUrl(), WorkerOptions.builder().workerName("fanout-writer").build())) {
-      StreamWorker stream = engine.worker(StreamWorker.class).orElseThrow();
-      int port = engine.port(StreamWorker.NAME).orElseThrow();
+      List<StreamWorker> streams = engines.stream().map(e -> e.worker(StreamWorker.class).orElseThrow()).toList();
       long t = System.nanoTime();
-      int joined = clients.connect("127.0.0.1", port, subscribers, STREAM, GROUP, Duration.ofSeconds(60));
-      System.out.printf("  iii: %d/%d subscribers joined in %d ms (stream port %d)%n",
-          joined, subscribers, (System.nanoTime() - t) / 1_000_000, port);
+      int joined = 0;
+      for (int i = 0; i < engines.size(); i++) {
+        int share = subscribers / engines.size() + (i < subscribers % engines.size() ? 1 : 0);
+        joined += clients.connect("127.0.0.1", engines.get(i).port(StreamWorker.NAME).orElseThrow(), share, STREAM, GROUP, Duration.ofSeconds(60));
+      }
+      System.out.printf("  %s: %d/%d subscribers joined in %d ms%n", name, joined, subscribers, (System.nanoTime() - t) / 1_000_000);
       if (joined != subscribers) {
         throw new IllegalStateException("only " + joined + " of " + subscribers + " subscribers joined");
       }
@@ -130,10 +173,12 @@ public final class FanoutBench {
           };
       publish.publish(-1, System.nanoTime()).toCompletableFuture().get(10, TimeUnit.SECONDS);
       FanoutSteps steps =
-          new FanoutSteps("iii", publish, sink, joined, MAX_IN_FLIGHT, () -> stream.subscribersCutOff() + clients.unexpectedCloses());
+          new FanoutSteps(name, publish, sink, joined, MAX_IN_FLIGHT,
+              () -> streams.stream().mapToLong(StreamWorker::subscribersCutOff).sum() + clients.unexpectedCloses());
       FanoutSteps.Result result = steps.search(START_RATE, FACTOR, MAX_RATE, stepSeconds, SEARCH_BUDGET_SECONDS, HALF_SECONDS);
-      System.out.printf("  iii: engine counted %d frames delivered, %d subscribers cut off, %d sockets still open%n",
-          stream.framesDelivered(), stream.subscribersCutOff(), clients.open());
+      System.out.printf("  %s: engines counted %d frames delivered, %d subscribers cut off, %d sockets still open%n", name,
+          streams.stream().mapToLong(StreamWorker::framesDelivered).sum(), streams.stream().mapToLong(StreamWorker::subscribersCutOff).sum(),
+          clients.open());
       clients.disconnectAll(Duration.ofSeconds(5));
       return result;
     }
