@@ -9,6 +9,7 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,19 @@ public final class RedisClients {
       return url;
     }
     return url.substring(0, scheme + 3) + "***@" + url.substring(at + 1);
+  }
+
+  /**
+   * Why {@code url} is not a Redis URL, for a config error; empty when it is one. Lettuce's reason
+   * may quote the URL, so the password in it is masked.
+   */
+  public static Optional<String> problemWith(String url) {
+    try {
+      RedisURI.create(url);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(String.valueOf(e.getMessage()).replace(url, redact(url)));
+    }
   }
 
   /** Upstream's wording for a failed connection at start (BUILTINS.md §2.3). */

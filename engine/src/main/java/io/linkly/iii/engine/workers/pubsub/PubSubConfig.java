@@ -1,9 +1,10 @@
 package io.linkly.iii.engine.workers.pubsub;
 
-import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.redis.RedisClients;
 import io.linkly.iii.engine.config.WorkerEntry;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -64,10 +65,9 @@ public record PubSubConfig(Adapter adapter, String redisUrl) {
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url"));
         String url = config.string("redis_url", DEFAULT_REDIS_URL);
-        try {
-          RedisURI.create(url);
-        } catch (RuntimeException e) {
-          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + e.getMessage() + ")");
+        Optional<String> problem = RedisClients.problemWith(url);
+        if (problem.isPresent()) {
+          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
         }
         yield new PubSubConfig(Adapter.REDIS, url);
       }

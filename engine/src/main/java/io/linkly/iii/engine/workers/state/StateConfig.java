@@ -1,6 +1,5 @@
 package io.linkly.iii.engine.workers.state;
 
-import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.bridge.BridgeUrl;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
@@ -8,6 +7,7 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.redis.RedisClients;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -172,12 +172,9 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
     // upstream's redis state adapter has a fixed key layout (state:<scope>): the URL is all there is to set
     config.onlyKeys(Set.of("redis_url"));
     String url = config.string("redis_url", DEFAULT_REDIS_URL);
-    try {
-      RedisURI.create(url);
-    } catch (RuntimeException e) {
-      // Lettuce's message may quote the URL, password and all
-      String problem = String.valueOf(e.getMessage()).replace(url, RedisClients.redact(url));
-      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem + ")");
+    Optional<String> problem = RedisClients.problemWith(url);
+    if (problem.isPresent()) {
+      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
     }
     return new Redis(url);
   }

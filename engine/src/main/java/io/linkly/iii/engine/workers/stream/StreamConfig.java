@@ -1,10 +1,10 @@
 package io.linkly.iii.engine.workers.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lettuce.core.RedisURI;
 import io.linkly.iii.engine.bridge.BridgeUrl;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.engine.redis.RedisClients;
 import io.linkly.iii.engine.config.WorkerEntry;
 import java.net.URI;
 import java.nio.file.Path;
@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -157,10 +158,9 @@ record StreamConfig(
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url", "key_prefix"));
         String url = config.string("redis_url", "redis://127.0.0.1:6379");
-        try {
-          RedisURI.create(url);
-        } catch (RuntimeException e) {
-          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + e.getMessage() + ")");
+        Optional<String> problem = RedisClients.problemWith(url);
+        if (problem.isPresent()) {
+          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
         }
         return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""), null);
       }
