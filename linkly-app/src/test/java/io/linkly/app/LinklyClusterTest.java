@@ -89,9 +89,7 @@ class LinklyClusterTest {
     try (java.sql.Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
     }
-    for (String key : redis.commands().keys(PREFIX + "*")) {
-      redis.commands().del(key);
-    }
+    redis.deleteKeysStartingWith(PREFIX);
     RabbitTopology topology = new RabbitTopology(NAMESPACE);
     List<String> queues = new ArrayList<>(topology.queueNames(QueueSpec.namedKey("clicks"), new Retry(5, Retry.DEFAULTS.backoffMs())));
     queues.addAll(topology.queueNames(QueueSpec.namedKey("default"), Retry.DEFAULTS));

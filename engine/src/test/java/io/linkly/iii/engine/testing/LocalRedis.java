@@ -1,6 +1,10 @@
 package io.linkly.iii.engine.testing;
 
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.linkly.iii.engine.redis.RedisKeys;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -44,6 +48,20 @@ public final class LocalRedis implements AutoCloseable {
 
   public RedisCommands<String, String> commands() {
     return connection.sync();
+  }
+
+  /** Deletes every key that starts with {@code prefix} (a test's own), by SCAN, never KEYS. */
+  public void deleteKeysStartingWith(String prefix) {
+    RedisCommands<String, String> redis = commands();
+    ScanCursor cursor = ScanCursor.INITIAL;
+    KeyScanCursor<String> page;
+    do {
+      page = redis.scan(cursor, ScanArgs.Builder.matches(RedisKeys.globEscape(prefix) + "*").limit(1000));
+      if (!page.getKeys().isEmpty()) {
+        redis.del(page.getKeys().toArray(String[]::new));
+      }
+      cursor = page;
+    } while (!page.isFinished());
   }
 
   @Override

@@ -189,9 +189,7 @@ class ConfigurationHotApplyTest {
       assertThat(client.closed()).isNotDone();
       assertThat(ok(caller, "stream::get", "{\"stream_name\":\"feed\",\"group_id\":\"g\",\"item_id\":\"b\"}")).isEqualTo(json("{\"n\":2}"));
     } finally {
-      for (String key : redis.commands().keys(prefix + "*")) {
-        redis.commands().del(key);
-      }
+      redis.deleteKeysStartingWith(prefix);
     }
   }
 

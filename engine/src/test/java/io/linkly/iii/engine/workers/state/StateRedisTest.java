@@ -9,9 +9,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
@@ -71,21 +68,7 @@ class StateRedisTest {
     for (AutoCloseable c : open.reversed()) {
       c.close();
     }
-    for (String hash : hashesOfThisTest()) {
-      redis.del(hash);
-    }
-  }
-
-  private Set<String> hashesOfThisTest() {
-    Set<String> out = new HashSet<>();
-    ScanCursor cursor = ScanCursor.INITIAL;
-    KeyScanCursor<String> page;
-    do {
-      page = redis.scan(cursor, ScanArgs.Builder.matches("state:" + run + "*").limit(1000));
-      out.addAll(page.getKeys());
-      cursor = page;
-    } while (!page.isFinished());
-    return out;
+    local.deleteKeysStartingWith("state:" + run);
   }
 
   private IiiEngine engine(String redisUrl) throws Exception {

@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -83,15 +80,7 @@ class StreamRedisTest {
   void stop() {
     clients.forEach(StreamClient::close);
     engines.forEach(IiiEngine::close);
-    ScanCursor cursor = ScanCursor.INITIAL;
-    KeyScanCursor<String> page;
-    do {
-      page = redis.scan(cursor, ScanArgs.Builder.matches(prefix.replace("*", "\\*") + "*").limit(1000));
-      if (!page.getKeys().isEmpty()) {
-        redis.del(page.getKeys().toArray(String[]::new));
-      }
-      cursor = page;
-    } while (!page.isFinished());
+    local.deleteKeysStartingWith(prefix);
   }
 
   private IiiEngine engine(String redisUrl) throws Exception {
