@@ -3,6 +3,7 @@ package io.linkly.app.clickstreamer;
 import io.linkly.app.sql.SqlDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkStore;
+import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import java.time.Duration;
@@ -84,7 +85,7 @@ final class ClickReconciler implements AutoCloseable {
     long after = 0;
     while (!closed) {
       JsonNode rows =
-          query("SELECT id, code, clicked_at FROM clicks WHERE streamed = 0 AND id > ? AND id <= ? ORDER BY id LIMIT " + PAGE, List.of(after, upTo));
+          query("SELECT id, code, clicked_at, referrer, browser, os, device, bot, ip FROM clicks WHERE streamed = 0 AND id > ? AND id <= ? ORDER BY id LIMIT " + PAGE, List.of(after, upTo));
       if (rows.isEmpty()) {
         break;
       }
@@ -94,7 +95,7 @@ final class ClickReconciler implements AutoCloseable {
         String code = row.path("code").asText();
         String clickedAt = row.path("clicked_at").asText();
         if (!streamer.isStreamed(code, clickedAt, id)) {
-          streamer.stream(code, clickedAt, id, null);
+          streamer.stream(code, clickedAt, id, null, Visit.from(row));
           streamed++;
         }
         ids.add(id);

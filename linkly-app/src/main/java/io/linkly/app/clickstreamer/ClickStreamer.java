@@ -2,6 +2,7 @@ package io.linkly.app.clickstreamer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.LinkWorker;
+import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerBinding;
@@ -66,7 +67,7 @@ public final class ClickStreamer implements AutoCloseable {
       throw new IiiException("INVALID_CLICK", "a click needs code and clicked_at");
     }
     String clickId = click.path("click_id").asText(null);
-    stream(code, clickedAt, clickId, click.path("recorded_at").asText(null));
+    stream(code, clickedAt, clickId, click.path("recorded_at").asText(null), Visit.from(click));
     if (clickId != null) {
       marks.add(clickId);
     }
@@ -74,10 +75,11 @@ public final class ClickStreamer implements AutoCloseable {
   }
 
   /**
-   * Puts one click on the stream, and counts it in its link's total when its item is new: a click
-   * streamed again (a redelivered announcement, the reconciler meeting a late one) counts once.
+   * Puts one click on the stream, and counts it in its link's total when its item is new and the
+   * visitor is not a crawler: a click streamed again (a redelivered announcement, the reconciler
+   * meeting a late one) counts once. A crawler's click is on the stream, flagged {@code bot}.
    */
-  void stream(String code, String clickedAt, String clickId, String recordedAt) {
+  void stream(String code, String clickedAt, String clickId, String recordedAt, Visit visit) {
     Map<String, Object> item = new LinkedHashMap<>();
     item.put("code", code);
     item.put("clicked_at", clickedAt);
@@ -87,10 +89,11 @@ public final class ClickStreamer implements AutoCloseable {
     if (recordedAt != null) {
       item.put("recorded_at", recordedAt); // when the row committed: lets a dashboard see the pipeline's lag
     }
+    visit.putInto(item);
     JsonNode written =
         iii.trigger(TriggerRequest.of("stream::set", Map.of("stream_name", STREAM, "group_id", GROUP, "item_id", itemId(code, clickedAt, clickId), "data", item)));
     JsonNode previous = written == null ? null : written.get("old_value");
-    if (previous == null || previous.isNull()) {
+    if ((previous == null || previous.isNull()) && !visit.bot()) {
       totals.count(code, clickedAt, clickId);
     }
   }

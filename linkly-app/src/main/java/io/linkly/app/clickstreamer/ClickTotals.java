@@ -59,7 +59,7 @@ final class ClickTotals implements AutoCloseable {
       "SELECT w.up_to AS up_to, t.code AS code, t.clicks AS clicks, t.last_clicked_at AS last_clicked_at"
           + " FROM (SELECT COALESCE(MAX(id), 0) AS up_to FROM clicks) w"
           + " LEFT JOIN (SELECT code, COUNT(*) AS clicks, MAX(clicked_at) AS last_clicked_at FROM clicks"
-          + " WHERE code IN (SELECT code FROM links) GROUP BY code) t ON 1 = 1";
+          + " WHERE bot = 0 AND code IN (SELECT code FROM links) GROUP BY code) t ON 1 = 1";
 
   private final Iii iii;
   private final TotalsGate gate = new TotalsGate(MAX_HELD);

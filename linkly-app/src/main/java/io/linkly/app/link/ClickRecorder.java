@@ -1,5 +1,6 @@
 package io.linkly.app.link;
 
+import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.IiiException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +24,15 @@ import org.slf4j.LoggerFactory;
  */
 final class ClickRecorder implements AutoCloseable {
 
-  /** A click to record: the link, when, and the key that makes redelivery harmless. */
-  record Click(String code, String clickedAt, String clickKey) {}
+  /** A click to record: the link, when, the key that makes redelivery harmless, and who clicked. */
+  record Click(String code, String clickedAt, String clickKey, Visit visit) {}
 
   /** Where clicks go; row ids come back, empty for a key recorded before. */
   interface Store {
     /** All of {@code clicks} in one transaction, or none of them (then it throws). */
     List<Optional<String>> insertClicks(List<Click> clicks);
 
-    Optional<String> insertClick(String code, String clickedAt, String clickKey);
+    Optional<String> insertClick(Click click);
   }
 
   static final int MAX_BATCH = 500;
@@ -99,8 +100,7 @@ final class ClickRecorder implements AutoCloseable {
       }
       for (Pending p : batch) {
         try {
-          Click c = p.click();
-          p.outcome().complete(store.insertClick(c.code(), c.clickedAt(), c.clickKey()));
+          p.outcome().complete(store.insertClick(p.click()));
         } catch (RuntimeException single) {
           p.outcome().completeExceptionally(single);
         }

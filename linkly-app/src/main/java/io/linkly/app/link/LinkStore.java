@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import io.linkly.app.sql.SqlDatabase;
 import io.linkly.app.sql.SqlDialect;
+import io.linkly.app.visit.Visit;
 
 /**
  * Linkly's data, reached only through the engine: links and clicks in the {@code primary}
@@ -31,17 +32,35 @@ public final class LinkStore implements ClickRecorder.Store {
    * nothing twice; and {@code streamed}, the click's outbox flag: 0 until the click-streamer has put
    * it on the live stream, so that an announcement a crash lost is made good (ClickReconciler).
    * Every insert sets {@code streamed = 0}; the column's default 1 is for the rows of a database
-   * made before the column existed, which were announced when they were recorded.
+   * made before the column existed, which were announced when they were recorded. The visit's
+   * columns ({@link Visit}) come after; rows older than them read as an unknown visitor.
    */
   private static String createClicks(SqlDialect dialect) {
     return "CREATE TABLE IF NOT EXISTS clicks (id " + dialect.serialKey() + ", code TEXT NOT NULL, clicked_at TEXT NOT NULL,"
         + " click_key TEXT, streamed INTEGER NOT NULL DEFAULT 1)";
   }
 
+  /** Columns added after the tutorial's tables, in order; a database made earlier gets them at start. */
+  private static final List<String[]> ADDED_COLUMNS =
+      List.of(
+          new String[] {"clicks", "click_key TEXT"},
+          new String[] {"clicks", "streamed INTEGER NOT NULL DEFAULT 1"},
+          new String[] {"clicks", "referrer TEXT"},
+          new String[] {"clicks", "browser TEXT"},
+          new String[] {"clicks", "os TEXT"},
+          new String[] {"clicks", "device TEXT"},
+          new String[] {"clicks", "bot INTEGER NOT NULL DEFAULT 0"},
+          new String[] {"clicks", "ip TEXT"},
+          new String[] {"links", "expires_at TEXT"},
+          new String[] {"links", "max_clicks INTEGER"},
+          new String[] {"links", "fallback_url TEXT"});
+
   private static final List<String> INDEXES =
       List.of(
           "CREATE UNIQUE INDEX IF NOT EXISTS clicks_click_key ON clicks (click_key)",
-          "CREATE INDEX IF NOT EXISTS clicks_not_streamed ON clicks (id) WHERE streamed = 0");
+          "CREATE INDEX IF NOT EXISTS clicks_not_streamed ON clicks (id) WHERE streamed = 0",
+          // a link's statistics read its clicks in a time range
+          "CREATE INDEX IF NOT EXISTS clicks_code_clicked_at ON clicks (code, clicked_at)");
 
   private final Iii iii;
   private final SqlDatabase db;
@@ -68,8 +87,9 @@ public final class LinkStore implements ClickRecorder.Store {
         SqlDialect dialect = dialect();
         execute(dialect.createLinks(), List.of());
         execute(createClicks(dialect), List.of());
-        addColumn(dialect, "clicks", "click_key TEXT");
-        addColumn(dialect, "clicks", "streamed INTEGER NOT NULL DEFAULT 1");
+        for (String[] column : ADDED_COLUMNS) {
+          addColumn(dialect, column[0], column[1]);
+        }
         for (String index : INDEXES) {
           execute(index, List.of());
         }
@@ -127,23 +147,19 @@ public final class LinkStore implements ClickRecorder.Store {
    * apart), or empty when a click with this key was recorded before. A null key never collides.
    */
   @Override
-  public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
-    if (dialect() == SqlDialect.POSTGRES) { // no last_insert_id there: the id comes back as a row
-      JsonNode rows = db.execute(INSERT_CLICK_RETURNING_ID, java.util.Arrays.asList(code, clickedAt, clickKey)).path("returned_rows");
-      return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).path("id").asText());
-    }
-    JsonNode result =
-        execute(
-            "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES (?, ?, ?, 0) ON CONFLICT (click_key) DO NOTHING",
-            java.util.Arrays.asList(code, clickedAt, clickKey));
-    if (result == null || result.path("affected_rows").asLong(0) == 0) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable(result.path("last_insert_id").asText(null));
+  public Optional<String> insertClick(ClickRecorder.Click click) {
+    JsonNode rows = db.execute(INSERT_CLICK_RETURNING_ID, clickParams(click)).path("returned_rows");
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).path("id").asText());
   }
 
   private static final String INSERT_CLICK_RETURNING_ID =
-      "INSERT INTO clicks (code, clicked_at, click_key, streamed) VALUES (?, ?, ?, 0) ON CONFLICT (click_key) DO NOTHING RETURNING id";
+      "INSERT INTO clicks (code, clicked_at, click_key, streamed, referrer, browser, os, device, bot, ip)"
+          + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_key) DO NOTHING RETURNING id";
+
+  private static List<Object> clickParams(ClickRecorder.Click c) {
+    Visit v = c.visit();
+    return java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey(), v.referrer(), v.browser(), v.os(), v.device(), v.bot() ? 1 : 0, v.ip());
+  }
 
   /**
    * Records several clicks in one transaction: for each, its row id, or empty when its key was
@@ -153,7 +169,7 @@ public final class LinkStore implements ClickRecorder.Store {
   public List<Optional<String>> insertClicks(List<ClickRecorder.Click> clicks) {
     List<SqlDatabase.Statement> statements = new java.util.ArrayList<>(clicks.size());
     for (ClickRecorder.Click c : clicks) {
-      statements.add(new SqlDatabase.Statement(INSERT_CLICK_RETURNING_ID, java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey())));
+      statements.add(new SqlDatabase.Statement(INSERT_CLICK_RETURNING_ID, clickParams(c)));
     }
     JsonNode result = db.transaction(statements);
     if (result == null || !result.path("committed").asBoolean(false)) {

@@ -2,6 +2,10 @@ package io.linkly.app.link;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.auth.BrowserAuth;
+import io.linkly.app.visit.AnonymisedIp;
+import io.linkly.app.visit.Referrers;
+import io.linkly.app.visit.UserAgents;
+import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.InvocationContext;
@@ -15,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +49,7 @@ public final class LinkWorker {
   private final ShortCode codes;
   private final Clock clock;
   private final Logger log;
+  private final UserAgents userAgents = new UserAgents();
   private final LongAdder droppedClicks = new LongAdder();
   private final AtomicLong lastDropWarningMs = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -152,9 +158,10 @@ public final class LinkWorker {
     if (clickedAt == null) {
       clickedAt = now();
     }
+    Visit visit = visit(data);
     Optional<String> clickId;
     try {
-      clickId = clicks.record(new ClickRecorder.Click(code, clickedAt, text(data, "click_key")));
+      clickId = clicks.record(new ClickRecorder.Click(code, clickedAt, text(data, "click_key"), visit));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IiiException("INTERRUPTED", "interrupted while recording a click");
@@ -165,9 +172,22 @@ public final class LinkWorker {
       click.put("clicked_at", clickedAt);
       click.put("click_id", clickId.get());
       click.put("recorded_at", now());
+      visit.putInto(click);
       iii.trigger(TriggerRequest.of("publish", Map.of("topic", CLICKED_TOPIC, "data", click)).withAction(TriggerAction.Void()));
     }
     return Map.of("recorded", true);
+  }
+
+  /**
+   * Who clicked, from what a redirect queued with the click: the user agent is read here, off the
+   * request path; the referrer host and the anonymised address come as they were queued (and are
+   * cleaned again, for clicks recorded by other callers).
+   */
+  private Visit visit(JsonNode data) {
+    UserAgents.Agent agent = userAgents.parse(text(data, "user_agent"));
+    String referrer = text(data, "referrer");
+    String host = referrer == null ? null : Referrers.host(referrer.contains("://") ? referrer : "http://" + referrer);
+    return new Visit(host, agent.browser(), agent.os(), agent.device(), agent.bot(), AnonymisedIp.of(text(data, "ip")));
   }
 
   /**
@@ -272,8 +292,11 @@ public final class LinkWorker {
     }
     // The click leaves the hot path: the queue acknowledges it durably, record_click runs later.
     // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
-    Map<String, Object> click =
-        Map.of("code", code.get(), "clicked_at", now(), "click_key", Uuids.timeOrdered(clock.millis()).toString());
+    Map<String, Object> click = new HashMap<>(8);
+    click.put("code", code.get());
+    click.put("clicked_at", now());
+    click.put("click_key", Uuids.timeOrdered(clock.millis()).toString());
+    putVisitor(request, click);
     try {
       iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
     } catch (IiiException e) {
@@ -306,6 +329,27 @@ public final class LinkWorker {
         case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
         default -> throw e;
       };
+    }
+  }
+
+  /**
+   * What the click keeps of its request: the user agent (read when the click is recorded), the
+   * referrer's host and the client address anonymised. The raw address and the referrer's path
+   * never reach the queue's journal.
+   */
+  private static void putVisitor(JsonNode request, Map<String, Object> click) {
+    JsonNode headers = request.path("headers");
+    String userAgent = headers.path("user-agent").textValue();
+    if (userAgent != null && !userAgent.isEmpty()) {
+      click.put("user_agent", userAgent.length() > UserAgents.MAX_LENGTH ? userAgent.substring(0, UserAgents.MAX_LENGTH) : userAgent);
+    }
+    String referrer = Referrers.host(headers.path("referer").textValue());
+    if (referrer != null) {
+      click.put("referrer", referrer);
+    }
+    String ip = AnonymisedIp.of(request.path("remote_addr").textValue());
+    if (ip != null) {
+      click.put("ip", ip);
     }
   }
 

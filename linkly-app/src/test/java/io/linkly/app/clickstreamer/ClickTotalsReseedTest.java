@@ -1,5 +1,6 @@
 package io.linkly.app.clickstreamer;
 
+import io.linkly.app.visit.Visit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,9 +53,9 @@ class ClickTotalsReseedTest {
         totals.requestSeed();
         await().atMost(Duration.ofSeconds(20)).until(() -> totals.seedsCompleted() > seeds);
         assertThat(total(client, "x")).as("the seed counted the row").isEqualTo(1);
-        streamer.stream("x", clickedAt, String.valueOf(row), null); // the announcement arrives
+        streamer.stream("x", clickedAt, String.valueOf(row), null, Visit.UNKNOWN); // the announcement arrives
         long newer = insertClick(client, "x", "2026-12-01T10:00:01.000Z");
-        streamer.stream("x", "2026-12-01T10:00:01.000Z", String.valueOf(newer), null); // a click after the seed
+        streamer.stream("x", "2026-12-01T10:00:01.000Z", String.valueOf(newer), null, Visit.UNKNOWN); // a click after the seed
         assertThat(total(client, "x")).isEqualTo(2);
       } finally {
         links.close();

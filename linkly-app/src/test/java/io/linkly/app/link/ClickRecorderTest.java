@@ -3,6 +3,7 @@ package io.linkly.app.link;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.IiiException;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,13 +43,14 @@ class ClickRecorderTest {
         throw new IiiException("DRIVER_ERROR", "poisoned click");
       }
       List<Optional<String>> out = new ArrayList<>();
-      clicks.forEach(c -> out.add(insertClick(c.code(), c.clickedAt(), c.clickKey())));
+      clicks.forEach(c -> out.add(insertClick(c)));
       return out;
     }
 
     @Override
-    public Optional<String> insertClick(String code, String clickedAt, String clickKey) {
-      if (code.equals("poison")) {
+    public Optional<String> insertClick(ClickRecorder.Click click) {
+      String clickKey = click.clickKey();
+      if (click.code().equals("poison")) {
         throw new IiiException("DRIVER_ERROR", "poisoned click");
       }
       if (rows.contains(clickKey)) {
@@ -63,7 +65,7 @@ class ClickRecorderTest {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            return recorder.record(new ClickRecorder.Click(code, "2026-12-04T00:00:00Z", key));
+            return recorder.record(new ClickRecorder.Click(code, "2026-12-04T00:00:00Z", key, Visit.UNKNOWN));
           } catch (InterruptedException e) {
             throw new IllegalStateException(e);
           }
@@ -106,8 +108,8 @@ class ClickRecorderTest {
     FakeStore store = new FakeStore();
     store.release.countDown();
     try (ClickRecorder recorder = new ClickRecorder(store)) {
-      assertThat(recorder.record(new ClickRecorder.Click("a", "t", "same"))).isPresent();
-      assertThat(recorder.record(new ClickRecorder.Click("a", "t", "same"))).isEmpty();
+      assertThat(recorder.record(new ClickRecorder.Click("a", "t", "same", Visit.UNKNOWN))).isPresent();
+      assertThat(recorder.record(new ClickRecorder.Click("a", "t", "same", Visit.UNKNOWN))).isEmpty();
     }
   }
 }

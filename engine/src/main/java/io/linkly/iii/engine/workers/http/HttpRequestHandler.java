@@ -81,6 +81,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
   private boolean draining;
   /** The listener this connection came from was replaced (a port change): close once idle. */
   private boolean retiring;
+  /** The client's IP address as text, worked out once per connection. */
+  private String clientAddress;
 
   HttpRequestHandler(RequestPipeline pipeline, Supplier<HttpConfig> settings, DataChannels channels) {
     this.pipeline = pipeline;
@@ -199,11 +201,24 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             exchange.responseRef(),
             System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
             span.traceparent(traceparent),
-            request.headers().get(BAGGAGE));
+            request.headers().get(BAGGAGE),
+            clientAddress(ctx));
     exchange.start(pipeline.handle(match.get(), incoming), timeoutMs, span);
   }
 
   /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */
+  /**
+   * The peer's IP address (no port), given to handlers as {@code remote_addr}: our addition to
+   * upstream's request object, so that a handler can limit or anonymise by client. Null for a
+   * channel without an IP peer.
+   */
+  private String clientAddress(ChannelHandlerContext ctx) {
+    if (clientAddress == null && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer && peer.getAddress() != null) {
+      clientAddress = peer.getAddress().getHostAddress();
+    }
+    return clientAddress;
+  }
+
   private static boolean unsupportedExpectation(HttpRequest request) {
     String expect = request.headers().get(HttpHeaderNames.EXPECT);
     return expect != null

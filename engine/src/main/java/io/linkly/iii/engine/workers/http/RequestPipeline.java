@@ -65,7 +65,8 @@ final class RequestPipeline {
       ChannelRef response,
       long deadlineNanos,
       String traceparent,
-      String baggage) {
+      String baggage,
+      String remoteAddress) {
 
     Call bounded(Call call) {
       Call traced = traceparent == null && baggage == null ? call : call.withTrace(traceparent, baggage);
@@ -114,6 +115,7 @@ final class RequestPipeline {
     in.headers().forEach(headers::put);
     request.put("path", match.route().pattern());
     request.put("method", in.method());
+    request.put("remote_addr", in.remoteAddress());
     parseBody(in, request);
     request.set("request_body", in.requestBody().toJson());
     request.set("response", in.response().toJson());
@@ -159,6 +161,7 @@ final class RequestPipeline {
     view.set("query_params", request.get("query_params"));
     view.set("headers", request.get("headers"));
     view.set("method", request.get("method"));
+    view.set("remote_addr", request.get("remote_addr"));
     input.putObject("context");
     return engine
         .invoke(in.bounded(Call.of(ids.get(index), input)))

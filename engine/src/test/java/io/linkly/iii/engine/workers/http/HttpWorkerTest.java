@@ -107,6 +107,7 @@ class HttpWorkerTest {
     assertThat(request.get("headers").get("x-custom").asText()).isEqualTo("v");
     assertThat(request.get("body").get("url").asText()).isEqualTo("https://iii.dev");
     assertThat(request.get("trigger")).isEqualTo(parse("{\"type\":\"http\",\"path\":\"links/:code\",\"method\":\"POST\"}"));
+    assertThat(request.get("remote_addr").asText()).as("our addition: the client's IP, no port").isEqualTo("127.0.0.1");
   }
 
   @Test
@@ -202,11 +203,16 @@ class HttpWorkerTest {
   @Test
   void routeMiddlewareCanRespondOrContinue() throws Exception {
     function("r::handler", call -> parse("{\"body\":{\"ran\":true}}"));
-    function("mw::pass", call -> parse("{\"action\":\"continue\"}"));
+    AtomicReference<JsonNode> seen = new AtomicReference<>();
+    function("mw::pass", call -> {
+      seen.set(call.data());
+      return parse("{\"action\":\"continue\"}");
+    });
     function("mw::block", call -> parse("{\"action\":\"respond\",\"response\":{\"status_code\":401,\"body\":{\"error\":\"no\"}}}"));
     route("a", "GET", "/open", "r::handler", ",\"middleware_function_ids\":[\"mw::pass\"]");
     route("b", "GET", "/closed", "r::handler", ",\"middleware_function_ids\":[\"mw::pass\",\"mw::block\"]");
     assertThat(send(HttpRequest.newBuilder(URI.create(base() + "/open"))).statusCode()).isEqualTo(200);
+    assertThat(seen.get().path("request").path("remote_addr").asText()).isEqualTo("127.0.0.1");
     HttpResponse<String> closed = send(HttpRequest.newBuilder(URI.create(base() + "/closed")));
     assertThat(closed.statusCode()).isEqualTo(401);
     assertThat(parse(closed.body()).get("error").asText()).isEqualTo("no");
