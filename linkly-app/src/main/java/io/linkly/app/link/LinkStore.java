@@ -53,7 +53,8 @@ public final class LinkStore implements ClickRecorder.Store {
           new String[] {"clicks", "ip TEXT"},
           new String[] {"links", "expires_at TEXT"},
           new String[] {"links", "max_clicks INTEGER"},
-          new String[] {"links", "fallback_url TEXT"});
+          new String[] {"links", "fallback_url TEXT"},
+          new String[] {"links", "visits INTEGER NOT NULL DEFAULT 0"});
 
   private static final List<String> INDEXES =
       List.of(
@@ -121,9 +122,11 @@ public final class LinkStore implements ClickRecorder.Store {
   }
 
   /** Inserts a link; false when the code is taken. */
-  public boolean insertLink(String code, String url, String createdAt) {
+  public boolean insertLink(String code, String url, String createdAt, LinkLimits limits) {
     try {
-      execute("INSERT INTO links (code, url, created_at) VALUES (?, ?, ?)", List.of(code, url, createdAt));
+      execute(
+          "INSERT INTO links (code, url, created_at, expires_at, max_clicks, fallback_url) VALUES (?, ?, ?, ?, ?, ?)",
+          java.util.Arrays.asList(code, url, createdAt, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl()));
       return true;
     } catch (IiiException e) {
       if (isUniqueViolation(e)) {
@@ -133,13 +136,47 @@ public final class LinkStore implements ClickRecorder.Store {
     }
   }
 
-  public Optional<String> findUrl(String code) {
-    JsonNode result = query("SELECT url FROM links WHERE code = ?", List.of(code));
-    JsonNode rows = result == null ? null : result.get("rows");
-    if (rows == null || rows.isEmpty()) {
-      return Optional.empty();
+  private static final String LINK_COLUMNS = "code, url, created_at, expires_at, max_clicks, fallback_url, visits";
+
+  public Optional<Link> findLink(String code) {
+    JsonNode rows = query("SELECT " + LINK_COLUMNS + " FROM links WHERE code = ?", List.of(code)).path("rows");
+    return rows.isEmpty() ? Optional.empty() : Optional.of(link(rows.get(0)));
+  }
+
+  private static Link link(JsonNode row) {
+    return new Link(row.path("code").asText(), row.path("url").asText(), row.path("created_at").asText(null), LinkLimits.of(row), row.path("visits").asLong());
+  }
+
+  /** One page of links, newest first: its links, and the cursor of the next page (null on the last). */
+  public record Page(List<Link> links, String nextCursor) {}
+
+  /**
+   * Up to {@code limit} links older than {@code cursor} (a row id from an earlier page; null for
+   * the newest), whose code or URL contains {@code text} ignoring case (null for all).
+   */
+  public Page listLinks(String text, int limit, Long cursor) {
+    String id = dialect().linkRowId();
+    StringBuilder sql = new StringBuilder("SELECT " + id + " AS row_id, " + LINK_COLUMNS + " FROM links WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (cursor != null) {
+      sql.append(" AND ").append(id).append(" < ?");
+      params.add(cursor);
     }
-    return Optional.ofNullable(rows.get(0).path("url").textValue());
+    if (text != null && !text.isEmpty()) {
+      sql.append(" AND (LOWER(code) LIKE ? ESCAPE '!' OR LOWER(url) LIKE ? ESCAPE '!')");
+      String pattern = "%" + text.toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+      params.add(pattern);
+      params.add(pattern);
+    }
+    sql.append(" ORDER BY ").append(id).append(" DESC LIMIT ?");
+    params.add(limit + 1); // one more tells whether another page follows
+    JsonNode rows = query(sql.toString(), params).path("rows");
+    List<Link> links = new ArrayList<>();
+    for (int i = 0; i < Math.min(limit, rows.size()); i++) {
+      links.add(link(rows.get(i)));
+    }
+    boolean more = rows.size() > limit;
+    return new Page(links, more ? rows.get(limit - 1).path("row_id").asText() : null);
   }
 
   /**
@@ -272,9 +309,23 @@ public final class LinkStore implements ClickRecorder.Store {
     return out;
   }
 
-  /** Points a link somewhere else; false when there is no such link. */
-  public boolean updateLink(String code, String url) {
-    JsonNode result = execute("UPDATE links SET url = ? WHERE code = ?", List.of(url, code));
+  /** Sets a link's target and limits; false when there is no such link. */
+  public boolean updateLink(String code, String url, LinkLimits limits) {
+    JsonNode result =
+        execute(
+            "UPDATE links SET url = ?, expires_at = ?, max_clicks = ?, fallback_url = ? WHERE code = ?",
+            java.util.Arrays.asList(url, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl(), code));
+    return result != null && result.path("affected_rows").asLong(0) > 0;
+  }
+
+  /**
+   * Lets one more person through a link's click limit, atomically: false when the limit is
+   * reached. {@code by} is 0 for a crawler, which is let through while there is room without
+   * using it up. A link with no limit (any more) always lets through.
+   */
+  public boolean takeVisit(String code, int by) {
+    JsonNode result =
+        execute("UPDATE links SET visits = visits + ? WHERE code = ? AND (max_clicks IS NULL OR visits < max_clicks)", List.of(by, code));
     return result != null && result.path("affected_rows").asLong(0) > 0;
   }
 
@@ -284,13 +335,15 @@ public final class LinkStore implements ClickRecorder.Store {
     iii.trigger(TriggerRequest.of("state::delete", Map.of("scope", CACHE_SCOPE, "key", code)));
   }
 
-  public Optional<String> cachedUrl(String code) {
+  /** The cached target and limits of a link ({@link Link#resolved()}'s shape), or null when not cached. */
+  public JsonNode cached(String code) {
     JsonNode value = iii.trigger(TriggerRequest.of("state::get", Map.of("scope", CACHE_SCOPE, "key", code)));
-    return value == null ? Optional.empty() : Optional.ofNullable(value.path("url").textValue());
+    return value == null || value.isNull() || !value.path("url").isTextual() ? null : value;
   }
 
-  public void cache(String code, String url) {
-    iii.trigger(TriggerRequest.of("state::set", Map.of("scope", CACHE_SCOPE, "key", code, "value", Map.of("url", url))));
+  /** Caches what resolving {@code code} answers: its target and limits. */
+  public void cache(String code, Map<String, Object> resolved) {
+    iii.trigger(TriggerRequest.of("state::set", Map.of("scope", CACHE_SCOPE, "key", code, "value", resolved)));
   }
 
   private JsonNode execute(String sql, List<Object> params) {

@@ -8,23 +8,18 @@ import io.linkly.app.visit.UserAgents;
 import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
-import io.linkly.iii.sdk.InvocationContext;
 import io.linkly.iii.sdk.Logger;
 import io.linkly.iii.sdk.TriggerBinding;
 import io.linkly.iii.protocol.TriggerAction;
-import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@code link} worker (LINKLY.md Ch. 1–3): creates and resolves short links, records clicks,
@@ -41,7 +36,6 @@ public final class LinkWorker {
   public static final String CONFIRM_FUNCTION = "user::confirm_destructive_op";
   public static final String CLICKS_QUEUE = "clicks";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
-  private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
 
   private final Iii iii;
   private final LinkStore store;
@@ -50,8 +44,7 @@ public final class LinkWorker {
   private final Clock clock;
   private final Logger log;
   private final UserAgents userAgents = new UserAgents();
-  private final LongAdder droppedClicks = new LongAdder();
-  private final AtomicLong lastDropWarningMs = new AtomicLong(Long.MIN_VALUE / 2);
+  private final LinkRoutes routes;
 
   public LinkWorker(Iii iii, ShortCode codes, Clock clock) {
     this.iii = iii;
@@ -60,6 +53,7 @@ public final class LinkWorker {
     this.codes = codes;
     this.clock = clock;
     this.log = iii.logger(NAME);
+    this.routes = new LinkRoutes(iii, store, userAgents, clock, log);
   }
 
   /** Registers every function and route, then makes sure the schema exists. */
@@ -67,16 +61,24 @@ public final class LinkWorker {
     iii.registerFunction("link::create", (data, ctx) -> create(data));
     iii.registerFunction("link::resolve", (data, ctx) -> resolve(data));
     iii.registerFunction("link::record_click", (data, ctx) -> recordClick(data));
-    iii.registerFunction("http::create", (data, ctx) -> httpCreate(data));
-    iii.registerFunction("http::redirect", (data, ctx) -> httpRedirect(data, ctx));
+    iii.registerFunction("link::get", (data, ctx) -> get(data));
+    iii.registerFunction("link::list", (data, ctx) -> list(data));
+    iii.registerFunction("http::create", (data, ctx) -> routes.create(data));
+    iii.registerFunction("http::redirect", (data, ctx) -> routes.redirect(data));
     iii.registerFunction("link::update", (data, ctx) -> update(data));
-    iii.registerFunction("http::update", (data, ctx) -> httpUpdate(data));
+    iii.registerFunction("http::update", (data, ctx) -> routes.update(data));
+    iii.registerFunction("http::get", (data, ctx) -> routes.get(data));
+    iii.registerFunction("http::list", (data, ctx) -> routes.list(data));
+    iii.registerFunction("http::delete", (data, ctx) -> routes.delete(data));
     iii.registerFunction("link::on_link_updated", (data, ctx) -> onLinkUpdated(data));
     iii.registerFunction("link::delete", (data, ctx) -> delete(data));
     iii.registerFunction("link::request_delete", (data, ctx) -> requestDelete(data));
     iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
     iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
     iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::list", Map.of("api_path", "/links", "http_method", "GET")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::get", Map.of("api_path", "/links/:code", "http_method", "GET")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::delete", Map.of("api_path", "/links/:code", "http_method", "DELETE")));
     iii.registerTrigger(TriggerBinding.of("durable:subscriber", "link::on_link_updated", Map.of("topic", UPDATED_TOPIC)));
     store.ensureSchema(schemaPatience);
     log.info("database: ready");
@@ -85,64 +87,115 @@ public final class LinkWorker {
 
   // ------------------------------------------------------------------ link::*
 
-  Map<String, String> create(JsonNode data) {
+  Map<String, Object> create(JsonNode data) {
     String url = LinkTarget.normalise(text(data, "url"));
+    LinkLimits limits = LinkLimits.NONE.with(data);
     String chosen = text(data, "code");
     String createdAt = now();
     String code;
     if (chosen != null) {
       code = ShortCode.validate(chosen);
-      if (!store.insertLink(code, url, createdAt)) {
+      if (!store.insertLink(code, url, createdAt, limits)) {
         throw new IiiException("CODE_EXISTS", "code already exists");
       }
     } else {
-      code = insertWithGeneratedCode(url, createdAt);
+      code = insertWithGeneratedCode(url, createdAt, limits);
     }
-    store.cache(code, url);
+    Link link = new Link(code, url, createdAt, limits, 0);
+    store.cache(code, link.resolved());
     log.info("link created", Map.of("code", code, "url", url));
-    iii.trigger(TriggerRequest.of("publish", Map.of("topic", CREATED_TOPIC, "data", ordered("code", code, "url", url))));
-    return ordered("code", code, "url", url);
+    iii.trigger(TriggerRequest.of("publish", Map.of("topic", CREATED_TOPIC, "data", summary(code, url, LinkLimits.NONE))));
+    return summary(code, url, limits);
   }
 
-  /** Changes a link's target; the cache follows through the durable {@code link.updated} topic. */
-  Map<String, String> update(JsonNode data) {
+  /**
+   * Changes a link's target and/or limits (a limit set to null is removed); the cache follows
+   * through the durable {@code link.updated} topic.
+   */
+  Map<String, Object> update(JsonNode data) {
     String code = ShortCode.validate(requiredText(data, "code"));
-    String url = LinkTarget.normalise(text(data, "url"));
-    if (!store.updateLink(code, url)) {
+    String newUrl = text(data, "url");
+    if (newUrl == null && !LinkLimits.anyIn(data)) {
+      throw new InvalidLinkException("\"url\" is required");
+    }
+    String normalised = newUrl == null ? null : LinkTarget.normalise(newUrl);
+    LinkLimits.NONE.with(data); // bad input is a 400 whether or not the link exists
+    Link current = store.findLink(code).orElseThrow(() -> new IiiException("LINK_NOT_FOUND", "link not found"));
+    String url = normalised == null ? current.url() : normalised;
+    LinkLimits limits = current.limits().with(data);
+    if (!store.updateLink(code, url, limits)) {
       throw new IiiException("LINK_NOT_FOUND", "link not found");
     }
-    iii.trigger(TriggerRequest.of("iii::durable::publish", Map.of("topic", UPDATED_TOPIC, "data", ordered("code", code, "url", url))));
+    Map<String, Object> updated = summary(code, url, limits);
+    iii.trigger(TriggerRequest.of("iii::durable::publish", Map.of("topic", UPDATED_TOPIC, "data", updated)));
     log.info("link updated", Map.of("code", code, "url", url));
-    return ordered("code", code, "url", url);
+    return updated;
   }
 
+  /** An update reaches the cache: the target and the limits it announced. */
   Object onLinkUpdated(JsonNode data) {
-    store.cache(requiredText(data, "code"), requiredText(data, "url"));
+    String code = requiredText(data, "code");
+    store.cache(code, new Link(code, requiredText(data, "url"), null, LinkLimits.of(data), 0).resolved());
     return null;
   }
 
+  /** {@code link::get}: the stored link, or {@code LINK_NOT_FOUND}. */
+  Map<String, Object> get(JsonNode data) {
+    String code = requiredText(data, "code");
+    return store.findLink(code).orElseThrow(() -> new IiiException("LINK_NOT_FOUND", "link not found")).toJson();
+  }
+
+  /**
+   * {@code link::list {q?, limit?, cursor?}}: links newest first, {@code limit} (1–200, default 50)
+   * at a time, those whose code or URL contains {@code q}; {@code next_cursor} asks for the next
+   * page and is null on the last.
+   */
+  Map<String, Object> list(JsonNode data) {
+    String q = text(data, "q");
+    int limit = LinkRoutes.pageSize(data == null ? null : data.get("limit"));
+    String cursorText = text(data, "cursor");
+    Long cursor = null;
+    if (cursorText != null) {
+      try {
+        cursor = Long.parseLong(cursorText);
+      } catch (NumberFormatException e) {
+        throw new InvalidLinkException("\"cursor\" must be the next_cursor of an earlier page");
+      }
+    }
+    LinkStore.Page page = store.listLinks(q, limit, cursor);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("links", page.links().stream().map(Link::toJson).toList());
+    out.put("next_cursor", page.nextCursor());
+    return out;
+  }
+
   /** Generated codes never collide: a taken code is simply drawn again. */
-  private String insertWithGeneratedCode(String url, String createdAt) {
+  private String insertWithGeneratedCode(String url, String createdAt, LinkLimits limits) {
     for (int attempt = 0; attempt < MAX_GENERATION_ATTEMPTS; attempt++) {
       String code = codes.generate();
-      if (store.insertLink(code, url, createdAt)) {
+      if (store.insertLink(code, url, createdAt, limits)) {
         return code;
       }
     }
     throw new IiiException("CODE_SPACE_EXHAUSTED", "could not find a free short code");
   }
 
-  /** {@code link::resolve}: the target of the code, from the state cache, else from the database (then cached). */
-  Map<String, Object> resolve(JsonNode data) {
+  /**
+   * {@code link::resolve}: the target of the code and its limits, from the state cache, else from
+   * the database (then cached); {@code {url: null}} for an unknown code.
+   */
+  Object resolve(JsonNode data) {
     String code = requiredText(data, "code");
-    Optional<String> url = store.cachedUrl(code);
-    if (url.isEmpty()) {
-      url = store.findUrl(code);
-      url.ifPresent(u -> store.cache(code, u));
+    JsonNode cached = store.cached(code);
+    if (cached != null) {
+      log.info("link resolved", Map.of("code", code, "found", true));
+      return cached;
     }
-    log.info("link resolved", Map.of("code", code, "found", url.isPresent()));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("url", url.orElse(null));
+    Optional<Link> link = store.findLink(code);
+    link.ifPresent(l -> store.cache(code, l.resolved()));
+    log.info("link resolved", Map.of("code", code, "found", link.isPresent()));
+    Map<String, Object> out = link.map(Link::resolved).orElseGet(LinkedHashMap::new);
+    out.putIfAbsent("url", null);
     return out;
   }
 
@@ -245,135 +298,29 @@ public final class LinkWorker {
     clicks.close();
   }
 
-  // ------------------------------------------------------------------ http::*
-
-  Map<String, Object> httpCreate(JsonNode request) {
-    if (request.hasNonNull("body_error")) {
-      return HttpResponses.json(400, Map.of("error", request.get("body_error").asText()));
-    }
-    JsonNode body = request.path("body");
-    if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
-      return HttpResponses.json(400, Map.of("error", "missing \"url\""));
-    }
-    if (!body.path("url").isTextual() || (body.has("code") && !body.get("code").isNull() && !body.get("code").isTextual())) {
-      return HttpResponses.json(400, Map.of("error", "\"url\" and \"code\" must be strings"));
-    }
-    Map<String, Object> input = new LinkedHashMap<>();
-    input.put("url", body.get("url").textValue());
-    if (body.hasNonNull("code") && !body.get("code").textValue().isEmpty()) {
-      input.put("code", body.get("code").textValue());
-    }
-    try {
-      JsonNode link = iii.trigger(TriggerRequest.of("link::create", input));
-      return HttpResponses.json(201, link);
-    } catch (IiiException e) {
-      return switch (e.code()) {
-        case "CODE_EXISTS" -> HttpResponses.json(409, Map.of("error", "code already exists"));
-        case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
-        default -> throw e;
-      };
-    }
-  }
-
-  Map<String, Object> httpRedirect(JsonNode request, InvocationContext ctx) {
-    Optional<String> code = PathParam.decoded(request.path("path_params").path("code").asText(""));
-    if (code.isEmpty()) {
-      return HttpResponses.json(400, Map.of("error", "the short code in the path has a malformed percent-escape"));
-    }
-    // through the engine, as the tutorial does: the resolve is then a span of the redirect's trace,
-    // and a replacement of link::resolve is honoured (in-process, the hop costs a few microseconds)
-    JsonNode resolved = iii.trigger(TriggerRequest.of("link::resolve", Map.of("code", code.get())));
-    String url = resolved == null || !resolved.path("url").isTextual() ? null : resolved.get("url").textValue();
-    if (url == null) {
-      return HttpResponses.json(404, Map.of("error", "link not found"));
-    }
-    if ("HEAD".equals(request.path("method").asText())) {
-      return HttpResponses.redirect(url); // a HEAD is a look at the link (a preview, a checker), not a visit
-    }
-    // The click leaves the hot path: the queue acknowledges it durably, record_click runs later.
-    // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
-    Map<String, Object> click = new HashMap<>(8);
-    click.put("code", code.get());
-    click.put("clicked_at", now());
-    click.put("click_key", Uuids.timeOrdered(clock.millis()).toString());
-    putVisitor(request, click);
-    try {
-      iii.trigger(TriggerRequest.of("link::record_click", click).withAction(TriggerAction.Enqueue(CLICKS_QUEUE)));
-    } catch (IiiException e) {
-      clickDropped(e); // the click is lost, the redirect is not
-    }
-    return HttpResponses.redirect(url);
-  }
-
-  Map<String, Object> httpUpdate(JsonNode request) {
-    if (request.hasNonNull("body_error")) {
-      return HttpResponses.json(400, Map.of("error", request.get("body_error").asText()));
-    }
-    JsonNode body = request.path("body");
-    if (!body.isObject() || body.path("url").isMissingNode() || body.path("url").isNull()) {
-      return HttpResponses.json(400, Map.of("error", "missing \"url\""));
-    }
-    if (!body.path("url").isTextual()) {
-      return HttpResponses.json(400, Map.of("error", "\"url\" must be a string"));
-    }
-    Optional<String> code = PathParam.decoded(request.path("path_params").path("code").asText(""));
-    if (code.isEmpty()) {
-      return HttpResponses.json(400, Map.of("error", "the short code in the path has a malformed percent-escape"));
-    }
-    try {
-      JsonNode link = iii.trigger(TriggerRequest.of("link::update", Map.of("code", code.get(), "url", body.get("url").textValue())));
-      return HttpResponses.json(200, link);
-    } catch (IiiException e) {
-      return switch (e.code()) {
-        case "LINK_NOT_FOUND" -> HttpResponses.json(404, Map.of("error", "link not found"));
-        case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
-        default -> throw e;
-      };
-    }
-  }
-
-  /**
-   * What the click keeps of its request: the user agent (read when the click is recorded), the
-   * referrer's host and the client address anonymised. The raw address and the referrer's path
-   * never reach the queue's journal.
-   */
-  private static void putVisitor(JsonNode request, Map<String, Object> click) {
-    JsonNode headers = request.path("headers");
-    String userAgent = headers.path("user-agent").textValue();
-    if (userAgent != null && !userAgent.isEmpty()) {
-      click.put("user_agent", userAgent.length() > UserAgents.MAX_LENGTH ? userAgent.substring(0, UserAgents.MAX_LENGTH) : userAgent);
-    }
-    String referrer = Referrers.host(headers.path("referer").textValue());
-    if (referrer != null) {
-      click.put("referrer", referrer);
-    }
-    String ip = AnonymisedIp.of(request.path("remote_addr").textValue());
-    if (ip != null) {
-      click.put("ip", ip);
-    }
-  }
-
-  /** Counts a click the queue refused; warns at most every {@link #DROP_WARNING_INTERVAL}. */
-  private void clickDropped(IiiException cause) {
-    droppedClicks.increment();
-    long now = clock.millis();
-    long last = lastDropWarningMs.get();
-    if (now - last >= DROP_WARNING_INTERVAL.toMillis() && lastDropWarningMs.compareAndSet(last, now)) {
-      log.warn(
-          "clicks dropped: the click queue refused them; redirects go on",
-          Map.of("dropped_total", droppedClicks.sum(), "code", String.valueOf(cause.code()), "reason", String.valueOf(cause.getMessage())));
-    }
-  }
-
   /** Clicks lost since start because the click queue refused them. */
   public long droppedClicks() {
-    return droppedClicks.sum();
+    return routes.droppedClicks();
   }
 
   // ------------------------------------------------------------------ helpers
 
   private String now() {
+    return isoNow(clock);
+  }
+
+  /** Now as ISO-8601 UTC with milliseconds, the form every time Linkly stores has. */
+  static String isoNow(Clock clock) {
     return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
+  }
+
+  /** A link as create and update answer it: code, url, and the limits that are set. */
+  private static Map<String, Object> summary(String code, String url, LinkLimits limits) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("code", code);
+    out.put("url", url);
+    limits.putInto(out);
+    return out;
   }
 
   /** A field as text; numbers from `iii trigger code=123` are coerced, as the tutorial advises. */
@@ -394,12 +341,5 @@ public final class LinkWorker {
       throw new InvalidLinkException("\"" + field + "\" is required");
     }
     return value;
-  }
-
-  private static Map<String, String> ordered(String k1, String v1, String k2, String v2) {
-    Map<String, String> out = new LinkedHashMap<>();
-    out.put(k1, v1);
-    out.put(k2, v2);
-    return out;
   }
 }
