@@ -1,6 +1,7 @@
 package io.linkly.app;
 
 import io.linkly.app.analytics.AnalyticsWorker;
+import io.linkly.app.api.OpenApiWorker;
 import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.dashboard.DashboardWorker;
@@ -106,6 +107,7 @@ public final class Linkly implements AutoCloseable {
           "linkly_clicks_dropped_total", "Redirects whose click could not be recorded (queue refused it)", linkly::droppedClicks);
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
       new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> linkly.browserWorkerUrl() + "/").start();
+      new OpenApiWorker(linkly.connect(OpenApiWorker.NAME)).start();
     } catch (RuntimeException | InterruptedException e) {
       linkly.close();
       throw e;

@@ -1,0 +1,52 @@
+package io.linkly.app.api;
+
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.TriggerBinding;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Serves Linkly's OpenAPI document at {@code GET /openapi.json}: the routes, their inputs and every
+ * answer's shape, written by hand beside the code ({@code api/openapi.json} in the jar) and held to
+ * the real responses by {@code OpenApiContractTest}.
+ */
+public final class OpenApiWorker {
+
+  public static final String NAME = "api-docs";
+  static final String RESOURCE = "/api/openapi.json";
+
+  private final Iii iii;
+  private final String document;
+
+  public OpenApiWorker(Iii iii) {
+    this.iii = iii;
+    this.document = load();
+  }
+
+  public void start() {
+    iii.registerFunction("api::openapi", (data, ctx) -> document());
+    iii.registerTrigger(TriggerBinding.of("http", "api::openapi", Map.of("api_path", "/openapi.json", "http_method", "GET")));
+  }
+
+  private Map<String, Object> document() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("status_code", 200);
+    out.put("headers", Map.of("content-type", "application/json", "cache-control", "no-cache", "access-control-allow-origin", "*"));
+    out.put("body", document); // a string with a content type is sent as it is
+    return out;
+  }
+
+  private static String load() {
+    try (InputStream in = OpenApiWorker.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException(RESOURCE + " cannot be read from the jar", e);
+    }
+  }
+}
