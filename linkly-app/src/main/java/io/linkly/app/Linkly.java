@@ -4,6 +4,8 @@ import io.linkly.app.analytics.AnalyticsWorker;
 import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.dashboard.DashboardWorker;
+import io.linkly.app.guard.GuardSettings;
+import io.linkly.app.guard.GuardWorker;
 import io.linkly.app.importer.BulkImportWorker;
 import io.linkly.app.importer.BulkImporter;
 import io.linkly.app.link.LinkWorker;
@@ -98,10 +100,13 @@ public final class Linkly implements AutoCloseable {
       throws ConfigException, StartupException, InterruptedException {
     // Linkly's own settings are checked before anything starts: a bad one stops the start at once
     Function<String, String> env = config.env() == null ? name -> null : config.env();
+    GuardSettings guard = GuardSettings.fromEnv(env);
     Optional<String> publicUrl = QrWorker.publicUrl(env);
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
       new BrowserAuth(linkly.connect(BrowserAuth.NAME), BrowserAuth.tokenFromEnv()).start();
+      // before the routes that name its middleware
+      new GuardWorker(linkly.connect(GuardWorker.NAME), guard).start();
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
       linkly.streamer.start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));

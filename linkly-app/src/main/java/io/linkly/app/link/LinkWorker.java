@@ -74,9 +74,9 @@ public final class LinkWorker {
     iii.registerFunction("link::on_link_updated", (data, ctx) -> onLinkUpdated(data));
     iii.registerFunction("link::delete", (data, ctx) -> delete(data));
     iii.registerFunction("link::request_delete", (data, ctx) -> requestDelete(data));
-    iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST", "middleware_function_ids", java.util.List.of(io.linkly.app.guard.GuardWorker.REQUIRE_TOKEN, io.linkly.app.guard.GuardWorker.LIMIT_CREATION))));
     iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
-    iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT", "middleware_function_ids", java.util.List.of(io.linkly.app.guard.GuardWorker.REQUIRE_TOKEN))));
     iii.registerTrigger(TriggerBinding.of("durable:subscriber", "link::on_link_updated", Map.of("topic", UPDATED_TOPIC)));
     store.ensureSchema(schemaPatience);
     log.info("database: ready");
