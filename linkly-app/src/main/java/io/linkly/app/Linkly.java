@@ -5,10 +5,13 @@ import io.linkly.app.api.OpenApiWorker;
 import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.clickstreamer.ClickStreamer;
 import io.linkly.app.dashboard.DashboardWorker;
+import io.linkly.app.guard.GuardSettings;
+import io.linkly.app.guard.GuardWorker;
 import io.linkly.app.importer.BulkImportWorker;
 import io.linkly.app.importer.BulkImporter;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
+import io.linkly.app.qr.QrWorker;
 import io.linkly.app.upload.ImportCommand;
 import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
@@ -24,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
@@ -95,9 +99,15 @@ public final class Linkly implements AutoCloseable {
 
   public static Linkly start(EngineConfig config, Clock clock)
       throws ConfigException, StartupException, InterruptedException {
+    // Linkly's own settings are checked before anything starts: a bad one stops the start at once
+    Function<String, String> env = config.env() == null ? name -> null : config.env();
+    GuardSettings guard = GuardSettings.fromEnv(env);
+    Optional<String> publicUrl = QrWorker.publicUrl(env);
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
       new BrowserAuth(linkly.connect(BrowserAuth.NAME), BrowserAuth.tokenFromEnv()).start();
+      // before the routes that name its middleware
+      new GuardWorker(linkly.connect(GuardWorker.NAME), guard).start();
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
       linkly.streamer.start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
@@ -106,6 +116,7 @@ public final class Linkly implements AutoCloseable {
       linkly.engine.metrics().counter(
           "linkly_clicks_dropped_total", "Redirects whose click could not be recorded (queue refused it)", linkly::droppedClicks);
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
+      new QrWorker(linkly.connect(QrWorker.NAME), publicUrl).start();
       new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> linkly.browserWorkerUrl() + "/").start();
       new OpenApiWorker(linkly.connect(OpenApiWorker.NAME)).start();
     } catch (RuntimeException | InterruptedException e) {

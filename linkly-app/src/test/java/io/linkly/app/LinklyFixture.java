@@ -14,9 +14,15 @@ public final class LinklyFixture {
 
   static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
-  /** The environment Linkly's config reads: ephemeral ports, data under {@code dataDir}. */
+  /**
+   * The environment Linkly's config reads: ephemeral ports, data under {@code dataDir}, and no
+   * limit on links created a minute (tests create dozens from one address; ApiGuardTest checks
+   * the limit and its default).
+   */
   public static Map<String, String> env(Path dataDir) {
-    return Map.of("III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_BROWSER_PORT", "0", "LINKLY_DATA", dataDir.toString());
+    return Map.of(
+        "III_PORT", "0", "LINKLY_HTTP_PORT", "0", "LINKLY_STREAM_PORT", "0", "LINKLY_BROWSER_PORT", "0", "LINKLY_DATA", dataDir.toString(),
+        "LINKLY_CREATE_RATE", "0");
   }
 
   static HttpResponse<String> post(String url, String json) throws Exception {

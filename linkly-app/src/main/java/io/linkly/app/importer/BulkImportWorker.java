@@ -1,6 +1,7 @@
 package io.linkly.app.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.guard.GuardWorker;
 import io.linkly.app.link.HttpResponses;
 import io.linkly.app.link.ShortCode;
 import io.linkly.iii.sdk.ChannelReader;
@@ -8,6 +9,7 @@ import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerBinding;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,7 +33,10 @@ public final class BulkImportWorker {
   public void start() {
     iii.registerFunction(FUNCTION, (data, ctx) -> importCsv(data));
     iii.registerFunction("http::import", (data, ctx) -> httpImport(data));
-    iii.registerTrigger(TriggerBinding.of("http", "http::import", Map.of("api_path", "/links/import", "http_method", "POST")));
+    // one import is one creation for the rate limit, however many rows it holds
+    iii.registerTrigger(TriggerBinding.of("http", "http::import", Map.of(
+        "api_path", "/links/import", "http_method", "POST",
+        "middleware_function_ids", List.of(GuardWorker.REQUIRE_TOKEN, GuardWorker.LIMIT_CREATION))));
   }
 
   Map<String, Object> importCsv(JsonNode data) {

@@ -2,6 +2,7 @@ package io.linkly.app.link;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.auth.BrowserAuth;
+import io.linkly.app.guard.GuardWorker;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
 import io.linkly.app.visit.UserAgents;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -73,12 +75,15 @@ public final class LinkWorker {
     iii.registerFunction("link::on_link_updated", (data, ctx) -> onLinkUpdated(data));
     iii.registerFunction("link::delete", (data, ctx) -> delete(data));
     iii.registerFunction("link::request_delete", (data, ctx) -> requestDelete(data));
-    iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST")));
+    // writes need the API token when one is set, and creation is rate-limited per client
+    List<String> writeGuard = List.of(GuardWorker.REQUIRE_TOKEN);
+    List<String> createGuard = List.of(GuardWorker.REQUIRE_TOKEN, GuardWorker.LIMIT_CREATION);
+    iii.registerTrigger(TriggerBinding.of("http", "http::create", Map.of("api_path", "/links", "http_method", "POST", "middleware_function_ids", createGuard)));
     iii.registerTrigger(TriggerBinding.of("http", "http::redirect", Map.of("api_path", "/s/:code", "http_method", "GET")));
-    iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::update", Map.of("api_path", "/links/:code", "http_method", "PUT", "middleware_function_ids", writeGuard)));
     iii.registerTrigger(TriggerBinding.of("http", "http::list", Map.of("api_path", "/links", "http_method", "GET")));
     iii.registerTrigger(TriggerBinding.of("http", "http::get", Map.of("api_path", "/links/:code", "http_method", "GET")));
-    iii.registerTrigger(TriggerBinding.of("http", "http::delete", Map.of("api_path", "/links/:code", "http_method", "DELETE")));
+    iii.registerTrigger(TriggerBinding.of("http", "http::delete", Map.of("api_path", "/links/:code", "http_method", "DELETE", "middleware_function_ids", writeGuard)));
     iii.registerTrigger(TriggerBinding.of("durable:subscriber", "link::on_link_updated", Map.of("topic", UPDATED_TOPIC)));
     store.ensureSchema(schemaPatience);
     log.info("database: ready");

@@ -7,14 +7,15 @@ import java.util.Optional;
 /**
  * A path parameter as the link worker means it. iii-http hands path parameters over as sent, not
  * percent-decoded (BUILTINS.md §9.3, and so does upstream), so {@code /s/%69%69%69} arrives as
- * {@code %69%69%69}; a client may escape any character, so the code is decoded before lookup.
+ * {@code %69%69%69}; a client may escape any character, so the code is decoded before lookup
+ * (by the link worker and the QR codes alike).
  */
-final class PathParam {
+public final class PathParam {
 
   private PathParam() {}
 
   /** The decoded value (UTF-8), or empty when it is not a valid path segment. */
-  static Optional<String> decoded(String raw) {
+  public static Optional<String> decoded(String raw) {
     if (raw.indexOf('%') < 0) {
       return Optional.of(raw);
     }
