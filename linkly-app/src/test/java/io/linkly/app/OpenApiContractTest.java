@@ -50,6 +50,24 @@ class OpenApiContractTest {
     return response;
   }
 
+  /**
+   * A GET with a path Java's HTTP client refuses to send (a malformed percent-escape), over a
+   * plain socket: its status, after the answer was checked against the document.
+   */
+  private int rawGet(String template, String path) throws Exception {
+    URI uri = URI.create(base);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(answer.substring(9, 12));
+      String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+      String type = head.lines().filter(l -> l.startsWith("content-type:")).map(l -> l.substring(13).trim()).findFirst().orElse("");
+      contract.check("GET", template, status, type, answer.substring(answer.indexOf("\r\n\r\n") + 4));
+      exercised.add("GET " + template);
+      return status;
+    }
+  }
+
   private HttpResponse<String> get(String template, String path) throws Exception {
     return call("GET", template, path, null, null, false);
   }
@@ -84,7 +102,7 @@ class OpenApiContractTest {
       assertThat(get("/links/{code}", "/links/doc").statusCode()).isEqualTo(200);
       assertThat(get("/links/{code}", "/links/lim").statusCode()).isEqualTo(200);
       assertThat(get("/links/{code}", "/links/nobody").statusCode()).isEqualTo(404);
-      assertThat(get("/links/{code}", "/links/%zz").statusCode()).isEqualTo(400);
+      assertThat(rawGet("/links/{code}", "/links/%zz")).isEqualTo(400);
       assertThat(get("/links", "/links").statusCode()).isEqualTo(200);
       assertThat(get("/links", "/links?q=doc&limit=1").statusCode()).isEqualTo(200);
       assertThat(get("/links", "/links?limit=0").statusCode()).isEqualTo(400);
@@ -98,7 +116,7 @@ class OpenApiContractTest {
       assertThat(get("/s/{code}", "/s/lim").statusCode()).isEqualTo(302);
       assertThat(get("/s/{code}", "/s/lim").statusCode()).isEqualTo(410);
       assertThat(get("/s/{code}", "/s/nobody").statusCode()).isEqualTo(404);
-      assertThat(get("/s/{code}", "/s/%zz").statusCode()).isEqualTo(400);
+      assertThat(rawGet("/s/{code}", "/s/%zz")).isEqualTo(400);
       await().atMost(Duration.ofSeconds(20)).until(() ->
           client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", "SELECT COUNT(*) AS n FROM clicks"))).get("rows").get(0).get("n").asInt() == 1);
 
