@@ -5,16 +5,16 @@ import java.net.URISyntaxException;
 import java.util.Optional;
 
 /**
- * A path parameter as the link worker means it. iii-http hands path parameters over as sent, not
+ * A path parameter as Linkly's routes mean it. iii-http hands path parameters over as sent, not
  * percent-decoded (BUILTINS.md §9.3, and so does upstream), so {@code /s/%69%69%69} arrives as
  * {@code %69%69%69}; a client may escape any character, so the code is decoded before lookup.
  */
-final class PathParam {
+public final class PathParam {
 
   private PathParam() {}
 
   /** The decoded value (UTF-8), or empty when it is not a valid path segment. */
-  static Optional<String> decoded(String raw) {
+  public static Optional<String> decoded(String raw) {
     if (raw.indexOf('%') < 0) {
       return Optional.of(raw);
     }
