@@ -14,6 +14,7 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 })
 const tabs = new Map()
+const holds = new Map() // tab name -> { on, messages }: live clicks kept from the page until released
 const WAIT = { timeout: 15000 }
 
 function tab(name) {
@@ -25,12 +26,65 @@ function tab(name) {
 const stateOf = (page) => page.$eval('#state', (el) => el.dataset.state)
 const row = (code) => `tr[data-code="${code}"]`
 
+// what the stats panel shows, as a person would read it: the numbers, the days that have a bar,
+// each breakdown's entries; and the page's CSP violations (the panel must cause none)
+const statsShown = (page) =>
+  page.evaluate(() => {
+    const text = (selector) => document.querySelector(selector)?.textContent.trim()
+    const entries = (list) =>
+      [...document.querySelectorAll(`${list} li`)]
+        .filter((li) => li.querySelector('.name'))
+        .map((li) => ({ name: li.querySelector('.name').textContent, clicks: li.querySelector('.num').textContent }))
+    return {
+      code: text('#stats-code'),
+      total: text('#stats-total'),
+      bots: text('#stats-bots'),
+      days: [...document.querySelectorAll('#stats-days rect')]
+        .filter((bar) => bar.dataset.clicks !== '0')
+        .map((bar) => ({ day: bar.dataset.day, clicks: Number(bar.dataset.clicks) })),
+      referrers: entries('#stats-referrers'),
+      browsers: entries('#stats-browsers'),
+      os: entries('#stats-os'),
+      devices: entries('#stats-devices'),
+      csp_violations: window.cspViolations,
+    }
+  })
+
+const statsLoaded = ({ code, total, bots }) =>
+  !document.querySelector('#stats').hidden &&
+  document.querySelector('#stats').dataset.loaded === 'true' &&
+  document.querySelector('#stats-code').textContent === code &&
+  (total === undefined || document.querySelector('#stats-total').textContent.trim() === String(total)) &&
+  (bots === undefined || document.querySelector('#stats-bots').textContent.trim() === String(bots))
+
 await commands({
-  // opens a tab in its own browser context and waits until its state is `state`
-  async open({ name, url, state = 'connected' }) {
+  // opens a tab in its own browser context and waits until its state is `state`; with
+  // `holdable`, its engine connection passes through a route that can hold its live clicks
+  async open({ name, url, state = 'connected', holdable = false }) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
+    if (holdable) {
+      const hold = { on: false, messages: [] }
+      holds.set(name, hold)
+      await page.routeWebSocket(/[?&]token=/, (ws) => {
+        const server = ws.connectToServer()
+        ws.onMessage((message) => server.send(message))
+        server.onMessage((message) => {
+          // the engine calling the tab's ui::on_click: one click of the live feed
+          const text = typeof message === 'string' ? message : message.toString('utf8')
+          if (hold.on && text.includes('"invokefunction"') && text.includes('ui::on_click"')) {
+            hold.messages.push({ ws, message })
+          } else {
+            ws.send(message)
+          }
+        })
+      })
+    }
     page.on('pageerror', (error) => emit('page-error', { name, message: String(error) }))
+    await page.addInitScript(() => {
+      window.cspViolations = []
+      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`))
+    })
     tabs.set(name, page)
     await page.goto(url)
     await page.waitForFunction((want) => document.querySelector('#state')?.dataset.state === want, state, WAIT)
@@ -87,6 +141,39 @@ await commands({
       await page.waitForFunction((selector) => !document.querySelector(`${selector} button.delete`)?.disabled, row(code), WAIT)
     }
     emit('delete-answered', { name, code, message, row_present: (await page.$(row(code))) !== null })
+  },
+
+  // clicks the link's row and waits until its stats are loaded; reports what the panel shows
+  async select({ name, code }) {
+    const page = tab(name)
+    await page.click(`${row(code)} td.last`, WAIT) // a plain cell: the whole row selects
+    await page.waitForFunction(statsLoaded, { code }, WAIT)
+    emit('selected', { name, ...(await statsShown(page)) })
+  },
+
+  // waits until the stats panel shows `total` and `bots`; reports what it shows
+  async stats({ name, code, total, bots }) {
+    const page = tab(name)
+    await page.waitForFunction(statsLoaded, { code, total, bots }, WAIT)
+    emit('stats', { name, ...(await statsShown(page)) })
+  },
+
+  // from now on, the tab's live clicks are held back (the tab must have been opened holdable)
+  async hold({ name }) {
+    holds.get(name).on = true
+    emit('holding', { name })
+  },
+
+  // hands the held clicks to the page, waits until it has shown them, and reports the stats panel
+  async release({ name }) {
+    const page = tab(name)
+    const hold = holds.get(name)
+    hold.on = false
+    const held = hold.messages.splice(0)
+    const shown = await page.evaluate(() => window.linklyDashboard.latencies.length) // one per live click rendered
+    for (const { ws, message } of held) ws.send(message)
+    await page.waitForFunction((n) => window.linklyDashboard.latencies.length >= n, shown + held.length, WAIT)
+    emit('released', { name, count: held.length, ...(await statsShown(page)) })
   },
 
   async screenshot({ name, path }) {

@@ -1,6 +1,6 @@
 // Linkly's dashboard: a browser worker (LINKLY.md Ch. 7). The tab registers its own functions
 // (stored by the engine under this tab's prefix, so every tab gets every click), binds them to the
-// clicks stream, and calls link::create / link::request_delete / stream::list directly.
+// clicks stream, and calls link::create / link::request_delete / link::stats / stream::list directly.
 //
 // Events only change the model below and ask for a frame; the DOM is written at most once per
 // animation frame, so a thousand clicks a second cost a thousand small model updates, not a
@@ -13,6 +13,10 @@ const MAX_LATENCIES = 100_000
 const MAX_SEEN = 10_000 // click keys remembered to drop duplicates; the live feed keeps 1,000 items
 const MAX_PENDING = 10_000 // clicks waiting for a frame (a hidden tab gets none)
 const MAX_KNOWN_URLS = 500
+const STATS_DAYS = 30 // days the selected link's chart shows, today (UTC) the last
+const STATS_TOP = 10 // entries a breakdown lists; the rest are summed as OTHER, as link::stats does
+const OTHER = '(other)'
+const MAX_STATS_WAITING = 10_000 // live clicks held while the stats are being fetched
 
 const $ = (id) => document.getElementById(id)
 const el = {
@@ -29,6 +33,15 @@ const el = {
   notice: $('notice'),
   body: $('links-body'),
   linksEmpty: $('links-empty'),
+  linksHint: $('links-hint'),
+  stats: $('stats'),
+  statsCode: $('stats-code'),
+  statsStatus: $('stats-status'),
+  statsTotal: $('stats-total'),
+  statsBots: $('stats-bots'),
+  statsDays: $('stats-days'),
+  statsDaysSummary: $('stats-days-summary'),
+  breakdowns: { referrers: $('stats-referrers'), browsers: $('stats-browsers'), os: $('stats-os'), devices: $('stats-devices') },
   feed: $('feed'),
   feedEmpty: $('feed-empty'),
 }
@@ -56,7 +69,7 @@ let feed = [] // { key, code, at (ms), text }, newest first once rendered
 const perMinute = new Map() // minute number -> clicks
 const awaitingRender = [] // clicked_at (ms) of live clicks not yet on screen
 
-const dirty = { state: true, total: true, codes: new Set(), feed: true, spark: true }
+const dirty = { state: true, total: true, codes: new Set(), feed: true, spark: true, stats: true }
 let frameAsked = false
 
 function randomId(length) {
@@ -132,6 +145,7 @@ function removeLink(code) {
   if (!link) return
   total -= link.clicks
   links.delete(code)
+  if (selected.code === code) unselect()
   dirty.total = true
   dirty.codes.add(code)
 }
@@ -168,6 +182,127 @@ function setState(state) {
   dashboard.state = state
   dirty.state = true
   frame()
+}
+
+// ------------------------------------------------------------------ the selected link's stats
+
+/** The breakdowns of link::stats: the click's field, and the name a missing value is counted under. */
+const DIMENSIONS = [
+  { key: 'referrers', field: 'referrer', none: '(direct)' },
+  { key: 'browsers', field: 'browser', none: 'Other' },
+  { key: 'os', field: 'os', none: 'Other' },
+  { key: 'devices', field: 'device', none: 'other' },
+]
+
+/**
+ * The link whose stats are shown: link::stats when it is selected (and after a reconnect), then
+ * each of its live clicks folded in. The answer names the newest click it counted
+ * (last_click_id), so a live click is added only when its id is higher: a click heard while the
+ * answer was on its way is neither lost nor counted twice.
+ */
+const selected = { code: null, model: null, loading: false, waiting: [], generation: 0, status: { text: '', status: 'ok' } }
+
+/** {total, bots, lastId, days: day -> clicks, groups: key -> {named: name -> clicks, other}} */
+function statsModel(answer) {
+  const model = {
+    total: Number(answer.total) || 0,
+    bots: Number(answer.bots) || 0,
+    lastId: Number(answer.last_click_id) || 0,
+    days: new Map(),
+    groups: {},
+  }
+  for (const day of Array.isArray(answer.by_day) ? answer.by_day : []) model.days.set(String(day.day), Number(day.clicks) || 0)
+  for (const { key } of DIMENSIONS) {
+    const group = { named: new Map(), other: 0 }
+    for (const entry of Array.isArray(answer[key]) ? answer[key] : []) {
+      if (entry.name === OTHER) group.other += Number(entry.clicks) || 0
+      else group.named.set(String(entry.name), Number(entry.clicks) || 0)
+    }
+    model.groups[key] = group
+  }
+  return model
+}
+
+/** Adds a live click of the selected link; false when the stats counted it already. */
+function foldClick(model, click) {
+  const id = Number(click.click_id)
+  if (click.click_id != null && Number.isFinite(id) && id <= model.lastId) return false
+  if (click.bot === true || click.bot === 1) {
+    model.bots++
+    return true
+  }
+  model.total++
+  const at = parseTime(click.clicked_at)
+  if (Number.isFinite(at)) {
+    const day = new Date(at).toISOString().slice(0, 10)
+    model.days.set(day, (model.days.get(day) || 0) + 1)
+  }
+  for (const { key, field, none } of DIMENSIONS) {
+    const name = click[field] == null ? none : String(click[field])
+    const group = model.groups[key]
+    // once the answer folded names into (other), a name it did not list may be one of them
+    if (group.named.has(name) || group.other === 0) group.named.set(name, (group.named.get(name) || 0) + 1)
+    else group.other++
+  }
+  return true
+}
+
+function liveClickForStats(click) {
+  if (click.code !== selected.code) return
+  if (selected.loading) {
+    if (selected.waiting.length < MAX_STATS_WAITING) selected.waiting.push(click)
+  } else if (selected.model && foldClick(selected.model, click)) {
+    dirty.stats = true
+  }
+}
+
+function select(code) {
+  if (selected.code !== null) dirty.codes.add(selected.code)
+  selected.code = code
+  selected.model = null
+  dirty.codes.add(code)
+  dirty.stats = true
+  loadStats()
+}
+
+function unselect() {
+  if (selected.code === null) return
+  dirty.codes.add(selected.code)
+  selected.code = null
+  selected.model = null
+  selected.loading = false
+  selected.waiting = []
+  selected.generation++ // an answer on its way is for a link no longer shown
+  dirty.stats = true
+}
+
+async function loadStats() {
+  const code = selected.code
+  if (code === null || !worker) return
+  const generation = ++selected.generation
+  selected.loading = true
+  selected.waiting = []
+  selected.status = { text: `Loading the stats of ${code}…`, status: 'pending' }
+  dirty.stats = true
+  frame()
+  try {
+    const answer = await worker.trigger({ function_id: 'link::stats', payload: { code } })
+    if (generation !== selected.generation) return
+    const model = statsModel(answer || {})
+    for (const click of selected.waiting) foldClick(model, click)
+    selected.model = model
+    selected.status = { text: '', status: 'ok' }
+  } catch (err) {
+    if (generation !== selected.generation) return
+    selected.status = { text: `Could not load the stats of ${code}: ${errorText(err)}`, status: 'error' }
+  } finally {
+    if (generation === selected.generation) {
+      selected.loading = false
+      selected.waiting = []
+      dirty.stats = true
+      frame()
+    }
+  }
 }
 
 // ------------------------------------------------------------------ view (one write per frame)
@@ -211,6 +346,10 @@ function render() {
   if (dirty.spark) {
     renderSpark()
     dirty.spark = false
+  }
+  if (dirty.stats) {
+    renderStats()
+    dirty.stats = false
   }
   if (awaitingRender.length > 0) {
     // the clicks of this frame are in the DOM now (painted right after this callback): how long
@@ -262,6 +401,9 @@ function renderRow(code) {
     time.textContent = '—'
   }
   cells[4].firstChild.disabled = deleting.has(code)
+  const isSelected = code === selected.code
+  row.classList.toggle('selected', isSelected)
+  cells[0].firstChild.setAttribute('aria-pressed', String(isSelected))
 }
 
 function lowerBound(sorted, value) {
@@ -281,7 +423,12 @@ function buildRow(linkCode) {
   const code = document.createElement('th')
   code.scope = 'row'
   code.className = 'code'
-  code.textContent = linkCode
+  const pick = document.createElement('button')
+  pick.type = 'button'
+  pick.className = 'select'
+  pick.textContent = linkCode
+  pick.title = `Show the stats of ${linkCode}`
+  code.append(pick)
   const url = document.createElement('td')
   url.className = 'url'
   const clicks = document.createElement('td')
@@ -299,6 +446,10 @@ function buildRow(linkCode) {
   del.addEventListener('click', () => requestDelete(linkCode))
   actions.append(del)
   row.append(code, url, clicks, last, actions)
+  // the whole row selects (the code is a button, for the keyboard); its link and Delete do not
+  row.addEventListener('click', (e) => {
+    if (!e.target.closest('a, button.delete')) select(linkCode)
+  })
   return row
 }
 
@@ -373,6 +524,92 @@ function renderSpark() {
     : `${numberFormat.format(counts[counts.length - 1])} this minute, peak ${numberFormat.format(Math.max(...counts))} a minute, ${numberFormat.format(sum)} in 30 minutes.`
 }
 
+function renderStats() {
+  el.stats.hidden = selected.code === null
+  el.linksHint.hidden = selected.code !== null
+  if (selected.code === null) return
+  const model = selected.model
+  el.stats.dataset.loaded = String(model !== null)
+  el.statsCode.textContent = selected.code
+  show(el.statsStatus, selected.status.text, selected.status.status)
+  el.statsTotal.textContent = model ? numberFormat.format(model.total) : '…'
+  el.statsBots.textContent = model ? numberFormat.format(model.bots) : '…'
+  renderDays(model)
+  for (const { key } of DIMENSIONS) renderBreakdown(el.breakdowns[key], model && model.groups[key], model ? model.total : 0)
+}
+
+function utcDay(ms) {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+/** One bar per UTC day of the last STATS_DAYS, today's on the right. */
+function renderDays(model) {
+  const today = Math.floor(Date.now() / 86_400_000) * 86_400_000 // a UTC day is exactly this long in JavaScript time
+  const days = []
+  for (let i = STATS_DAYS - 1; i >= 0; i--) {
+    const day = utcDay(today - i * 86_400_000)
+    days.push([day, model ? model.days.get(day) || 0 : 0])
+  }
+  const peak = Math.max(1, ...days.map(([, n]) => n))
+  const width = 300
+  const height = 60
+  const step = width / STATS_DAYS
+  const bars = days.map(([day, n], i) => {
+    const h = n === 0 ? 0 : Math.max(1.5, (n / peak) * (height - 4))
+    const bar = document.createElementNS(SVG, 'rect')
+    bar.setAttribute('class', 'stats-bar')
+    bar.setAttribute('x', (i * step + 1).toFixed(1))
+    bar.setAttribute('y', (height - h).toFixed(1))
+    bar.setAttribute('width', (step - 2).toFixed(1))
+    bar.setAttribute('height', h.toFixed(1))
+    bar.dataset.day = day
+    bar.dataset.clicks = String(n)
+    const title = document.createElementNS(SVG, 'title')
+    title.textContent = `${day}: ${numberFormat.format(n)} ${n === 1 ? 'click' : 'clicks'}`
+    bar.append(title)
+    return bar
+  })
+  el.statsDays.replaceChildren(...bars)
+  if (!model) {
+    el.statsDaysSummary.textContent = ''
+    return
+  }
+  const inWindow = days.reduce((sum, [, n]) => sum + n, 0)
+  const before = model.total - inWindow
+  el.statsDaysSummary.textContent =
+    `${numberFormat.format(days[days.length - 1][1])} today, ${numberFormat.format(inWindow)} in the last ${STATS_DAYS} days` +
+    (before > 0 ? `, ${numberFormat.format(before)} before.` : '.')
+}
+
+/** The STATS_TOP largest entries, most clicks first then by name, the rest as OTHER. */
+function renderBreakdown(list, group, total) {
+  if (!group || total === 0) {
+    const li = document.createElement('li')
+    li.className = 'muted'
+    li.textContent = group ? 'No clicks by people yet.' : '…'
+    list.replaceChildren(li)
+    return
+  }
+  const entries = [...group.named].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const shown = entries.slice(0, STATS_TOP)
+  const rest = group.other + entries.slice(STATS_TOP).reduce((sum, [, n]) => sum + n, 0)
+  if (rest > 0) shown.push([OTHER, rest])
+  list.replaceChildren(...shown.map(([name, clicks]) => {
+    const li = document.createElement('li')
+    const label = document.createElement('span')
+    label.className = 'name'
+    label.textContent = name // a referrer is any host on the internet: text, never markup
+    const count = document.createElement('span')
+    count.className = 'num'
+    count.textContent = numberFormat.format(clicks)
+    const bar = document.createElement('span')
+    bar.className = 'share'
+    bar.style.width = `${Math.min(100, (clicks / total) * 100).toFixed(1)}%` // CSSOM, which the page's CSP allows
+    li.append(label, count, bar)
+    return li
+  }))
+}
+
 // the sparkline moves on with the clock even when nobody clicks
 setInterval(() => {
   dirty.spark = true
@@ -426,7 +663,10 @@ async function connect() {
   worker.registerFunction('ui::on_click', async (event) => {
     const kind = event && event.event && event.event.type
     if (kind === 'create' || kind === 'update') {
-      if (addClick(event.event.data, true)) frame()
+      if (addClick(event.event.data, true)) {
+        liveClickForStats(event.event.data)
+        frame()
+      }
     }
     return null
   }, { description: 'A click reached the live feed: show it' })
@@ -491,6 +731,9 @@ async function backFill() {
       if (link.clicks > 0 && !listed.has(link.code) && link.touched <= since) removeLink(link.code)
     }
     for (const click of Array.isArray(clicks) ? clicks : []) addClick(click, false)
+    // clicks made while this tab was away reach the feed above, but only a fresh answer counts
+    // them in the stats
+    if (selected.code !== null) loadStats()
     show(el.notice, '', 'ok')
     frame()
   } catch (err) {

@@ -12,6 +12,7 @@ import io.linkly.app.importer.BulkImporter;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.link.ShortCode;
 import io.linkly.app.qr.QrWorker;
+import io.linkly.app.stats.StatsWorker;
 import io.linkly.app.upload.ImportCommand;
 import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
@@ -117,6 +118,7 @@ public final class Linkly implements AutoCloseable {
           "linkly_clicks_dropped_total", "Redirects whose click could not be recorded (queue refused it)", linkly::droppedClicks);
       new BulkImportWorker(linkly.connect(BulkImporter.NAME), ShortCode.secure(), clock).start();
       new QrWorker(linkly.connect(QrWorker.NAME), publicUrl).start();
+      new StatsWorker(linkly.connect(StatsWorker.NAME)).start();
       new DashboardWorker(linkly.connect(DashboardWorker.NAME), () -> linkly.browserWorkerUrl() + "/").start();
       new OpenApiWorker(linkly.connect(OpenApiWorker.NAME)).start();
     } catch (RuntimeException | InterruptedException e) {

@@ -37,7 +37,7 @@ class DashboardTest {
     assertThat(page.headers().firstValue("content-security-policy").orElseThrow())
         .contains("connect-src 'self' " + linkly.browserWorkerUrl(), "frame-ancestors 'none'");
     assertThat(page.body()).contains("<script type=\"module\" src=\"/dashboard/dashboard.js\"></script>", "id=\"state\"", "id=\"total\"",
-        "id=\"create-form\"");
+        "id=\"create-form\"", "id=\"stats\"", "id=\"stats-days\"", "id=\"stats-referrers\"");
   }
 
   @Test

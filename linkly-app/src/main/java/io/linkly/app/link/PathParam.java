@@ -5,7 +5,7 @@ import java.net.URISyntaxException;
 import java.util.Optional;
 
 /**
- * A path parameter as the link worker means it. iii-http hands path parameters over as sent, not
+ * A path parameter as Linkly's routes mean it. iii-http hands path parameters over as sent, not
  * percent-decoded (BUILTINS.md §9.3, and so does upstream), so {@code /s/%69%69%69} arrives as
  * {@code %69%69%69}; a client may escape any character, so the code is decoded before lookup
  * (by the link worker and the QR codes alike).
