@@ -119,7 +119,7 @@ class LinkApiTest {
     created("{\"url\":\"https://iii.dev/read\",\"code\":\"readme\"}");
     HttpResponse<String> read = get(linkly.httpUrl() + "/links/readme");
     assertThat(read.statusCode()).isEqualTo(200);
-    assertThat(json(read.body())).isEqualTo(json("{\"code\":\"readme\",\"url\":\"https://iii.dev/read\",\"created_at\":\"2026-12-05T10:00:00Z\"}"));
+    assertThat(json(read.body())).isEqualTo(json("{\"code\":\"readme\",\"url\":\"https://iii.dev/read\",\"created_at\":\"2026-12-05T10:00:00.000Z\"}"));
     assertThat(get(linkly.httpUrl() + "/links/nobody").statusCode()).isEqualTo(404);
 
     HttpResponse<String> deleted = send("DELETE", "/links/readme", null);
@@ -136,7 +136,7 @@ class LinkApiTest {
   void pastItsExpiryALinkIsGoneOrGoesToItsFallback() throws Exception {
     String soon = clock.instant().plus(Duration.ofHours(1)).toString();
     JsonNode link = created("{\"url\":\"https://iii.dev/promo\",\"code\":\"promo\",\"expires_at\":\"" + soon + "\"}");
-    assertThat(link.get("expires_at").asText()).isEqualTo("2026-12-05T11:00:00Z");
+    assertThat(link.get("expires_at").asText()).isEqualTo("2026-12-05T11:00:00.000Z");
     created("{\"url\":\"https://iii.dev/sale\",\"code\":\"sale\",\"expires_at\":\"2026-12-05T12:00:00+01:00\",\"fallback_url\":\"iii.dev/over\"}");
     assertThat(get(linkly.httpUrl() + "/s/promo").statusCode()).isEqualTo(302);
     assertThat(get(linkly.httpUrl() + "/s/sale").headers().firstValue("location")).hasValue("https://iii.dev/sale");
@@ -145,7 +145,7 @@ class LinkApiTest {
     HttpResponse<String> gone = get(linkly.httpUrl() + "/s/promo");
     assertThat(gone.statusCode()).isEqualTo(410);
     assertThat(gone.headers().firstValue("content-type")).hasValue("application/json");
-    assertThat(json(gone.body())).isEqualTo(json("{\"error\":\"link expired\",\"code\":\"promo\",\"expired_at\":\"2026-12-05T11:00:00Z\"}"));
+    assertThat(json(gone.body())).isEqualTo(json("{\"error\":\"link expired\",\"code\":\"promo\",\"expired_at\":\"2026-12-05T11:00:00.000Z\"}"));
     HttpResponse<String> fallback = get(linkly.httpUrl() + "/s/sale");
     assertThat(fallback.statusCode()).isEqualTo(302);
     assertThat(fallback.headers().firstValue("location")).hasValue("https://iii.dev/over");

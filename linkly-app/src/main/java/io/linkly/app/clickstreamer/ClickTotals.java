@@ -53,7 +53,8 @@ final class ClickTotals implements AutoCloseable {
    * latest click, both as of that row id (SQLite has one writer and AUTOINCREMENT never goes back,
    * so a row committed after the snapshot has a higher id). Always one row at least: with no
    * clicks, code is null (on PostgreSQL, see {@link #snapshot}). The latest click is the largest ISO text, which is the latest instant
-   * except within one second: Linkly writes milliseconds, and a time on a whole second has none.
+   * ({@link io.linkly.app.Timestamps}: always three fraction digits; rows written before that may
+   * lack them at a whole second and sort a little late within it). Crawlers' clicks are not counted.
    */
   private static final String SNAPSHOT =
       "SELECT w.up_to AS up_to, t.code AS code, t.clicks AS clicks, t.last_clicked_at AS last_clicked_at"

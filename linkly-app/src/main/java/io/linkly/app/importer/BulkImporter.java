@@ -1,5 +1,6 @@
 package io.linkly.app.importer;
 
+import io.linkly.app.Timestamps;
 import io.linkly.app.link.InvalidLinkException;
 import io.linkly.app.link.LinkStore;
 import io.linkly.app.link.LinkTarget;
@@ -15,9 +16,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -267,7 +265,7 @@ public final class BulkImporter {
   }
 
   private String now() {
-    return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
+    return Timestamps.now(clock);
   }
 
   private static Set<String> await(CompletableFuture<Set<String>> inserted) {

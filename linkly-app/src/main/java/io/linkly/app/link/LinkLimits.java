@@ -1,11 +1,10 @@
 package io.linkly.app.link;
 
+import io.linkly.app.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
@@ -77,7 +76,7 @@ public record LinkLimits(String expiresAt, Long maxClicks, String fallbackUrl) {
     }
     try {
       Instant at = OffsetDateTime.parse(value.textValue()).toInstant();
-      return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.MILLIS));
+      return Timestamps.format(at);
     } catch (DateTimeParseException e) {
       throw new InvalidLinkException("\"expires_at\" must be an ISO-8601 date-time such as 2027-01-31T12:00:00Z");
     }

@@ -1,5 +1,6 @@
 package io.linkly.app.link;
 
+import io.linkly.app.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.guard.GuardWorker;
@@ -15,9 +16,6 @@ import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -316,7 +314,7 @@ public final class LinkWorker {
 
   /** Now as ISO-8601 UTC with milliseconds, the form every time Linkly stores has. */
   static String isoNow(Clock clock) {
-    return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.MILLIS));
+    return Timestamps.now(clock);
   }
 
   /** A link as create and update answer it: code, url, and the limits that are set. */

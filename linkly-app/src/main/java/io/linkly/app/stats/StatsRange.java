@@ -1,13 +1,13 @@
 package io.linkly.app.stats;
 
+import io.linkly.app.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.sdk.IiiException;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,12 +20,6 @@ public record StatsRange(String from, String to) {
 
   public static final String INVALID = "INVALID_RANGE";
   public static final StatsRange ALL_TIME = new StatsRange(null, null);
-
-  /**
-   * Always three fraction digits: ISO_INSTANT leaves them out at a whole second, and
-   * {@code …:00Z} sorts after {@code …:00.500Z} as text.
-   */
-  private static final DateTimeFormatter STORED = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   /** Four-digit years only: a fifth digit (or a sign) would break the text order. */
   private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
@@ -64,7 +58,7 @@ public record StatsRange(String from, String to) {
     }
     // clicks are stamped to the millisecond: a finer bound rounds up, which keeps both ends exact
     Instant millis = at.truncatedTo(ChronoUnit.MILLIS);
-    return STORED.format(millis.equals(at) ? millis : millis.plusMillis(1));
+    return Timestamps.format(millis.equals(at) ? millis : millis.plusMillis(1));
   }
 
   /** A rejected value goes back in an error message: never a whole megabyte of it. */
