@@ -9,7 +9,12 @@
 # and on without the rate limit (every redirect traced) (issue 12: tracing may cost at most 10 %).
 # This machine's run-to-run noise is about the size of the effect: ROUNDS=n alternates the three
 # n times and prints the mean of each.
-# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]   Env: ROUNDS (default 1)
+# Every request carries a desktop Chrome user agent and a referrer, as a visitor's click would, so
+# each click is parsed and recorded with its visitor (issue 15).
+# BASELINE_JAR=<linkly.jar of another build> measures that jar too, alternating with this one
+# (same configurations, same rounds), to compare two versions in one run.
+# CONFIGS picks the tracing configurations (default "off shipped all").
+# Usage: bench/scripts/redirect.sh [seconds] [warm-up seconds]   Env: ROUNDS (default 1), CONFIGS, BASELINE_JAR
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/java-env.sh"
@@ -32,20 +37,22 @@ echo "== $(date -u '+%F %T UTC') redirect benchmark, $(nproc) cores, load $(cut 
 cd "$work"
 
 # One Linkly run: start it with the given trace sampling and rate limit, warm up, drain, measure, stop.
+ua='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
+referer='https://news.example.org/item?id=42'
 measure_linkly() {
-  local label="$1" sampling="$2" rate="$3"
+  local label="$1" sampling="$2" rate="$3" jar="${4:-$root/linkly-app/target/linkly.jar}"
   rm -rf "$work/data"
   III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" LINKLY_TRACE_SAMPLING="$sampling" LINKLY_TRACE_RATE="$rate" \
-    run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$root/linkly-app/target/linkly.jar" >"$work/linkly.log" 2>&1
+    run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$jar" >"$work/linkly.log" 2>&1
   local linkly_pid="$last_pid"
   http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
   engine="$(sed -n 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p' "$work/linkly.log" | head -1)"
   curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
   curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
-  wrk -t1 -c64 -d"${warmup}s" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
+  wrk -t1 -c64 -d"${warmup}s" -H "User-Agent: $ua" -H "Referer: $referer" "http://127.0.0.1:$http/s/bench" | grep -E 'Non-2xx' || true  # warm-up
   for _ in $(seq 1 180); do [ "$(click_depth)" = 0 ] && break; sleep 1; done
-  echo "-- Linkly GET /s/:code, $label (clicks queue depth before: $(click_depth))"
-  wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$http/s/bench" >"$work/wrk.out"
+  echo "-- Linkly GET /s/:code, $label, $(basename "$(dirname "$(dirname "$(dirname "$jar")")")") (clicks queue depth before: $(click_depth))"
+  wrk -t1 -c64 -d"${seconds}s" --latency -H "User-Agent: $ua" -H "Referer: $referer" "http://127.0.0.1:$http/s/bench" >"$work/wrk.out"
   grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|requests in' "$work/wrk.out"
   if grep -q Non-2xx "$work/wrk.out"; then last_rate=invalid; else last_rate="$(awk '/Requests\/sec/ { print $2 }' "$work/wrk.out")"; fi
   echo "   clicks queue depth after: $(click_depth)"
@@ -56,21 +63,36 @@ click_depth() {
     sed -n 's/.*"depth": *\([0-9]*\).*/\1/p'
 }
 
-rates_off=() rates_default=() rates_all=()
+declare -A rates=()
+configs="${CONFIGS:-off shipped all}"
+jars=("$root/linkly-app/target/linkly.jar")
+[ -n "${BASELINE_JAR:-}" ] && jars+=("$BASELINE_JAR")
 for _ in $(seq 1 "${ROUNDS:-1}"); do
-  measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0 100
-  rates_off+=("$last_rate")
-  measure_linkly "tracing on as Linkly ships it (sampling 1.0, at most 100 traces/s)" 1.0 100
-  rates_default+=("$last_rate")
-  measure_linkly "tracing every redirect (sampling 1.0, no rate limit)" 1.0 100000000
-  rates_all+=("$last_rate")
+  for config in $configs; do
+    for i in "${!jars[@]}"; do
+      case "$config" in
+        off) measure_linkly "tracing off (LINKLY_TRACE_SAMPLING=0)" 0 100 "${jars[$i]}" ;;
+        shipped) measure_linkly "tracing on as Linkly ships it (sampling 1.0, at most 100 traces/s)" 1.0 100 "${jars[$i]}" ;;
+        all) measure_linkly "tracing every redirect (sampling 1.0, no rate limit)" 1.0 100000000 "${jars[$i]}" ;;
+        *) echo "unknown configuration $config (off, shipped, all)" >&2; exit 2 ;;
+      esac
+      rates[$config.$i]="${rates[$config.$i]:-} $last_rate"
+    done
+  done
 done
-mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
+mean() { printf '%s\n' "$@" | awk '$1 != "invalid" { s += $1; n++ } END { printf "%.0f", n ? s / n : 0 }'; }
 vs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (b - a) * 100 / a }'; }
-off="$(mean "${rates_off[@]}")" default="$(mean "${rates_default[@]}")" all="$(mean "${rates_all[@]}")"
-echo "-- req/s tracing off: ${rates_off[*]} (mean $off)"
-echo "-- req/s as shipped:  ${rates_default[*]} (mean $default, $(vs "$off" "$default") vs off)"
-echo "-- req/s every trace: ${rates_all[*]} (mean $all, $(vs "$off" "$all") vs off)"
+for config in $configs; do
+  # shellcheck disable=SC2086
+  this="$(mean ${rates[$config.0]})"
+  echo "-- req/s $config: ${rates[$config.0]} (mean $this)"
+  if [ -n "${BASELINE_JAR:-}" ]; then
+    # shellcheck disable=SC2086
+    base="$(mean ${rates[$config.1]})"
+    echo "-- req/s $config, baseline $BASELINE_JAR: ${rates[$config.1]} (mean $base); this build $(vs "$base" "$this") vs baseline"
+  fi
+done
+[ -z "${rates[off.0]:-}" ] || [ -z "${rates[shipped.0]:-}" ] || echo "-- as shipped vs off: $(vs "$(mean ${rates[off.0]})" "$(mean ${rates[shipped.0]})")"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
 bare="$(port_of "$work/bare.log" "bare-redirect listening on")"
