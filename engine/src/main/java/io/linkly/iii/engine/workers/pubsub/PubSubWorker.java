@@ -8,6 +8,7 @@ import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.core.RepeatedWarning;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.engine.core.Worker;
@@ -232,6 +233,8 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
     final String topic;
     final String functionId;
     final String conditionFunctionId;
+    /** A subscriber failing under load fails for every event: one line per 10 s, with the count. */
+    final RepeatedWarning failures = new RepeatedWarning(log, 10_000);
 
     private Subscription(String bindingId, String topic, String functionId, String conditionFunctionId) {
       this.bindingId = bindingId;
@@ -257,7 +260,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
           .whenComplete(
               (verdict, failure) -> {
                 if (failure != null) {
-                  log.warn(
+                  failures.warn(
                       "condition {} of subscribe trigger {} failed; skipping {}: {}",
                       LogSafe.escape(conditionFunctionId), LogSafe.escape(bindingId), LogSafe.escape(functionId), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 } else if (verdict == null || !verdict.isBoolean() || verdict.booleanValue()) {
@@ -273,7 +276,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
           .whenComplete(
               (result, failure) -> {
                 if (failure != null) {
-                  log.warn(
+                  failures.warn(
                       "subscriber {} of topic {} failed: {}", LogSafe.escape(functionId), LogSafe.escape(topic), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 }
               });

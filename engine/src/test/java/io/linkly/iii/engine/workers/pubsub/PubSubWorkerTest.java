@@ -236,4 +236,24 @@ class PubSubWorkerTest {
     await().until(() -> seen.size() == 1);
     assertThat(seen.get(0)).isEqualTo(json("{\"n\":1,\"changed\":true}"));
   }
+
+  @Test
+  void aSubscriberThatFailsForEveryEventLogsOneLineNotOneEach() throws Exception {
+    Worker module = engine.core().registerBuiltinWorker("test-failing");
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    engine.core().registerFunction(module, FunctionDefinition.of("fail::on", "always fails"),
+        BuiltinFunction.sync(call -> {
+          calls.incrementAndGet();
+          throw new InvocationException("busy", "too busy");
+        }));
+    engine.core().registerTrigger(new io.linkly.iii.engine.core.TriggerBinding(
+        "t-fail", "subscribe", "fail::on", json("{\"topic\":\"flood\"}"), null, null));
+    try (io.linkly.iii.engine.testing.LogCapture logs = new io.linkly.iii.engine.testing.LogCapture()) {
+      for (int i = 0; i < 500; i++) {
+        publisher.publish("flood", "{\"n\":" + i + "}");
+      }
+      await().until(() -> calls.get() == 500);
+      assertThat(logs.containing("subscriber fail::on of topic flood failed")).hasSize(1);
+    }
+  }
 }
