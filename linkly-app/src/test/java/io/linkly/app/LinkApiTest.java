@@ -26,9 +26,11 @@ import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The links API beyond the tutorial: list, read and delete links; expiry, click limits and fallbacks. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinkApiTest {
 
   /** A clock the test moves forward, to pass a link's expiry without waiting. */
@@ -56,29 +58,37 @@ class LinkApiTest {
   }
 
   @TempDir static Path data;
-  private static final MovableClock clock = new MovableClock();
-  private static Linkly linkly;
-  private static Iii client;
+  private final MovableClock clock = new MovableClock();
+  private Linkly linkly;
+  private Iii client;
+
+  /** Linkly's environment; {@link LinkApiPostgresTest} puts the links on PostgreSQL. */
+  Map<String, String> env(Path data) {
+    return LinklyFixture.env(data);
+  }
+
+  void cleanUp() throws Exception {}
 
   @BeforeAll
-  static void start() throws Exception {
-    linkly = Linkly.start(Linkly.config(LinklyFixture.env(data)::get), clock);
+  void start() throws Exception {
+    linkly = Linkly.start(Linkly.config(env(data)::get), clock);
     client = Iii.registerWorker(linkly.engine().workerUrl());
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     client.shutdown();
     linkly.close();
+    cleanUp();
   }
 
-  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(linkly.httpUrl() + path)).header("Content-Type", "application/json");
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return LinklyFixture.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static JsonNode created(String body) throws Exception {
+  private JsonNode created(String body) throws Exception {
     HttpResponse<String> response = post(linkly.httpUrl() + "/links", body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return json(response.body());

@@ -18,9 +18,6 @@ import io.linkly.testing.LocalService;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,14 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LinklyClusterTest {
 
-  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   private static final String RUN = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private static final String SCHEMA = "linkly_cluster_" + RUN;
   private static final String NAMESPACE = "linkly-test-" + RUN;
   private static final String PREFIX = "linkly-test-" + RUN + ":";
   private static final Pattern UP = Pattern.compile("Linkly is up: POST (http://\\S+)/links");
 
   private static LocalRedis redis;
+  private static PostgresSchema schema;
 
   @TempDir Path dataA;
   @TempDir Path dataB;
@@ -70,11 +66,7 @@ class LinklyClusterTest {
   @BeforeAll
   static void stores() throws Exception {
     redis = LocalRedis.require("LinklyClusterTest");
-    try (java.sql.Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + SCHEMA);
-    } catch (SQLException e) {
-      LocalService.unavailable("LinklyClusterTest", "PostgreSQL at 127.0.0.1:5432 is not reachable: " + e.getMessage());
-    }
+    schema = PostgresSchema.create("linkly_cluster_", "LinklyClusterTest");
     ConnectionFactory factory = new ConnectionFactory();
     factory.setUri("amqp://guest:guest@127.0.0.1:5672/%2f");
     try (Connection c = factory.newConnection("linkly-cluster-test-probe")) {
@@ -86,9 +78,7 @@ class LinklyClusterTest {
 
   @AfterAll
   static void removeStores() throws Exception {
-    try (java.sql.Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-    }
+    schema.close();
     redis.deleteKeysStartingWith(PREFIX);
     RabbitTopology topology = new RabbitTopology(NAMESPACE);
     List<String> queues = new ArrayList<>(topology.queueNames(QueueSpec.namedKey("clicks"), new Retry(5, Retry.DEFAULTS.backoffMs())));
@@ -133,10 +123,7 @@ class LinklyClusterTest {
   }
 
   private static Map<String, String> env(Path data) {
-    Map<String, String> env = new HashMap<>(LinklyFixture.env(data));
-    String url = "postgres://postgres@127.0.0.1:5432/test?currentSchema=" + SCHEMA;
-    env.put("LINKLY_DATABASE_URL", url);
-    env.put("LINKLY_ANALYTICS_DATABASE_URL", url);
+    Map<String, String> env = new HashMap<>(schema.env(data));
     env.put("LINKLY_AMQP_NAMESPACE", NAMESPACE);
     env.put("LINKLY_REDIS_PREFIX", PREFIX);
     return env;

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.upload.ImportCommand;
-import io.linkly.testing.LocalService;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.io.ByteArrayOutputStream;
@@ -14,13 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,8 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LinklyPostgresTest {
 
-  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
-  private static final String SCHEMA = "linkly_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  private static PostgresSchema schema;
 
   @TempDir Path data;
   private Linkly linkly;
@@ -47,18 +41,12 @@ class LinklyPostgresTest {
 
   @BeforeAll
   static void createSchema() {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + SCHEMA);
-    } catch (SQLException e) {
-      LocalService.unavailable("LinklyPostgresTest", "PostgreSQL at 127.0.0.1:5432 (database test, user postgres) is not reachable: " + e.getMessage());
-    }
+    schema = PostgresSchema.create("linkly_test_", "LinklyPostgresTest");
   }
 
   @AfterAll
   static void dropSchema() throws SQLException {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-    }
+    schema.close();
   }
 
   @AfterEach
@@ -71,21 +59,13 @@ class LinklyPostgresTest {
     }
   }
 
-  static Map<String, String> env(Path data, String schema) {
-    Map<String, String> env = new HashMap<>(LinklyFixture.env(data));
-    String url = "postgres://postgres@127.0.0.1:5432/test?currentSchema=" + schema;
-    env.put("LINKLY_DATABASE_URL", url);
-    env.put("LINKLY_ANALYTICS_DATABASE_URL", url);
-    return env;
-  }
-
   private JsonNode rows(String sql) {
     return client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", sql, "params", List.of()))).get("rows");
   }
 
   @Test
   void linksRedirectAndEveryClickIsRecordedStreamedAndCountedOnce() throws Exception {
-    linkly = Linkly.start(Linkly.config(env(data, SCHEMA)::get), Clock.systemUTC());
+    linkly = Linkly.start(Linkly.config(schema.env(data)::get), Clock.systemUTC());
     client = Iii.registerWorker(linkly.engine().workerUrl());
     assertThat(rows("SELECT version() AS v").get(0).get("v").asText()).startsWith("PostgreSQL");
 
@@ -118,10 +98,9 @@ class LinklyPostgresTest {
 
   @Test
   void anAllOrNothingImportAddsAndAnnouncesItsLinks_andTheSchemaIsMadeOnceForTwoStarts() throws Exception {
-    String schema = SCHEMA; // the second start finds the tables the first made
-    linkly = Linkly.start(Linkly.config(env(data, schema)::get), Clock.systemUTC());
-    linkly.close();
-    linkly = Linkly.start(Linkly.config(env(data, schema)::get), Clock.systemUTC());
+    linkly = Linkly.start(Linkly.config(schema.env(data)::get), Clock.systemUTC());
+    linkly.close(); // the second start finds the tables the first made
+    linkly = Linkly.start(Linkly.config(schema.env(data)::get), Clock.systemUTC());
     client = Iii.registerWorker(linkly.engine().workerUrl());
 
     long countedBefore = linksCounted();
