@@ -116,6 +116,13 @@ await commands({
     emit('counted', { name, code, count, total, waited_ms: Date.now() - started })
   },
 
+  // waits until the link's row shows a URL, and reports it
+  async url({ name, code }) {
+    const page = tab(name)
+    await page.waitForFunction((selector) => !!document.querySelector(`${selector} .url a`), row(code), WAIT)
+    emit('url', { name, code, url: (await page.textContent(`${row(code)} .url a`)).trim() })
+  },
+
   // waits until the tab's connection state is `state`
   async state({ name, state }) {
     const page = tab(name)

@@ -8,6 +8,8 @@
 
 const STREAM = 'clicks'
 const FEED_SIZE = 20
+/** The newest links a tab lists at (re)connect, to show their URLs and links without clicks. */
+const NEWEST_LINKS = 200
 const SPARK_MINUTES = 30
 const MAX_LATENCIES = 100_000
 const MAX_SEEN = 10_000 // click keys remembered to drop duplicates; the live feed keeps 1,000 items
@@ -161,9 +163,9 @@ function addClick(data, live) {
   seenRing[seenNext] = key
   seenNext = (seenNext + 1) % MAX_SEEN
   const at = parseTime(data.clicked_at)
-  feed.push({ key, code: data.code, at, text: data.clicked_at })
+  feed.push({ key, code: data.code, at, text: data.clicked_at, visitor: visitorText(data), bot: data.bot === true })
   if (feed.length > FEED_SIZE * 10) trimFeed() // a hidden tab renders nothing, and must not grow
-  if (Number.isFinite(at)) {
+  if (Number.isFinite(at) && data.bot !== true) { // crawlers are kept, not counted, as in the totals
     const minute = Math.floor(at / 60_000)
     perMinute.set(minute, (perMinute.get(minute) || 0) + 1)
     dirty.spark = true
@@ -171,6 +173,15 @@ function addClick(data, live) {
   }
   dirty.feed = true
   return true
+}
+
+/** Who clicked, as the feed shows it: browser, device and where from (each only when known). */
+function visitorText(data) {
+  const parts = []
+  if (typeof data.browser === 'string' && data.browser !== 'Other') parts.push(data.browser)
+  if (typeof data.device === 'string' && data.device !== 'other' && data.device !== 'bot') parts.push(data.device)
+  if (typeof data.referrer === 'string') parts.push('from ' + data.referrer)
+  return parts.join(' · ')
 }
 
 function trimFeed() {
@@ -490,6 +501,18 @@ function renderFeed() {
       time.textContent = String(click.text)
     }
     li.append(code, ' ', time)
+    if (click.bot) {
+      const bot = document.createElement('span')
+      bot.className = 'bot'
+      bot.textContent = 'crawler'
+      li.append(' ', bot)
+    }
+    if (click.visitor) {
+      const visitor = document.createElement('span')
+      visitor.className = 'visitor'
+      visitor.textContent = click.visitor
+      li.append(' ', visitor)
+    }
     return li
   })
   el.feed.replaceChildren(...items)
@@ -715,11 +738,19 @@ async function backFill() {
   const generation = ++backFills
   const since = tick
   try {
-    const [totals, clicks] = await Promise.all([
+    const [totals, clicks, newest] = await Promise.all([
       worker.trigger({ function_id: 'stream::list', payload: { stream_name: STREAM, group_id: 'totals' } }),
       worker.trigger({ function_id: 'stream::list', payload: { stream_name: STREAM, group_id: 'all' } }),
+      // the newest links with their targets: links nobody clicked yet appear, and every row its URL
+      worker.trigger({ function_id: 'link::list', payload: { limit: NEWEST_LINKS } }).catch(() => null), // an older engine: no URLs
     ])
     if (generation !== backFills) return // a newer connection's back-fill is on its way
+    for (const link of newest && Array.isArray(newest.links) ? newest.links : []) {
+      if (typeof link.code !== 'string' || typeof link.url !== 'string') continue
+      rememberUrl(link.code, link.url)
+      linkFor(link.code).url = link.url
+      dirty.codes.add(link.code)
+    }
     const listed = new Set()
     for (const item of Array.isArray(totals) ? totals : []) {
       if (item && typeof item.code === 'string') listed.add(item.code)

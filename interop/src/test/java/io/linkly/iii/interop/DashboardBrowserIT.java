@@ -161,6 +161,9 @@ class DashboardBrowserIT {
     assertThat(visit("stats", "curl/8.4.0", null)).isEqualTo(302);
     command("open", Map.of("name", "one", "url", linkly.httpUrl() + "/", "holdable", true), "opened");
     command("count", Map.of("name", "one", "code", "stats", "count", 3, "total", 3), "counted"); // all three recorded
+    // links made over HTTP before the tab opened show their targets, also one nobody clicked
+    assertThat(command("url", Map.of("name", "one", "code", "elsewhere"), "url").get("url").asText()).isEqualTo("https://iii.dev/elsewhere");
+    assertThat(command("url", Map.of("name", "one", "code", "stats"), "url").get("url").asText()).isEqualTo("https://iii.dev/stats");
 
     // a click whose live event is still on its way when the stats are fetched: the answer counts
     // it, and the event, arriving after, must not count it again
