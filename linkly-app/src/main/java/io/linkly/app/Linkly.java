@@ -79,7 +79,8 @@ public final class Linkly implements AutoCloseable {
     }
   }
 
-  private static String resource(String name) {
+  /** A text file of the jar, by its absolute classpath name; a missing one is a broken build. */
+  public static String resource(String name) {
     try (InputStream in = Linkly.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException(name + " is missing from the jar");

@@ -1,10 +1,8 @@
 package io.linkly.app.api;
 
+import io.linkly.app.Linkly;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.TriggerBinding;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,7 +21,7 @@ public final class OpenApiWorker {
 
   public OpenApiWorker(Iii iii) {
     this.iii = iii;
-    this.document = load();
+    this.document = Linkly.resource(RESOURCE);
   }
 
   public void start() {
@@ -37,16 +35,5 @@ public final class OpenApiWorker {
     out.put("headers", Map.of("content-type", "application/json", "cache-control", "no-cache", "access-control-allow-origin", "*"));
     out.put("body", document); // a string with a content type is sent as it is
     return out;
-  }
-
-  private static String load() {
-    try (InputStream in = OpenApiWorker.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(RESOURCE + " cannot be read from the jar", e);
-    }
   }
 }

@@ -7,14 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.EngineConfig;
 import io.linkly.iii.engine.core.Call;
+import io.linkly.iii.engine.testing.HandClock;
 import io.linkly.iii.engine.testing.StreamClient;
 import io.linkly.iii.engine.workers.BuiltinWorkers;
 import io.linkly.iii.protocol.Json;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,26 +23,6 @@ import org.junit.jupiter.api.Test;
  * group of the cluster), and a rejoin gets a fresh snapshot instead — never a wrong resume.
  */
 class StreamIdleHistoryTest {
-
-  /** A clock the test moves. */
-  private static final class HandClock extends Clock {
-    volatile Instant now = Instant.parse("2026-12-05T10:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   private final HandClock clock = new HandClock();
   private IiiEngine engine;
@@ -88,7 +65,7 @@ class StreamIdleHistoryTest {
   void aClientBackWithinTwoMinutesResumes_afterThatItResyncs() throws Exception {
     engine = IiiEngine.start(EngineConfig.ephemeral(), BuiltinWorkers.standard(), clock);
     JsonNode seen = watchOneChangeAndLeave("a");
-    clock.now = clock.now.plus(Duration.ofSeconds(90));
+    clock.advance(Duration.ofSeconds(90));
     set("b", 2);
     try (StreamClient back = StreamClient.connect(url()).resume("me", "feed", "g", seen.get("seq").asLong(), seen.get("epoch").asText())) {
       await().until(() -> back.events("create").size() == 1);
@@ -98,7 +75,7 @@ class StreamIdleHistoryTest {
     }
 
     JsonNode last = watchOneChangeAndLeave("b2");
-    clock.now = clock.now.plus(Duration.ofMinutes(3));
+    clock.advance(Duration.ofMinutes(3));
     set("c", 3); // nobody has watched the group for three minutes: not kept
     try (StreamClient late = StreamClient.connect(url()).resume("me", "feed", "g", last.get("seq").asLong(), last.get("epoch").asText())) {
       await().until(() -> late.events("resync").size() == 1);
