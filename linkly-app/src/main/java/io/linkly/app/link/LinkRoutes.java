@@ -1,6 +1,7 @@
 package io.linkly.app.link;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.Timestamps;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
 import io.linkly.app.visit.UserAgents;
@@ -27,8 +28,6 @@ import java.util.concurrent.atomic.LongAdder;
 final class LinkRoutes {
 
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
-  private static final int DEFAULT_PAGE = 50;
-  private static final int MAX_PAGE = 200;
 
   private final Iii iii;
   private final LinkStore store;
@@ -187,7 +186,7 @@ final class LinkRoutes {
     // a time-ordered key: the unique index on click_key then grows at its end, not at random pages
     Map<String, Object> click = new HashMap<>(8);
     click.put("code", code.get());
-    click.put("clicked_at", LinkWorker.isoNow(clock));
+    click.put("clicked_at", Timestamps.now(clock));
     click.put("click_key", Uuids.timeOrdered(clock.millis()).toString());
     putVisitor(request, click);
     try {
@@ -273,25 +272,5 @@ final class LinkRoutes {
 
   private static Map<String, Object> notFound() {
     return HttpResponses.json(404, Map.of("error", "link not found"));
-  }
-
-  /** The largest page {@code link::list} gives, and its default. */
-  static int pageSize(JsonNode limit) {
-    if (limit == null || limit.isNull()) {
-      return DEFAULT_PAGE;
-    }
-    int n = limit.isNumber() ? limit.asInt(-1) : parseOr(limit.asText(), -1);
-    if (n < 1 || n > MAX_PAGE || (limit.isNumber() && !limit.isIntegralNumber())) {
-      throw new InvalidLinkException("\"limit\" must be a whole number from 1 to " + MAX_PAGE);
-    }
-    return n;
-  }
-
-  private static int parseOr(String text, int fallback) {
-    try {
-      return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 }

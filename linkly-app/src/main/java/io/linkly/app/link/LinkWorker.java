@@ -36,6 +36,8 @@ public final class LinkWorker {
   public static final String CONFIRM_FUNCTION = "user::confirm_destructive_op";
   public static final String CLICKS_QUEUE = "clicks";
   private static final int MAX_GENERATION_ATTEMPTS = 10;
+  private static final int DEFAULT_PAGE = 50;
+  private static final int MAX_PAGE = 200;
 
   private final Iii iii;
   private final LinkStore store;
@@ -155,7 +157,7 @@ public final class LinkWorker {
    */
   Map<String, Object> list(JsonNode data) {
     String q = text(data, "q");
-    int limit = LinkRoutes.pageSize(data == null ? null : data.get("limit"));
+    int limit = pageSize(data == null ? null : data.get("limit"));
     String cursorText = text(data, "cursor");
     Long cursor = null;
     if (cursorText != null) {
@@ -308,12 +310,27 @@ public final class LinkWorker {
 
   // ------------------------------------------------------------------ helpers
 
-  private String now() {
-    return isoNow(clock);
+  /** The page size {@code link::list} is asked for: 1 to {@value #MAX_PAGE}, {@value #DEFAULT_PAGE} when not given. */
+  private static int pageSize(JsonNode limit) {
+    if (limit == null || limit.isNull()) {
+      return DEFAULT_PAGE;
+    }
+    int n = limit.isNumber() ? limit.asInt(-1) : parseOr(limit.asText(), -1);
+    if (n < 1 || n > MAX_PAGE || (limit.isNumber() && !limit.isIntegralNumber())) {
+      throw new InvalidLinkException("\"limit\" must be a whole number from 1 to " + MAX_PAGE);
+    }
+    return n;
   }
 
-  /** Now as ISO-8601 UTC with milliseconds, the form every time Linkly stores has. */
-  static String isoNow(Clock clock) {
+  private static int parseOr(String text, int fallback) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private String now() {
     return Timestamps.now(clock);
   }
 
