@@ -64,6 +64,7 @@ final class ClickTotals implements AutoCloseable {
 
   private final Iii iii;
   private final TotalsGate gate = new TotalsGate(MAX_HELD);
+  private final TotalIncrements increments = new TotalIncrements(this::increment);
   private final BlockingQueue<Boolean> seedWanted = new ArrayBlockingQueue<>(1);
   private final AtomicBoolean warnedIncrement = new AtomicBoolean();
   private final AtomicLong seeds = new AtomicLong();
@@ -88,7 +89,7 @@ final class ClickTotals implements AutoCloseable {
       return;
     }
     try {
-      increment(code, 1, clickedAt);
+      increments.add(code, clickedAt);
     } catch (IiiException e) {
       if (warnedIncrement.compareAndSet(false, true)) {
         log.warn("a click total could not be updated ({}); the totals are seeded again from the clicks table", e.getMessage());
