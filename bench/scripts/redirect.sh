@@ -24,15 +24,6 @@ warmup="${2:-10}"
 require_wrk
 build_jars linkly-app bench cli
 
-port_of() { # wait for "<what> http://127.0.0.1:<port>" in a log
-  for _ in $(seq 1 300); do
-    p="$(sed -n "s#.*$2 http://127.0.0.1:\([0-9]*\).*#\1#p" "$1" | head -1)"
-    [ -n "$p" ] && { echo "$p"; return; }
-    sleep 0.1
-  done
-  echo "timed out waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
-}
-
 echo "== $(date -u '+%F %T UTC') redirect benchmark, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg), ${seconds}s per run, wrk -t1 -c64"
 cd "$work"
 
@@ -45,7 +36,7 @@ measure_linkly() {
   III_PORT=0 LINKLY_HTTP_PORT=0 LINKLY_STREAM_PORT=0 LINKLY_BROWSER_PORT=0 LINKLY_DATA="$work/data" LINKLY_TRACE_SAMPLING="$sampling" LINKLY_TRACE_RATE="$rate" \
     run_bg java ${LINKLY_JAVA_OPTS:-} -jar "$jar" >"$work/linkly.log" 2>&1
   local linkly_pid="$last_pid"
-  http="$(port_of "$work/linkly.log" "Linkly is up: POST")"
+  http="$(await_line "$work/linkly.log" 's#.*Linkly is up: POST http://127.0.0.1:\([0-9]*\).*#\1#p')"
   engine="$(sed -n 's#.*iii-worker-manager listening on ws://127.0.0.1:\([0-9]*\).*#\1#p' "$work/linkly.log" | head -1)"
   curl -s -o /dev/null -X POST "http://127.0.0.1:$http/links" -H 'Content-Type: application/json' -d '{"url":"https://iii.dev","code":"bench"}'
   curl -s -o /dev/null -w "check: GET /s/bench -> %{http_code}\n" "http://127.0.0.1:$http/s/bench"
@@ -95,7 +86,7 @@ done
 [ -z "${rates[off.0]:-}" ] || [ -z "${rates[shipped.0]:-}" ] || echo "-- as shipped vs off: $(vs "$(mean ${rates[off.0]})" "$(mean ${rates[shipped.0]})")"
 
 run_bg java -cp "$root/bench/target/bench.jar" io.linkly.iii.bench.BareRedirectServer 0 >"$work/bare.log" 2>&1
-bare="$(port_of "$work/bare.log" "bare-redirect listening on")"
+bare="$(await_line "$work/bare.log" 's#.*bare-redirect listening on http://127.0.0.1:\([0-9]*\).*#\1#p')"
 wrk -t1 -c64 -d3s "http://127.0.0.1:$bare/s/bench" >/dev/null
 echo "-- bare Netty 302 (ceiling)"
 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$bare/s/bench" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'

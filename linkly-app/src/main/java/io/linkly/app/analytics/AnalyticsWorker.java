@@ -1,6 +1,7 @@
 package io.linkly.app.analytics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.Rounds;
 import io.linkly.app.link.LinkWorker;
 import io.linkly.app.sql.SqlDatabase;
 import io.linkly.iii.sdk.Iii;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +30,11 @@ public final class AnalyticsWorker {
   private final SqlDatabase db;
   private final Clock clock;
   private final Logger log;
-  private final DailyCounts counts = new DailyCounts(this::write);
+  /**
+   * New-link counts per day, written in rounds: a burst of {@code link.created} (a bulk import
+   * announces a million) costs one database write per round, not one per link.
+   */
+  private final Rounds<String, Map<String, Long>> counts = new Rounds<>(HashMap::new, (all, byDay) -> write(byDay), "analytics-counts");
 
   public AnalyticsWorker(Iii iii, Clock clock) {
     this.iii = iii;
@@ -50,7 +56,7 @@ public final class AnalyticsWorker {
    */
   Map<String, Object> onLinkCreated(JsonNode link) {
     String day = LocalDate.now(clock.withZone(ZoneOffset.UTC)).toString();
-    Map<String, Long> round = counts.add(day);
+    Map<String, Long> round = counts.add("all days", byDay -> byDay.merge(day, 1L, Long::sum));
     long inRound = round.values().stream().mapToLong(Long::longValue).sum();
     if (inRound == 1) {
       log.info("counted new link " + link.path("code").asText() + " for " + day);

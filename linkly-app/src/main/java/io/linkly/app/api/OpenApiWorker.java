@@ -1,9 +1,9 @@
 package io.linkly.app.api;
 
 import io.linkly.app.Linkly;
+import io.linkly.app.link.HttpResponses;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.TriggerBinding;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,10 +30,7 @@ public final class OpenApiWorker {
   }
 
   private Map<String, Object> document() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status_code", 200);
-    out.put("headers", Map.of("content-type", "application/json", "cache-control", "no-cache", "access-control-allow-origin", "*"));
-    out.put("body", document); // a string with a content type is sent as it is
-    return out;
+    // a string body with a content type is sent as it is
+    return HttpResponses.of(200, Map.of("content-type", "application/json", "cache-control", "no-cache", "access-control-allow-origin", "*"), document);
   }
 }

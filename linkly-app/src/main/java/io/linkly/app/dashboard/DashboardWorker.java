@@ -98,9 +98,7 @@ public final class DashboardWorker {
   }
 
   Map<String, Object> config() {
-    Map<String, Object> response = HttpResponses.json(200, Map.of("worker_url", browserWorkerUrl.get()));
-    response.put("headers", Map.of("content-type", "application/json", "cache-control", "no-cache"));
-    return response;
+    return HttpResponses.of(200, Map.of("content-type", "application/json", "cache-control", "no-cache"), Map.of("worker_url", browserWorkerUrl.get()));
   }
 
   private Map<String, Object> text(String type, String body) {
@@ -112,11 +110,7 @@ public final class DashboardWorker {
     if (type.equals(HTML)) {
       headers.put("content-security-policy", contentSecurityPolicy());
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status_code", 200);
-    out.put("headers", headers);
-    out.put("body", body);
-    return out;
+    return HttpResponses.of(200, headers, body);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.linkly.app.guard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.link.HttpResponses;
 import io.linkly.iii.sdk.Iii;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -87,12 +88,9 @@ public final class GuardWorker {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("content-type", "application/json");
     headers.putAll(extraHeaders);
-    Map<String, Object> response = new LinkedHashMap<>();
-    response.put("status_code", status);
-    response.put("headers", headers);
-    response.put("body", Map.of("error", error));
-    return Map.of("action", "respond", "response", response);
+    return Map.of("action", "respond", "response", HttpResponses.of(status, headers, Map.of("error", error)));
   }
+
 
   private static byte[] sha256(String text) {
     try {

@@ -8,20 +8,21 @@ public final class HttpResponses {
 
   private HttpResponses() {}
 
-  public static Map<String, Object> json(int status, Object body) {
+  /** A response with these headers; a string body with a non-JSON content type is sent as it is. */
+  public static Map<String, Object> of(int status, Map<String, String> headers, Object body) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("status_code", status);
-    out.put("headers", Map.of("content-type", "application/json"));
+    out.put("headers", headers);
     out.put("body", body);
     return out;
   }
 
+  public static Map<String, Object> json(int status, Object body) {
+    return of(status, Map.of("content-type", "application/json"), body);
+  }
+
   public static Map<String, Object> redirect(String location) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status_code", 302);
     // A content type with a null body makes iii-http send no body at all.
-    out.put("headers", Map.of("location", location, "content-type", "text/plain; charset=utf-8"));
-    out.put("body", null);
-    return out;
+    return of(302, Map.of("location", location, "content-type", "text/plain; charset=utf-8"), null);
   }
 }

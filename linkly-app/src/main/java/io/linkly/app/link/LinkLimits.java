@@ -26,17 +26,25 @@ public record LinkLimits(String expiresAt, Long maxClicks, String fallbackUrl) {
   }
 
   /**
-   * These limits with those {@code data} names replaced: a field set to null removes that limit,
-   * an absent field keeps it. Throws {@link InvalidLinkException} for a value that is not one.
+   * The limits {@code data} sets (an absent or null field: none). Throws
+   * {@link InvalidLinkException} for a value that is not one.
    */
-  LinkLimits with(JsonNode data) {
+  static LinkLimits parse(JsonNode data) {
     if (data == null) {
-      return this;
+      return NONE;
     }
-    String expires = data.has(EXPIRES_AT) ? instant(data.get(EXPIRES_AT)) : expiresAt;
-    Long max = data.has(MAX_CLICKS) ? positiveCount(data.get(MAX_CLICKS)) : maxClicks;
-    String fallback = data.has(FALLBACK_URL) ? fallback(data.get(FALLBACK_URL)) : fallbackUrl;
-    return new LinkLimits(expires, max, fallback);
+    return new LinkLimits(instant(data.get(EXPIRES_AT)), positiveCount(data.get(MAX_CLICKS)), fallback(data.get(FALLBACK_URL)));
+  }
+
+  /**
+   * These limits with each one {@code data} names taken from {@code requested} (its parsed form):
+   * a field set to null removes that limit, an absent field keeps it.
+   */
+  LinkLimits updatedBy(LinkLimits requested, JsonNode data) {
+    return new LinkLimits(
+        data.has(EXPIRES_AT) ? requested.expiresAt : expiresAt,
+        data.has(MAX_CLICKS) ? requested.maxClicks : maxClicks,
+        data.has(FALLBACK_URL) ? requested.fallbackUrl : fallbackUrl);
   }
 
   /** The limits a resolved or stored link carries (the cache and {@code link::resolve} use the same names). */

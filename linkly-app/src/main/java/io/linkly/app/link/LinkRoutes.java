@@ -5,6 +5,7 @@ import io.linkly.app.Timestamps;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
 import io.linkly.app.visit.UserAgents;
+import io.linkly.iii.engine.core.RepeatedWarning;
 import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.sdk.Iii;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -35,7 +35,7 @@ final class LinkRoutes {
   private final Clock clock;
   private final Logger log;
   private final LongAdder droppedClicks = new LongAdder();
-  private final AtomicLong lastDropWarningMs = new AtomicLong(Long.MIN_VALUE / 2);
+  private final RepeatedWarning dropWarnings;
 
   LinkRoutes(Iii iii, LinkStore store, UserAgents userAgents, Clock clock, Logger log) {
     this.iii = iii;
@@ -43,6 +43,7 @@ final class LinkRoutes {
     this.userAgents = userAgents;
     this.clock = clock;
     this.log = log;
+    this.dropWarnings = new RepeatedWarning(DROP_WARNING_INTERVAL.toMillis(), clock::millis);
   }
 
   // ------------------------------------------------------------------ POST /links, PUT /links/:code
@@ -247,9 +248,7 @@ final class LinkRoutes {
   /** Counts a click the queue refused; warns at most every {@link #DROP_WARNING_INTERVAL}. */
   private void clickDropped(IiiException cause) {
     droppedClicks.increment();
-    long now = clock.millis();
-    long last = lastDropWarningMs.get();
-    if (now - last >= DROP_WARNING_INTERVAL.toMillis() && lastDropWarningMs.compareAndSet(last, now)) {
+    if (dropWarnings.due() >= 0) {
       log.warn(
           "clicks dropped: the click queue refused them; redirects go on",
           Map.of("dropped_total", droppedClicks.sum(), "code", String.valueOf(cause.code()), "reason", String.valueOf(cause.getMessage())));

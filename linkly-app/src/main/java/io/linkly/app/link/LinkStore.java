@@ -6,6 +6,7 @@ import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +127,7 @@ public final class LinkStore implements ClickRecorder.Store {
     try {
       execute(
           "INSERT INTO links (code, url, created_at, expires_at, max_clicks, fallback_url) VALUES (?, ?, ?, ?, ?, ?)",
-          java.util.Arrays.asList(code, url, createdAt, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl()));
+          Arrays.asList(code, url, createdAt, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl()));
       return true;
     } catch (IiiException e) {
       if (isUniqueViolation(e)) {
@@ -195,7 +196,7 @@ public final class LinkStore implements ClickRecorder.Store {
 
   private static List<Object> clickParams(ClickRecorder.Click c) {
     Visit v = c.visit();
-    return java.util.Arrays.asList(c.code(), c.clickedAt(), c.clickKey(), v.referrer(), v.browser(), v.os(), v.device(), v.bot() ? 1 : 0, v.ip());
+    return Arrays.asList(c.code(), c.clickedAt(), c.clickKey(), v.referrer(), v.browser(), v.os(), v.device(), v.bot() ? 1 : 0, v.ip());
   }
 
   /**
@@ -204,7 +205,7 @@ public final class LinkStore implements ClickRecorder.Store {
    */
   @Override
   public List<Optional<String>> insertClicks(List<ClickRecorder.Click> clicks) {
-    List<SqlDatabase.Statement> statements = new java.util.ArrayList<>(clicks.size());
+    List<SqlDatabase.Statement> statements = new ArrayList<>(clicks.size());
     for (ClickRecorder.Click c : clicks) {
       statements.add(new SqlDatabase.Statement(INSERT_CLICK_RETURNING_ID, clickParams(c)));
     }
@@ -215,7 +216,7 @@ public final class LinkStore implements ClickRecorder.Store {
           error == null ? "TRANSACTION_FAILED" : error.path("code").asText("TRANSACTION_FAILED"),
           error == null ? "the click batch did not commit" : error.path("message").asText("the click batch did not commit"));
     }
-    List<Optional<String>> ids = new java.util.ArrayList<>(clicks.size());
+    List<Optional<String>> ids = new ArrayList<>(clicks.size());
     for (JsonNode statement : result.path("results")) {
       JsonNode rows = statement.path("rows");
       ids.add(rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0).get(0).asText()));
@@ -314,7 +315,7 @@ public final class LinkStore implements ClickRecorder.Store {
     JsonNode result =
         execute(
             "UPDATE links SET url = ?, expires_at = ?, max_clicks = ?, fallback_url = ? WHERE code = ?",
-            java.util.Arrays.asList(url, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl(), code));
+            Arrays.asList(url, limits.expiresAt(), limits.maxClicks(), limits.fallbackUrl(), code));
     return result != null && result.path("affected_rows").asLong(0) > 0;
   }
 

@@ -94,7 +94,7 @@ public final class LinkWorker {
 
   Map<String, Object> create(JsonNode data) {
     String url = LinkTarget.normalise(text(data, "url"));
-    LinkLimits limits = LinkLimits.NONE.with(data);
+    LinkLimits limits = LinkLimits.parse(data);
     String chosen = text(data, "code");
     String createdAt = now();
     String code;
@@ -124,10 +124,10 @@ public final class LinkWorker {
       throw new InvalidLinkException("\"url\" is required");
     }
     String normalised = newUrl == null ? null : LinkTarget.normalise(newUrl);
-    LinkLimits.NONE.with(data); // bad input is a 400 whether or not the link exists
+    LinkLimits requested = LinkLimits.parse(data); // bad input is a 400 whether or not the link exists
     Link current = store.findLink(code).orElseThrow(() -> new IiiException("LINK_NOT_FOUND", "link not found"));
     String url = normalised == null ? current.url() : normalised;
-    LinkLimits limits = current.limits().with(data);
+    LinkLimits limits = current.limits().updatedBy(requested, data);
     if (!store.updateLink(code, url, limits)) {
       throw new IiiException("LINK_NOT_FOUND", "link not found");
     }

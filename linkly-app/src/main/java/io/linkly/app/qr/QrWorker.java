@@ -14,7 +14,6 @@ import io.linkly.iii.sdk.TriggerRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -93,11 +92,7 @@ public final class QrWorker {
   Map<String, Object> svg(JsonNode request) {
     try {
       String svg = QrCodes.svg(QrCodes.encode(shortUrl(request)));
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("status_code", 200);
-      out.put("headers", Map.of("content-type", "image/svg+xml", "cache-control", CACHE_CONTROL));
-      out.put("body", svg);
-      return out;
+      return HttpResponses.of(200, Map.of("content-type", "image/svg+xml", "cache-control", CACHE_CONTROL), svg);
     } catch (Refused r) {
       return HttpResponses.json(r.status, Map.of("error", r.getMessage()));
     }

@@ -17,7 +17,7 @@ public final class RepeatedWarning {
   private final AtomicLong unlogged = new AtomicLong();
   private final AtomicLong lastLoggedMs;
 
-  public RepeatedWarning(Logger log, long intervalMs, LongSupplier clockMs) {
+  private RepeatedWarning(Logger log, long intervalMs, LongSupplier clockMs) {
     this.log = log;
     this.intervalMs = intervalMs;
     this.clockMs = clockMs;
@@ -28,21 +28,34 @@ public final class RepeatedWarning {
     this(log, intervalMs, System::currentTimeMillis);
   }
 
+  /** Without a logger: only {@link #due} is called. */
+  public RepeatedWarning(long intervalMs, LongSupplier clockMs) {
+    this(null, intervalMs, clockMs);
+  }
+
   /** Logs {@code message} (an SLF4J pattern) now, or counts it toward the next line. */
   public void warn(String message, Object... args) {
-    long now = clockMs.getAsLong();
-    long last = lastLoggedMs.get();
-    if (now - last < intervalMs || !lastLoggedMs.compareAndSet(last, now)) {
-      unlogged.incrementAndGet();
-      return;
-    }
-    long skipped = unlogged.getAndSet(0);
+    long skipped = due();
     if (skipped == 0) {
       log.warn(message, args);
-    } else {
+    } else if (skipped > 0) {
       Object[] withCount = java.util.Arrays.copyOf(args, args.length + 1);
       withCount[args.length] = skipped;
       log.warn(message + " ({} more like it since the last such line)", withCount);
     }
+  }
+
+  /**
+   * For callers that log their own way: -1 when this occurrence is only counted, else the number
+   * counted since the last line (0 for the first), and the caller logs one line now.
+   */
+  public long due() {
+    long now = clockMs.getAsLong();
+    long last = lastLoggedMs.get();
+    if (now - last < intervalMs || !lastLoggedMs.compareAndSet(last, now)) {
+      unlogged.incrementAndGet();
+      return -1;
+    }
+    return unlogged.getAndSet(0);
   }
 }

@@ -7,9 +7,9 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.linkly.iii.engine.config.ConfigException;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,17 +85,18 @@ public final class RedisClients {
   }
 
   /**
-   * Why {@code url} is not a Redis URL, for a config error; empty when it is one. Lettuce's reason
-   * may quote the URL, so the password in it is masked.
+   * {@code url} when it is a Redis URL, else a config error naming {@code where} (the key's path).
+   * Lettuce's reason may quote the URL, so the password in it is masked.
    */
-  public static Optional<String> problemWith(String url) {
+  public static String checkedUrl(String where, String url) throws ConfigException {
     try {
       RedisURI.create(url);
-      return Optional.empty();
+      return url;
     } catch (RuntimeException e) {
-      return Optional.of(String.valueOf(e.getMessage()).replace(url, redact(url)));
+      throw new ConfigException(where + ": not a Redis URL (" + String.valueOf(e.getMessage()).replace(url, redact(url)) + ")");
     }
   }
+
 
   /** Upstream's wording for a failed connection at start (BUILTINS.md §2.3). */
   public static String connectFailure(String safeUrl, Throwable e) {

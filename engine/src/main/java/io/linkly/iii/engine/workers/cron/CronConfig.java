@@ -2,9 +2,8 @@ package io.linkly.iii.engine.workers.cron;
 
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
-import io.linkly.iii.engine.redis.RedisClients;
 import io.linkly.iii.engine.config.WorkerEntry;
-import java.util.Optional;
+import io.linkly.iii.engine.redis.RedisClients;
 import java.util.Set;
 
 /**
@@ -108,11 +107,7 @@ public record CronConfig(Adapter adapter) {
   private static Redis redis(ConfigBlock config) throws ConfigException {
     // Upstream's redis lock has a fixed TTL (30 s) and key prefix (cron_lock:): nothing else to set.
     config.onlyKeys(Set.of("redis_url"));
-    String url = config.string("redis_url", DEFAULT_REDIS_URL);
-    Optional<String> problem = RedisClients.problemWith(url);
-    if (problem.isPresent()) {
-      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
-    }
+    String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
     return new Redis(url);
   }
 }

@@ -206,7 +206,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     exchange.start(pipeline.handle(match.get(), incoming), timeoutMs, span);
   }
 
-  /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */
   /**
    * The peer's IP address (no port), given to handlers as {@code remote_addr}: our addition to
    * upstream's request object, so that a handler can limit or anonymise by client. Null for a
@@ -219,6 +218,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     return clientAddress;
   }
 
+  /** Netty's aggregator answers {@code Expect} for whole bodies; for a streamed one only 100-continue is known. */
   private static boolean unsupportedExpectation(HttpRequest request) {
     String expect = request.headers().get(HttpHeaderNames.EXPECT);
     return expect != null

@@ -2,9 +2,8 @@ package io.linkly.iii.engine.workers.pubsub;
 
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
-import io.linkly.iii.engine.redis.RedisClients;
 import io.linkly.iii.engine.config.WorkerEntry;
-import java.util.Optional;
+import io.linkly.iii.engine.redis.RedisClients;
 import java.util.Set;
 
 /**
@@ -64,11 +63,7 @@ public record PubSubConfig(Adapter adapter, String redisUrl) {
       }
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url"));
-        String url = config.string("redis_url", DEFAULT_REDIS_URL);
-        Optional<String> problem = RedisClients.problemWith(url);
-        if (problem.isPresent()) {
-          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
-        }
+        String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
         yield new PubSubConfig(Adapter.REDIS, url);
       }
       default -> throw new ConfigException(adapter.path() + ".name: unknown adapter '" + name + "' (expected local or redis)");

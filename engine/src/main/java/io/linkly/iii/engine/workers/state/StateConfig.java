@@ -7,7 +7,6 @@ import io.linkly.iii.engine.config.WorkerEntry;
 import io.linkly.iii.engine.redis.RedisClients;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -171,11 +170,7 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
   private static Redis redis(ConfigBlock config) throws ConfigException {
     // upstream's redis state adapter has a fixed key layout (state:<scope>): the URL is all there is to set
     config.onlyKeys(Set.of("redis_url"));
-    String url = config.string("redis_url", DEFAULT_REDIS_URL);
-    Optional<String> problem = RedisClients.problemWith(url);
-    if (problem.isPresent()) {
-      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
-    }
+    String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
     return new Redis(url);
   }
 

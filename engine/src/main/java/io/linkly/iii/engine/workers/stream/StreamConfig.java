@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.bridge.BridgeUrl;
 import io.linkly.iii.engine.config.ConfigBlock;
 import io.linkly.iii.engine.config.ConfigException;
-import io.linkly.iii.engine.redis.RedisClients;
 import io.linkly.iii.engine.config.WorkerEntry;
+import io.linkly.iii.engine.redis.RedisClients;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -157,11 +156,7 @@ record StreamConfig(
       }
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url", "key_prefix"));
-        String url = config.string("redis_url", "redis://127.0.0.1:6379");
-        Optional<String> problem = RedisClients.problemWith(url);
-        if (problem.isPresent()) {
-          throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + problem.get() + ")");
-        }
+        String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", "redis://127.0.0.1:6379"));
         return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""), null);
       }
       case "bridge" -> {

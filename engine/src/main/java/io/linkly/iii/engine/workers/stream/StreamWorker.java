@@ -218,12 +218,12 @@ public final class StreamWorker implements BuiltinWorker {
     return socket == null ? 0 : socket.port();
   }
 
-  /** Metrics for tests and benchmarks: subscribers cut off for not reading, frames delivered. */
   /** Subscriptions joined and not yet left, on every connection. */
   public int subscriptions() {
     return hub.subscriptionCount();
   }
 
+  /** Metrics for tests and benchmarks: subscribers cut off for not reading, frames delivered. */
   public long subscribersCutOff() {
     return hub.cutOffCount();
   }
