@@ -1,6 +1,7 @@
 package io.linkly.app.link;
 
 import io.linkly.app.visit.Visit;
+import io.linkly.iii.engine.core.LoopThreads;
 import io.linkly.iii.sdk.IiiException;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,7 @@ final class ClickRecorder implements AutoCloseable {
 
   ClickRecorder(Store store) {
     this.store = store;
-    this.writer = Thread.ofVirtual().name("click-recorder").start(this::writeLoop);
+    this.writer = LoopThreads.start("click-recorder", this::writeLoop);
   }
 
   /** Records {@code click}; its row id, or empty when a click with its key was recorded before. */

@@ -46,16 +46,26 @@ public final class Json {
    * float, an object with {@code @JsonValue}) is Jackson's, value by value, so the tree is the same.
    */
   public static JsonNode toTree(Object value) {
-    JsonNode plain = plainTree(value);
+    JsonNode plain = plainTree(value, false);
     return plain != null ? plain : MAPPER.valueToTree(value);
   }
 
-  private static JsonNode plainTree(Object value) {
+  /**
+   * As {@link #toTree}, but the tree shares no container with {@code value}: a tree given (whole
+   * or inside a map or list) is copied, one built here is not. What the caller may change later
+   * then cannot change the result, at the price of copying only what the caller built itself.
+   */
+  public static JsonNode ownedTree(Object value) {
+    JsonNode plain = plainTree(value, true);
+    return plain != null ? plain : MAPPER.valueToTree(value); // Jackson builds a new tree
+  }
+
+  private static JsonNode plainTree(Object value, boolean owned) {
     JsonNodeFactory nodes = JsonNodeFactory.instance;
     if (value == null) {
       return nodes.nullNode();
     } else if (value instanceof JsonNode node) {
-      return node;
+      return owned && node.isContainerNode() ? node.deepCopy() : node; // value nodes are immutable
     } else if (value instanceof String text) {
       return nodes.textNode(text);
     } else if (value instanceof Integer number) {
@@ -70,13 +80,13 @@ public final class Json {
         if (!(entry.getKey() instanceof String key)) {
           return null; // Jackson's key serializers decide
         }
-        object.set(key, toTree(entry.getValue()));
+        object.set(key, owned ? ownedTree(entry.getValue()) : toTree(entry.getValue()));
       }
       return object;
     } else if (value instanceof java.util.List<?> list) {
       com.fasterxml.jackson.databind.node.ArrayNode array = nodes.arrayNode(list.size());
       for (Object item : list) {
-        array.add(toTree(item));
+        array.add(owned ? ownedTree(item) : toTree(item));
       }
       return array;
     }

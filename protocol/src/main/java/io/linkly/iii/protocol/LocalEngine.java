@@ -11,6 +11,8 @@ public interface LocalEngine {
    * Connects a worker. The engine delivers its messages to {@code toWorker}, starting with
    * {@code workerregistered} (possibly before this method returns); the returned sink carries the
    * worker's messages to the engine, and its {@link MessageSink#closed} disconnects the worker.
+   * Both sides take the trees of the messages they receive as their own: a sender must not keep
+   * or change a tree it sent.
    */
   MessageSink attach(MessageSink toWorker);
 

@@ -68,6 +68,25 @@ class InProcessLinkTest {
       value.put("url", "https://changed.example");
       JsonNode stored = local.trigger(TriggerRequest.of("state::get", Map.of("scope", "s", "key", "k")));
       assertThat(stored.path("url").asText()).isEqualTo("https://iii.dev");
+
+      // the engine keeps the trees a worker sends without copying them: the SDK must not send one
+      // its user still holds, given whole or inside a map or a list
+      ObjectNode whole = Json.object().put("scope", "s").put("key", "whole");
+      whole.putObject("value").put("url", "https://iii.dev");
+      local.trigger(TriggerRequest.of("state::set", whole));
+      ((ObjectNode) whole.get("value")).put("url", "https://changed.example");
+      ObjectNode inList = Json.object().put("url", "https://iii.dev");
+      local.trigger(TriggerRequest.of("state::set", Map.of("scope", "s", "key", "list", "value", java.util.List.of(inList))));
+      inList.put("url", "https://changed.example");
+      ObjectNode logged = Json.object().put("url", "https://iii.dev");
+      local.logger("scribbler").info("a line with data", logged);
+      logged.put("url", "https://changed.example");
+      assertThat(local.trigger(TriggerRequest.of("state::get", Map.of("scope", "s", "key", "whole"))).path("url").asText())
+          .isEqualTo("https://iii.dev");
+      assertThat(local.trigger(TriggerRequest.of("state::get", Map.of("scope", "s", "key", "list"))).path(0).path("url").asText())
+          .isEqualTo("https://iii.dev");
+      JsonNode lines = local.trigger(TriggerRequest.of("engine::logs::list", Map.of()));
+      assertThat(lines.toString()).contains("a line with data").doesNotContain("changed.example");
     }
   }
 

@@ -488,8 +488,25 @@ public final class IiiClient implements Iii, LinkListener {
     return new IiiException(IiiException.UNKNOWN, messageOf(t), stackOf(t), functionId);
   }
 
-  private static JsonNode payloadOf(TriggerRequest request) {
-    return orJsonNull(toTree(request.payload(), "payload"));
+  private JsonNode payloadOf(TriggerRequest request) {
+    if (request.payload() == null) {
+      return NullNode.instance;
+    }
+    try {
+      return sendable(request.payload());
+    } catch (IllegalArgumentException e) {
+      throw new IiiException(
+          ErrorCodes.SERIALIZATION_ERROR, "cannot convert the payload to JSON: " + e.getMessage());
+    }
+  }
+
+  /**
+   * {@code value} as a tree to send. The in-process engine keeps a sent tree without copying it,
+   * so there the tree must share nothing with what the user may change later: trees the user gave
+   * are copied, those built from maps and records here are not.
+   */
+  JsonNode sendable(Object value) {
+    return link.takesTrees() ? Json.ownedTree(value) : Json.toTree(value);
   }
 
   private static JsonNode toTree(Object value, String what) {
@@ -639,7 +656,7 @@ public final class IiiClient implements Iii, LinkListener {
       Object value = fn.handler().handle(channelRefs.materialize(m.data()), context);
       JsonNode result;
       try {
-        result = value == null ? null : Json.toTree(value);
+        result = value == null ? null : sendable(value);
       } catch (IllegalArgumentException e) {
         throw new IiiException(
             ErrorCodes.SERIALIZATION_ERROR,

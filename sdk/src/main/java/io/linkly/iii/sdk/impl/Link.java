@@ -23,6 +23,14 @@ interface Link {
    */
   void sendOrQueue(Message message, PendingCall call);
 
+  /**
+   * True when the engine takes the trees of a sent message as its own, without copying them (the
+   * in-process link): the worker must then send only trees nobody else holds.
+   */
+  default boolean takesTrees() {
+    return false;
+  }
+
   /** True on the thread that delivers the engine's messages, which must never block. */
   boolean onDeliveryThread();
 

@@ -24,6 +24,11 @@ final class LocalLink implements Link {
   }
 
   @Override
+  public boolean takesTrees() {
+    return true; // InProcessConnection hands the worker's trees to the engine as they are
+  }
+
+  @Override
   public void start() {
     MessageSink sink =
         engine.attach(

@@ -76,7 +76,7 @@ final class WorkerLogger implements Logger {
     String text = message == null ? "" : message;
     JsonNode tree = null;
     try {
-      tree = data == null ? null : Json.toTree(data);
+      tree = data == null ? null : client.sendable(data);
     } catch (RuntimeException e) {
       local.debug("log data is not JSON-mappable: {}", e.toString());
     }

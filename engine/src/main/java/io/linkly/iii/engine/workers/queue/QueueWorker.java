@@ -13,6 +13,7 @@ import io.linkly.iii.engine.core.Engine;
 import io.linkly.iii.engine.core.FunctionDefinition;
 import io.linkly.iii.engine.core.InvocationException;
 import io.linkly.iii.engine.core.LogSafe;
+import io.linkly.iii.engine.core.Router;
 import io.linkly.iii.engine.core.TriggerBinding;
 import io.linkly.iii.engine.core.TriggerProvider;
 import io.linkly.iii.engine.core.Worker;
@@ -54,7 +55,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -298,7 +298,10 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   }
 
   private MessageHandler namedHandler(QueueConfig.NamedQueue queue) {
-    return message -> bounded(invoke(message.functionId(), message), queue.attemptTimeoutMs());
+    return message -> {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(queue.attemptTimeoutMs());
+      return attempt(invoke(message.functionId(), message, deadline), queue.attemptTimeoutMs(), deadline);
+    };
   }
 
   private MessageHandler topicHandler(String queueKey) {
@@ -307,56 +310,65 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       if (s == null) {
         return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.FUNCTION_NOT_FOUND, "no subscriber for " + queueKey));
       }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.attemptTimeoutMs());
       CompletableFuture<Void> outcome;
       if (s.condition() == null) {
-        outcome = invoke(s.functionId(), message);
+        outcome = invoke(s.functionId(), message, deadline);
       } else {
         outcome =
             engine
-                .invoke(call(s.condition(), message))
+                .invoke(call(s.condition(), message, deadline))
                 .thenCompose(
                     verdict ->
                         verdict != null && verdict.isBoolean() && !verdict.booleanValue()
                             ? CompletableFuture.completedFuture(null) // condition false: acked and dropped
-                            : invoke(s.functionId(), message));
+                            : invoke(s.functionId(), message, deadline));
       }
-      return bounded(outcome, s.attemptTimeoutMs());
+      return attempt(outcome, s.attemptTimeoutMs(), deadline);
     };
   }
 
-  private CompletableFuture<Void> invoke(String functionId, QueueMessage message) {
+  private CompletableFuture<Void> invoke(String functionId, QueueMessage message, long deadline) {
     if (functionId == null) {
       return CompletableFuture.failedFuture(new InvocationException(ErrorCodes.INVOCATION_FAILED, "the message names no function"));
     }
     try {
-      return engine.invoke(call(functionId, message)).thenApply(result -> null);
+      return engine.invoke(call(functionId, message, deadline)).thenApply(result -> null);
     } catch (CompletionException e) {
       return CompletableFuture.failedFuture(e.getCause());
     }
   }
 
-  private static Call call(String functionId, QueueMessage message) {
+  /**
+   * The call of one attempt. Its {@code timeout_ms} is what is left of the attempt's time, so the
+   * router's deadline bounds the attempt: no timer of the attempt's own (a timer per delivered
+   * message costs two wake-ups of the JDK's delay scheduler thread).
+   */
+  private static Call call(String functionId, QueueMessage message, long deadline) {
     JsonNode data;
     try {
       data = Json.mapper().readTree(message.payload());
     } catch (IOException e) {
       throw new CompletionException(new InvocationException(ErrorCodes.DESERIALIZATION_ERROR, "stored payload is not JSON: " + e.getMessage()));
     }
-    return new Call(functionId, data, null, message.traceparent(), message.baggage(), null);
+    long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    return new Call(functionId, data, null, message.traceparent(), message.baggage(), null, leftMs);
   }
 
-  private static CompletableFuture<Void> bounded(CompletableFuture<Void> outcome, long timeoutMs) {
-    return outcome
-        .copy()
-        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .exceptionallyCompose(
-            failure -> {
-              Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-              return CompletableFuture.failedFuture(
-                  cause instanceof TimeoutException
-                      ? new InvocationException(ErrorCodes.TIMEOUT, "the handler did not answer within " + timeoutMs + " ms (attempt_timeout_ms)")
-                      : cause);
-            });
+  /** A deadline the router enforced on this attempt reads as the attempt's timeout. */
+  private static CompletableFuture<Void> attempt(CompletableFuture<Void> outcome, long timeoutMs, long deadline) {
+    return outcome.exceptionallyCompose(
+        failure -> {
+          Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          boolean timedOut =
+              cause instanceof InvocationException ie
+                  && Router.INVOCATION_TIMEOUT.equals(ie.error().code())
+                  && System.nanoTime() - deadline >= 0; // not a timeout the handler itself ran into earlier
+          return CompletableFuture.failedFuture(
+              timedOut
+                  ? new InvocationException(ErrorCodes.TIMEOUT, "the handler did not answer within " + timeoutMs + " ms (attempt_timeout_ms)")
+                  : cause);
+        });
   }
 
   // ------------------------------------------------------------------ engine::queue::enqueue

@@ -96,7 +96,7 @@ public final class BuiltinQueue implements QueueBackend {
       bytes.set(liveBytes);
       deadLetters.set(dead);
       seq.set(replay.maxSeq);
-      journal.start(blocking, sink -> queues.values().forEach(q -> q.snapshot(sink)), this::liveEstimate);
+      journal.start(sink -> queues.values().forEach(q -> q.snapshot(sink)), this::liveEstimate);
       log.info("queue store {}: {} messages in {} queues", config.dir(), live, queues.size());
     } else {
       log.warn("queue store is in memory (store_method: in_memory): queued messages are lost when the engine stops");

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
+import io.linkly.iii.engine.core.LoopThreads;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -239,15 +239,15 @@ final class Journal implements AutoCloseable {
   // ------------------------------------------------------------------ writing
 
   /**
-   * Starts the writer loop on {@code executor}. {@code liveBytes} estimates what a compacted journal
+   * Starts the writer loop on its own thread. {@code liveBytes} estimates what a compacted journal
    * would take; compaction runs when the file is both past {@code compactAtBytes} and four times
    * that estimate.
    */
-  void start(Executor executor, Snapshot snapshot, LongSupplier liveBytes) {
+  void start(Snapshot snapshot, LongSupplier liveBytes) {
     this.snapshot = snapshot;
     this.liveBytes = liveBytes;
     started = true;
-    executor.execute(this::writerLoop);
+    LoopThreads.start("iii-queue-journal " + dir.getFileName(), this::writerLoop);
   }
 
   /**
@@ -320,7 +320,7 @@ final class Journal implements AutoCloseable {
           first = requests.poll(Math.max(1, Math.min(forceIntervalNanos / 2, POLL_NANOS)), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          break; // only the executor's shutdownNow interrupts us; close() has given up waiting
+          break; // nothing interrupts the writer but a JVM going down
         }
         if (first == null) {
           if (dirty && outage.cause() == null) {

@@ -222,7 +222,7 @@ final class LocalQueue {
         }
         Entry soonest = delayed.peek();
         if (soonest == null) {
-          changed.await(1, TimeUnit.SECONDS);
+          changed.await(); // every change that readies a message signals; no timer to arm and cancel
         } else {
           changed.await(Math.max(1, soonest.dueAtMs - now + 1), TimeUnit.MILLISECONDS);
         }

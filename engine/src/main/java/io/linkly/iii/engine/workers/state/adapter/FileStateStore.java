@@ -3,6 +3,7 @@ package io.linkly.iii.engine.workers.state.adapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.core.TraceContext;
 import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.core.LoopThreads;
 import io.linkly.iii.engine.updates.UpdateOp;
 import io.linkly.iii.engine.updates.UpdateOps;
 import io.linkly.iii.engine.updates.UpdateOutcome;
@@ -135,7 +136,7 @@ public final class FileStateStore implements StateStore {
     }
   }
 
-  /** Recovers the store in {@code dir} (created if missing) and starts its journal thread on {@code executor}. */
+  /** Recovers the store in {@code dir} (created if missing) and starts its journal thread; {@code executor} writes its snapshots. */
   public static FileStateStore open(Path dir, Options options, Executor executor) throws StateStoreException {
     return open(dir, options, executor, CommitHook.APPLY);
   }
@@ -159,7 +160,7 @@ public final class FileStateStore implements StateStore {
       FileStateStore store = new FileStateStore(dir, options, executor, hook, lockChannel, lock);
       try {
         store.recover();
-        executor.execute(store::runJournal);
+        LoopThreads.start("iii-state-journal " + dir.getFileName(), store::runJournal);
       } catch (IOException | StateStoreException | RuntimeException e) {
         closeQuietly(store.journal);
         throw e;
@@ -293,15 +294,16 @@ public final class FileStateStore implements StateStore {
           throw new StateStoreException("interrupted before the write was queued; nothing was written");
         }
       }
+      if (committerDone.isDone()) {
+        // the journal thread ended after we looked, and its last sweep may have missed this record
+        pending.done().completeExceptionally(new StateStoreException("state store is closed"));
+      }
       while (true) {
         try {
-          pending.done().get(1, TimeUnit.SECONDS);
+          // untimed: the journal thread completes every record it takes, and refuses what is left
+          // when it ends (a timed wait on a virtual thread costs two delay-scheduler wake-ups)
+          pending.done().get();
           return;
-        } catch (TimeoutException e) {
-          if (committerDone.isDone() && !pending.done().isDone()) {
-            // The journal thread is gone and will never see this record.
-            pending.done().completeExceptionally(new StateStoreException("state store is closed"));
-          }
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
@@ -374,6 +376,15 @@ public final class FileStateStore implements StateStore {
         p.done().completeExceptionally(new StateStoreException("state store is closed"));
       }
       committerDone.complete(null);
+      refuseQueued(); // whatever was queued behind the end would wait forever
+    }
+  }
+
+  private void refuseQueued() {
+    for (Pending late; (late = queue.poll()) != null; ) {
+      if (late != STOP) {
+        late.done().completeExceptionally(new StateStoreException("state store is closed"));
+      }
     }
   }
 
@@ -613,11 +624,7 @@ public final class FileStateStore implements StateStore {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("state store {}: did not stop cleanly: {}", dir, e.toString());
     }
-    for (Pending late; (late = queue.poll()) != null; ) {
-      if (late != STOP) {
-        late.done().completeExceptionally(new StateStoreException("state store is closed"));
-      }
-    }
+    refuseQueued();
     closeQuietly(journal);
     release(lockChannel, lock);
   }

@@ -12,10 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,13 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JournalTest {
 
   @TempDir Path dir;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-
-  @AfterEach
-  void stop() {
-    executor.shutdownNow();
-  }
-
   private static JournalRecord.Put put(String id, int n) {
     QueueMessage m =
         new QueueMessage(id, "fn", ("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8), null, null, null, null, 1000L + n, 0);
@@ -38,7 +28,7 @@ class JournalTest {
 
   private List<JournalRecord> writeAndReopen(List<JournalRecord> records) throws Exception {
     Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {}, FileChannels.DEFAULT);
-    journal.start(executor, sink -> {}, () -> 0);
+    journal.start(sink -> {}, () -> 0);
     CompletableFuture<Void> last = null;
     for (JournalRecord r : records) {
       last = journal.submit(r, true, null);
@@ -160,7 +150,7 @@ class JournalTest {
   void compactionKeepsOnlyTheSnapshot() throws Exception {
     Journal journal = Journal.open(dir, 64, 1000, Long.MAX_VALUE, r -> {}, FileChannels.DEFAULT);
     List<JournalRecord.Put> live = List.of(put("kept", 7));
-    journal.start(executor, sink -> live.forEach(sink), () -> 0);
+    journal.start(sink -> live.forEach(sink), () -> 0);
     CompletableFuture<Void> last = null;
     for (int i = 0; i < 50; i++) {
       last = journal.submit(put("m" + i, i), true, null);

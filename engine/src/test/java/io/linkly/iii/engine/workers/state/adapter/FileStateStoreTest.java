@@ -315,6 +315,48 @@ class FileStateStoreTest {
     assertThatThrownBy(() -> store.set("s", "k", json("1"))).hasMessage("state store is closed");
   }
 
+  // A writer waits for its record without a timeout: the journal thread must answer every record
+  // it was handed, also those still queued when it stops.
+  @Test
+  void everyWriteRacingCloseIsEitherKeptOrRefusedNoneWaits() throws Exception {
+    FileStateStore store = store();
+    int writers = 16;
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(writers);
+    java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+    List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> running = new ArrayList<>();
+    for (int t = 0; t < writers; t++) {
+      int id = t;
+      running.add(Thread.ofVirtual().start(() -> {
+        started.countDown();
+        for (int i = 0; ; i++) {
+          try {
+            store.set("w" + id, "k" + i, json(String.valueOf(i)));
+            written.incrementAndGet();
+          } catch (StateStoreException e) {
+            if (!"state store is closed".equals(e.getMessage())) {
+              unexpected.add(e);
+            }
+            return; // refused: the store is closed
+          }
+        }
+      }));
+    }
+    started.await();
+    Thread.sleep(50);
+    close(store);
+    for (Thread t : running) {
+      assertThat(t.join(java.time.Duration.ofSeconds(10))).as("a writer still waits after close()").isTrue();
+    }
+    assertThat(unexpected).isEmpty();
+    FileStateStore reopened = store();
+    int kept = 0;
+    for (int t = 0; t < writers; t++) {
+      kept += reopened.list("w" + t).size();
+    }
+    assertThat(kept).isEqualTo(written.get()); // every acknowledged write is on disk
+  }
+
   // That concurrent writers share forces is counted, with forces held, in StateStoreForcesTest.
   @Test
   void concurrentWritersNeverLoseAnUpdate() throws Exception {
