@@ -34,7 +34,10 @@ final class DrainingTransport implements AutoCloseable {
     this.transport = transport;
     this.adapter = adapter;
     this.queues = List.copyOf(queues);
-    this.watcher = Thread.ofVirtual().name("iii-queue drain " + transport.type()).start(this::watch);
+    // started only once the field is set: a transport already empty is closed by the watcher at
+    // once, and close() tells the watcher from other threads by this field
+    this.watcher = Thread.ofVirtual().name("iii-queue drain " + transport.type()).unstarted(this::watch);
+    watcher.start();
   }
 
   private void watch() {

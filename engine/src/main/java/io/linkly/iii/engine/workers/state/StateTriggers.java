@@ -68,6 +68,11 @@ final class StateTriggers implements TriggerProvider {
     return dropped.get();
   }
 
+  /** Deliveries started and not yet finished. */
+  int deliveriesInFlight() {
+    return maxInFlight - inFlight.availablePermits();
+  }
+
   @Override
   public void register(TriggerBinding binding) throws TriggerRejectedException {
     bindings.put(binding.id(), new Bound(binding, parse(binding.config())));
