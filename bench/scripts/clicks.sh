@@ -69,6 +69,13 @@ for _ in $(seq 1 600); do
   [ -n "$creates" ] && [ "$creates" -ge "$recorded" ] 2>/dev/null && break
   sleep 0.1
 done
+# the counting subscribers share two event loops and may trail the parsing one: give them up to
+# 60 s more to receive every frame, so that a short count means frames lost, not frames late
+for _ in $(seq 1 600); do
+  counted="$(sed -n 's/^click-feed creates=.* counted_frames=\([0-9]*\).*/\1/p' "$work/feed.log" | tail -1)"
+  [ -n "$counted" ] && [ "$counted" -ge $(( (subscribers - 1) * recorded )) ] 2>/dev/null && break
+  sleep 0.1
+done
 stop_one "$feed_pid"
 grep -A2 'click-feed summary' "$work/feed.log" | sed 's/^/   /'
 echo "   stream window: $(iii stream::list stream_name=clicks group_id=all | grep -c '"code"') items (LINKLY_LIVE_CLICKS keeps the newest)"

@@ -351,7 +351,8 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     } catch (IOException e) {
       throw new CompletionException(new InvocationException(ErrorCodes.DESERIALIZATION_ERROR, "stored payload is not JSON: " + e.getMessage()));
     }
-    long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    // rounded up, so the router's timer never fires before the attempt's deadline
+    long leftMs = Math.max(1, (deadline - System.nanoTime() + 999_999) / 1_000_000);
     return new Call(functionId, data, null, message.traceparent(), message.baggage(), null, leftMs);
   }
 
