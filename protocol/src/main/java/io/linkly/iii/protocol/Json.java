@@ -53,7 +53,7 @@ public final class Json {
   /**
    * As {@link #toTree}, but the tree shares no container with {@code value}: a tree given (whole
    * or inside a map or list) is copied, one built here is not. What the caller may change later
-   * then cannot change the result, at the price of copying only what the caller built itself.
+   * then cannot change the result, at the price of copying only the trees the caller handed in.
    */
   public static JsonNode ownedTree(Object value) {
     JsonNode plain = plainTree(value, true);

@@ -1,6 +1,7 @@
 package io.linkly.iii.engine.workers.queue.adapter;
 
 import io.linkly.iii.engine.core.Health;
+import io.linkly.iii.engine.core.LoopThreads;
 import io.linkly.iii.engine.workers.FileChannels;
 import io.linkly.iii.engine.workers.WriteOutage;
 import java.io.BufferedInputStream;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import io.linkly.iii.engine.core.LoopThreads;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -320,7 +320,7 @@ final class Journal implements AutoCloseable {
           first = requests.poll(Math.max(1, Math.min(forceIntervalNanos / 2, POLL_NANOS)), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          break; // nothing interrupts the writer but a JVM going down
+          break; // nothing interrupts the writer: close() lets it finish what is queued
         }
         if (first == null) {
           if (dirty && outage.cause() == null) {
