@@ -91,7 +91,6 @@ public final class GuardWorker {
     return Map.of("action", "respond", "response", HttpResponses.of(status, headers, Map.of("error", error)));
   }
 
-
   private static byte[] sha256(String text) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));

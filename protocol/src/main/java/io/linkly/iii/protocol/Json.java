@@ -46,8 +46,7 @@ public final class Json {
    * float, an object with {@code @JsonValue}) is Jackson's, value by value, so the tree is the same.
    */
   public static JsonNode toTree(Object value) {
-    JsonNode plain = plainTree(value, false);
-    return plain != null ? plain : MAPPER.valueToTree(value);
+    return tree(value, false);
   }
 
   /**
@@ -56,8 +55,12 @@ public final class Json {
    * then cannot change the result, at the price of copying only the trees the caller handed in.
    */
   public static JsonNode ownedTree(Object value) {
-    JsonNode plain = plainTree(value, true);
-    return plain != null ? plain : MAPPER.valueToTree(value); // Jackson builds a new tree
+    return tree(value, true);
+  }
+
+  private static JsonNode tree(Object value, boolean owned) {
+    JsonNode plain = plainTree(value, owned);
+    return plain != null ? plain : MAPPER.valueToTree(value); // Jackson's tree is always a new one
   }
 
   private static JsonNode plainTree(Object value, boolean owned) {
@@ -80,13 +83,13 @@ public final class Json {
         if (!(entry.getKey() instanceof String key)) {
           return null; // Jackson's key serializers decide
         }
-        object.set(key, owned ? ownedTree(entry.getValue()) : toTree(entry.getValue()));
+        object.set(key, tree(entry.getValue(), owned));
       }
       return object;
     } else if (value instanceof java.util.List<?> list) {
       com.fasterxml.jackson.databind.node.ArrayNode array = nodes.arrayNode(list.size());
       for (Object item : list) {
-        array.add(owned ? ownedTree(item) : toTree(item));
+        array.add(tree(item, owned));
       }
       return array;
     }

@@ -6,9 +6,10 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
-import io.linkly.iii.engine.config.ConfigException;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.linkly.iii.engine.config.ConfigBlock;
+import io.linkly.iii.engine.config.ConfigException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -85,18 +86,19 @@ public final class RedisClients {
   }
 
   /**
-   * {@code url} when it is a Redis URL, else a config error naming {@code where} (the key's path).
-   * Lettuce's reason may quote the URL, so the password in it is masked.
+   * An adapter block's {@code redis_url} ({@code defaultUrl} when absent), checked: a config error
+   * naming the key when it is not a Redis URL. Lettuce's reason may quote the URL, so the password
+   * in it is masked.
    */
-  public static String checkedUrl(String where, String url) throws ConfigException {
+  public static String redisUrl(ConfigBlock config, String defaultUrl) throws ConfigException {
+    String url = config.string("redis_url", defaultUrl);
     try {
       RedisURI.create(url);
       return url;
     } catch (RuntimeException e) {
-      throw new ConfigException(where + ": not a Redis URL (" + String.valueOf(e.getMessage()).replace(url, redact(url)) + ")");
+      throw new ConfigException(config.path() + ".redis_url: not a Redis URL (" + String.valueOf(e.getMessage()).replace(url, redact(url)) + ")");
     }
   }
-
 
   /** Upstream's wording for a failed connection at start (BUILTINS.md §2.3). */
   public static String connectFailure(String safeUrl, Throwable e) {

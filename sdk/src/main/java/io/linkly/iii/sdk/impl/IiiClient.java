@@ -489,15 +489,7 @@ public final class IiiClient implements Iii, LinkListener {
   }
 
   private JsonNode payloadOf(TriggerRequest request) {
-    if (request.payload() == null) {
-      return NullNode.instance;
-    }
-    try {
-      return sendable(request.payload());
-    } catch (IllegalArgumentException e) {
-      throw new IiiException(
-          ErrorCodes.SERIALIZATION_ERROR, "cannot convert the payload to JSON: " + e.getMessage());
-    }
+    return orJsonNull(treeOf(request.payload(), "payload", true));
   }
 
   /**
@@ -509,12 +501,17 @@ public final class IiiClient implements Iii, LinkListener {
     return link.takesTrees() ? Json.ownedTree(value) : Json.toTree(value);
   }
 
-  private static JsonNode toTree(Object value, String what) {
+  private JsonNode toTree(Object value, String what) {
+    return treeOf(value, what, false);
+  }
+
+  /** {@code value} as a tree ({@link #sendable} when {@code sent}); null for null. */
+  private JsonNode treeOf(Object value, String what, boolean sent) {
     if (value == null) {
       return null;
     }
     try {
-      return Json.toTree(value);
+      return sent ? sendable(value) : Json.toTree(value);
     } catch (IllegalArgumentException e) {
       throw new IiiException(
           ErrorCodes.SERIALIZATION_ERROR, "cannot convert the " + what + " to JSON: " + e.getMessage());

@@ -107,7 +107,7 @@ public record CronConfig(Adapter adapter) {
   private static Redis redis(ConfigBlock config) throws ConfigException {
     // Upstream's redis lock has a fixed TTL (30 s) and key prefix (cron_lock:): nothing else to set.
     config.onlyKeys(Set.of("redis_url"));
-    String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
+    String url = RedisClients.redisUrl(config, DEFAULT_REDIS_URL);
     return new Redis(url);
   }
 }

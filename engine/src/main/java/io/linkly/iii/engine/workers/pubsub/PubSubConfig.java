@@ -63,7 +63,7 @@ public record PubSubConfig(Adapter adapter, String redisUrl) {
       }
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url"));
-        String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
+        String url = RedisClients.redisUrl(config, DEFAULT_REDIS_URL);
         yield new PubSubConfig(Adapter.REDIS, url);
       }
       default -> throw new ConfigException(adapter.path() + ".name: unknown adapter '" + name + "' (expected local or redis)");

@@ -233,7 +233,11 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
     final String topic;
     final String functionId;
     final String conditionFunctionId;
-    /** A subscriber failing under load fails for every event: one line per 10 s, with the count. */
+    /**
+     * A subscriber failing under load fails for every event: one line per 10 s, with the count;
+     * its condition and its handler counted apart, so that each line's count is of its own kind.
+     */
+    final RepeatedWarning conditionFailures = new RepeatedWarning(log, 10_000);
     final RepeatedWarning failures = new RepeatedWarning(log, 10_000);
 
     private Subscription(String bindingId, String topic, String functionId, String conditionFunctionId) {
@@ -260,7 +264,7 @@ public final class PubSubWorker implements BuiltinWorker, TriggerProvider {
           .whenComplete(
               (verdict, failure) -> {
                 if (failure != null) {
-                  failures.warn(
+                  conditionFailures.warn(
                       "condition {} of subscribe trigger {} failed; skipping {}: {}",
                       LogSafe.escape(conditionFunctionId), LogSafe.escape(bindingId), LogSafe.escape(functionId), LogSafe.escape(InvocationException.bodyOf(failure).message()));
                 } else if (verdict == null || !verdict.isBoolean() || verdict.booleanValue()) {

@@ -170,7 +170,7 @@ public record StateConfig(Adapter adapter, boolean triggersEnabled, Long maxValu
   private static Redis redis(ConfigBlock config) throws ConfigException {
     // upstream's redis state adapter has a fixed key layout (state:<scope>): the URL is all there is to set
     config.onlyKeys(Set.of("redis_url"));
-    String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", DEFAULT_REDIS_URL));
+    String url = RedisClients.redisUrl(config, DEFAULT_REDIS_URL);
     return new Redis(url);
   }
 

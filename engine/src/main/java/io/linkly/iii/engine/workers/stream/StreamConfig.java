@@ -156,7 +156,7 @@ record StreamConfig(
       }
       case "redis" -> {
         config.onlyKeys(Set.of("redis_url", "key_prefix"));
-        String url = RedisClients.checkedUrl(config.path() + ".redis_url", config.string("redis_url", "redis://127.0.0.1:6379"));
+        String url = RedisClients.redisUrl(config, "redis://127.0.0.1:6379");
         return new Adapter(Kind.REDIS, null, url, config.string("key_prefix", ""), null);
       }
       case "bridge" -> {
