@@ -136,11 +136,26 @@ class LinklyHttpTest {
         "{\"url\":\"https://example.com:99999/\"}|invalid port 99999",
         "{\"url\":\"https://example.com:0/\"}|invalid port 0",
         "{\"url\":|not valid JSON",
+        "[{\"url\":\"https://iii.dev\"}]|must be a JSON object",
+        "\"https://iii.dev\"|must be a JSON object",
       })
   void badLinksGet400NamingTheProblem(String body, String problem) throws Exception {
     HttpResponse<String> response = post(base + "/links", body);
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(json(response.body()).get("error").asText()).contains(problem.replace("\\\"", "\""));
+  }
+
+  @Test
+  void aLinkSentAsAnythingButJsonIsToldToSendJson() throws Exception {
+    HttpResponse<String> response =
+        LinklyFixture.HTTP.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/links"))
+                .header("Content-Type", "text/plain")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"https://iii.dev\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json(response.body()).get("error").asText()).isEqualTo("the body must be JSON, sent with Content-Type: application/json (not text/plain)");
   }
 
   @Test

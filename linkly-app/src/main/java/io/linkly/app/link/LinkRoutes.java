@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -91,6 +92,15 @@ final class LinkRoutes {
       return HttpResponses.json(400, Map.of("error", request.get("body_error").asText()));
     }
     JsonNode body = request.path("body");
+    String contentType = request.path("headers").path("content-type").asText("");
+    if (!contentType.isEmpty() && !contentType.toLowerCase(Locale.ROOT).contains("application/json")) {
+      // iii-http parses only JSON bodies: without this the link would look like one with no url
+      String type = contentType.split(";", 2)[0].strip();
+      return HttpResponses.json(400, Map.of("error", "the body must be JSON, sent with Content-Type: application/json (not " + type + ")"));
+    }
+    if (!body.isMissingNode() && !body.isNull() && !body.isObject()) {
+      return HttpResponses.json(400, Map.of("error", "the body must be a JSON object, e.g. {\"url\": \"https://iii.dev\"}"));
+    }
     boolean hasUrl = body.isObject() && body.hasNonNull("url");
     if (!hasUrl && (creating || !LinkLimits.anyIn(body))) {
       return HttpResponses.json(400, Map.of("error", "missing \"url\""));
