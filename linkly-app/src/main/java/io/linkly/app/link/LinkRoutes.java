@@ -6,6 +6,7 @@ import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
 import io.linkly.app.visit.UserAgents;
 import io.linkly.iii.engine.core.RepeatedWarning;
+import io.linkly.iii.protocol.Json;
 import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.sdk.Iii;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class LinkRoutes {
 
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
+  /** How long a client told 503 should wait: the store's own retries (a disk, a database) run every second or so. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
   private final Iii iii;
   private final LinkStore store;
@@ -37,6 +40,7 @@ final class LinkRoutes {
   private final Logger log;
   private final LongAdder droppedClicks = new LongAdder();
   private final RepeatedWarning dropWarnings;
+  private final RepeatedWarning failureWarnings;
 
   LinkRoutes(Iii iii, LinkStore store, UserAgents userAgents, Clock clock, Logger log) {
     this.iii = iii;
@@ -45,6 +49,7 @@ final class LinkRoutes {
     this.clock = clock;
     this.log = log;
     this.dropWarnings = new RepeatedWarning(DROP_WARNING_INTERVAL.toMillis(), clock::millis);
+    this.failureWarnings = new RepeatedWarning(DROP_WARNING_INTERVAL.toMillis(), clock::millis);
   }
 
   // ------------------------------------------------------------------ POST /links, PUT /links/:code
@@ -155,7 +160,11 @@ final class LinkRoutes {
     return call("link::delete", Map.of("code", code.get()), 200);
   }
 
-  /** Calls a link function; its error codes become 400, 404 and 409 with a JSON body. */
+  /**
+   * Calls a link function; its error codes become 400, 404 and 409 with a JSON body. Any other
+   * failure comes after the input was checked, so it is the store's (a full disk, a database that
+   * is down, a call that timed out): a 503 saying so, which a client may retry.
+   */
   private Map<String, Object> call(String function, Map<String, Object> input, int status) {
     try {
       return HttpResponses.json(status, iii.trigger(TriggerRequest.of(function, input)));
@@ -164,9 +173,35 @@ final class LinkRoutes {
         case "CODE_EXISTS" -> HttpResponses.json(409, Map.of("error", "code already exists"));
         case "LINK_NOT_FOUND" -> notFound();
         case InvalidLinkException.CODE -> HttpResponses.json(400, Map.of("error", e.getMessage()));
-        default -> throw e;
+        default -> unavailable(function, e);
       };
     }
+  }
+
+  private Map<String, Object> unavailable(String function, IiiException e) {
+    String reason = readable(e);
+    if (failureWarnings.due() >= 0) {
+      log.warn("a links request failed in the store; answered 503", Map.of("function", function, "code", String.valueOf(e.code()), "reason", reason));
+    }
+    String what = function.equals("link::list") || function.equals("link::get") ? "links could not be read now" : "the link could not be stored now";
+    Map<String, String> headers = Map.of("content-type", "application/json", "retry-after", String.valueOf(RETRY_AFTER.toSeconds()));
+    return HttpResponses.of(503, headers, Map.of("error", what + " (" + reason + "); try again later"));
+  }
+
+  /** A database error's message is its whole body as JSON text (upstream's wire shape); the sentence inside it. */
+  private static String readable(IiiException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith("{")) {
+      try {
+        JsonNode body = Json.mapper().readTree(message);
+        if (body.path("message").isTextual()) {
+          return body.get("message").asText();
+        }
+      } catch (java.io.IOException | RuntimeException notJson) {
+        // a message that only starts like JSON: shown as it is
+      }
+    }
+    return message;
   }
 
   // ------------------------------------------------------------------ GET /s/:code
