@@ -69,6 +69,7 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
             "max_priority": {"type": "integer", "minimum": 1, "maximum": 255},
             "priority_field": {"type": "string"},
             "backoff_ms": {"type": "integer", "minimum": 0},
+            "max_backoff_ms": {"type": "integer", "minimum": 1, "maximum": 86400000},
             "poll_interval_ms": {"type": "integer", "minimum": 1},
             "attempt_timeout_ms": {"type": "integer", "minimum": 1}}}}}}
       """;
@@ -199,7 +200,7 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
     c.onlyKeys(
         Set.of(
             "max_retries", "concurrency", "type", "message_group_field", "max_priority", "priority_field",
-            "backoff_ms", "poll_interval_ms", "attempt_timeout_ms"));
+            "backoff_ms", "max_backoff_ms", "poll_interval_ms", "attempt_timeout_ms"));
     String type = c.string("type", "standard").toLowerCase(Locale.ROOT);
     if (!type.equals("standard") && !type.equals("fifo")) {
       throw new ConfigException(
@@ -227,6 +228,10 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
     if (backoff < 0) {
       throw new ConfigException(c.path() + ".backoff_ms: must not be negative, got " + backoff);
     }
+    long maxBackoff = c.integer("max_backoff_ms", Retry.MAX_DELAY_MS);
+    if (maxBackoff < 1 || maxBackoff > Retry.MAX_DELAY_MS) {
+      throw new ConfigException(c.path() + ".max_backoff_ms: must be between 1 and " + Retry.MAX_DELAY_MS + ", got " + maxBackoff);
+    }
     Integer maxPriority = null;
     if (c.has("max_priority")) {
       long p = c.integer("max_priority", 0);
@@ -240,7 +245,7 @@ public record QueueConfig(Adapter adapter, Map<String, NamedQueue> queues) {
         name,
         fifo,
         groupField,
-        new Retry((int) maxRetries, backoff),
+        new Retry((int) maxRetries, backoff, maxBackoff),
         (int) concurrency,
         maxPriority,
         c.string("priority_field", null),

@@ -93,6 +93,7 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
   private final Map<String, List<Subscriber>> byQueue = new HashMap<>();
   private final Map<String, RateMeter> enqueueRates = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, RateMeter> drainRates = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, RateMeter> failedAttempts = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile QueueBackend backend;
   private Engine engine;
   private ExecutorService blocking;
@@ -287,12 +288,19 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
     return meters.computeIfAbsent(queueKey, k -> new RateMeter(clock));
   }
 
-  /** Counts the messages a queue's handler handled successfully (acked), for its drain rate. */
+  /**
+   * Counts the messages a queue's handler handled successfully (acked), for its drain rate, and
+   * the attempts that failed (each is retried or dead-lettered): a dependency that is down shows
+   * as failures rising while nothing drains.
+   */
   private MessageHandler counted(String queueKey, MessageHandler handler) {
     RateMeter drained = meter(drainRates, queueKey);
+    RateMeter failed = meter(failedAttempts, queueKey);
     return message -> handler.handle(message).whenComplete((ok, failure) -> {
       if (failure == null) {
         drained.mark();
+      } else {
+        failed.mark();
       }
     });
   }
@@ -662,6 +670,11 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       RateMeter meter = drainRates.get(key);
       out.sample("iii_queue_handled_total", meter == null ? 0 : meter.total(), "queue", label);
     });
+    out.family("iii_queue_failed_attempts_total", "Attempts whose handler failed (each is retried or dead-lettered)", MetricWriter.Type.COUNTER);
+    queues.forEach((key, label) -> {
+      RateMeter meter = failedAttempts.get(key);
+      out.sample("iii_queue_failed_attempts_total", meter == null ? 0 : meter.total(), "queue", label);
+    });
   }
 
   // ------------------------------------------------------------------ dead letters and the console
@@ -744,23 +757,27 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
       if (stats.inFlight() >= 0) {
         out.put("in_flight", stats.inFlight());
       }
-      // beyond upstream: messages in and handled successfully, per second over the last 10 s and since start
+      // beyond upstream: messages in and handled successfully, per second over the last 10 s and since start; failed attempts since start
       double arriving = 0;
       double drained = 0;
       long arrived = 0;
       long handled = 0;
+      long failed = 0;
       for (String key : resolve(topic)) {
         RateMeter arrivals = enqueueRates.get(key);
         RateMeter completions = drainRates.get(key);
+        RateMeter failures = failedAttempts.get(key);
         arriving += arrivals == null ? 0 : arrivals.perSecond();
         arrived += arrivals == null ? 0 : arrivals.total();
         drained += completions == null ? 0 : completions.perSecond();
         handled += completions == null ? 0 : completions.total();
+        failed += failures == null ? 0 : failures.total();
       }
       out.put("enqueue_rate", arriving);
       out.put("drain_rate", drained);
       out.put("enqueued_total", arrived);
       out.put("drained_total", handled);
+      out.put("failed_attempts_total", failed);
       QueueConfig.NamedQueue settings = config.queues().get(topic);
       if (settings == null) {
         out.putNull("config");
@@ -769,7 +786,8 @@ public final class QueueWorker implements BuiltinWorker, TriggerProvider {
             .put("type", settings.fifo() ? "fifo" : "standard")
             .put("max_retries", settings.retry().maxRetries())
             .put("concurrency", settings.concurrency())
-            .put("backoff_ms", settings.retry().backoffMs());
+            .put("backoff_ms", settings.retry().backoffMs())
+            .put("max_backoff_ms", settings.retry().maxBackoffMs()); // beyond upstream
       }
       return out;
     } catch (QueueException e) {

@@ -10,7 +10,10 @@ package io.linkly.iii.engine.workers.queue;
  *       handed to its function at most {@code max_retries + 1} times; {@code max_retries: 0} means
  *       one call, then the dead-letter queue.
  *   <li>After the n-th failed attempt (n = 1, 2, …) the message waits
- *       {@code backoff_ms × 2^(n−1)} before attempt n+1, capped at {@link #MAX_DELAY_MS}.
+ *       {@code backoff_ms × 2^(n−1)} before attempt n+1, capped at {@code max_backoff_ms} (named
+ *       queues, beyond upstream; default and upper bound {@link #MAX_DELAY_MS}). A cap with a large
+ *       {@code max_retries} keeps a queue trying through a long outage, every {@code max_backoff_ms},
+ *       instead of dead-lettering what a restored dependency could still handle.
  *   <li>The attempt counter a dead letter reports ({@code retries} in
  *       {@code engine::queue::dlq_messages}, as upstream names it) is the number of attempts made:
  *       {@code max_retries + 1} for a message that exhausted its retries.
@@ -24,7 +27,7 @@ package io.linkly.iii.engine.workers.queue;
  * <p>A delivery interrupted by an engine crash or a consumer stop is not a failed attempt: the
  * message is delivered again with the attempt count it had.
  */
-public record Retry(int maxRetries, long backoffMs) {
+public record Retry(int maxRetries, long backoffMs, long maxBackoffMs) {
 
   /** No retry waits longer than a day, however large the exponent grows. */
   public static final long MAX_DELAY_MS = 24L * 60 * 60 * 1000;
@@ -38,6 +41,14 @@ public record Retry(int maxRetries, long backoffMs) {
     if (backoffMs < 0) {
       throw new IllegalArgumentException("backoff_ms must not be negative");
     }
+    if (maxBackoffMs < 1 || maxBackoffMs > MAX_DELAY_MS) {
+      throw new IllegalArgumentException("max_backoff_ms must be between 1 and " + MAX_DELAY_MS);
+    }
+  }
+
+  /** Delays capped at {@link #MAX_DELAY_MS} only. */
+  public Retry(int maxRetries, long backoffMs) {
+    this(maxRetries, backoffMs, MAX_DELAY_MS);
   }
 
   /** The most calls a message can get. */
@@ -56,9 +67,9 @@ public record Retry(int maxRetries, long backoffMs) {
     if (backoffMs == 0) {
       return 0;
     }
-    if (exponent >= 62 || backoffMs > (MAX_DELAY_MS >> Math.min(exponent, 62))) {
-      return MAX_DELAY_MS;
+    if (exponent >= 62 || backoffMs > (maxBackoffMs >> Math.min(exponent, 62))) {
+      return maxBackoffMs;
     }
-    return Math.min(MAX_DELAY_MS, backoffMs << exponent);
+    return Math.min(maxBackoffMs, backoffMs << exponent);
   }
 }

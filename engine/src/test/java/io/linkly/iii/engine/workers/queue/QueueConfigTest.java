@@ -36,12 +36,13 @@ class QueueConfigTest {
         adapter: {name: builtin, config: {store_method: file_based, file_path: /tmp/q}}
         queue_configs:
           clicks: {type: standard, max_retries: 5, concurrency: 5}
-          payment: {type: fifo, message_group_field: transaction_id, max_retries: 10, concurrency: 2, backoff_ms: 50}
+          payment: {type: fifo, message_group_field: transaction_id, max_retries: 10, concurrency: 2, backoff_ms: 50, max_backoff_ms: 400}
         """);
     assertThat(config.queues()).containsKeys("clicks", "payment", "default");
     assertThat(config.queues().get("clicks").retry().maxRetries()).isEqualTo(5);
     assertThat(config.queues().get("payment").fifo()).isTrue();
     assertThat(config.queues().get("payment").retry().backoffMs()).isEqualTo(50);
+    assertThat(config.queues().get("payment").retry().maxBackoffMs()).isEqualTo(400);
   }
 
   @Test
@@ -66,6 +67,8 @@ class QueueConfigTest {
         .hasMessageContaining("it must be between 1 and 255");
     assertThatThrownBy(() -> parse("queue_configs: {q: {retries: 3}}"))
         .hasMessageContaining("workers[0].config.queue_configs.q.retries: unknown key");
+    assertThatThrownBy(() -> parse("queue_configs: {q: {max_backoff_ms: 0}}"))
+        .hasMessageContaining("max_backoff_ms");
     assertThatThrownBy(() -> parse("adapter: {name: redis}")).hasMessageContaining("not supported");
     assertThatThrownBy(() -> parse("adapter: {name: builtin, config: {mode: x}}")).hasMessageContaining("unknown key");
     assertThatThrownBy(() -> parse("adapter: {name: rabbitmq, config: {amqp_url: \"http://x\"}}")).hasMessageContaining("amqp://");

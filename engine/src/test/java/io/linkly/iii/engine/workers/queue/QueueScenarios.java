@@ -207,6 +207,7 @@ abstract class QueueScenarios {
     assertThat(stats.get("dlq_depth").asLong()).isZero();
     assertThat(stats.get("enqueued_total").asLong()).isEqualTo(1);
     assertThat(stats.get("drained_total").asLong()).as("the failed attempts do not count").isEqualTo(1);
+    assertThat(stats.get("failed_attempts_total").asLong()).as("they are counted apart").isEqualTo(2);
     // the rates count whole seconds: once this one is over, one message in and one handled over 10 s
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       JsonNode rates = client.result("engine::queue::topic_stats", "topic", "clicks");

@@ -52,7 +52,7 @@ public final class RabbitTopology {
     for (int failed = 1; failed <= retry.maxRetries(); failed++) {
       long delay = retry.delayAfter(failed);
       delays.add(delay);
-      if (delay >= Retry.MAX_DELAY_MS) {
+      if (delay >= retry.maxBackoffMs()) { // every later delay is the cap again
         break;
       }
     }
