@@ -185,6 +185,12 @@ class LinkApiTest {
       assertThat(json(response.body()).get("error").asText()).as(body).containsAnyOf("expires_at", "max_clicks", "fallback_url");
     }
     created("{\"url\":\"https://iii.dev\",\"code\":\"keep\"}");
+    // a new link that has expired already would never redirect: most likely a wrong year or zone
+    HttpResponse<String> past = post(linkly.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"expires_at\":\"2026-12-05T09:59:59Z\"}");
+    assertThat(past.statusCode()).isEqualTo(400);
+    assertThat(json(past.body()).get("error").asText())
+        .isEqualTo("\"expires_at\" 2026-12-05T09:59:59.000Z has passed: a new link would never redirect (PUT /links/:code may end a link's life now)");
+    assertThat(send("PUT", "/links/keep", "{\"expires_at\":\"2026-12-05T09:59:59Z\"}").statusCode()).as("an existing link may expire now").isEqualTo(200);
     assertThat(send("PUT", "/links/keep", "{\"max_clicks\":-1}").statusCode()).isEqualTo(400);
     assertThat(send("PUT", "/links/keep", "{}").statusCode()).isEqualTo(400);
     Assertions.assertThatThrownBy(() -> client.trigger(TriggerRequest.of("link::get", Map.of("code", "nobody"))))

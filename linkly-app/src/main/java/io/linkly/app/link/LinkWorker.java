@@ -95,6 +95,10 @@ public final class LinkWorker {
   Map<String, Object> create(JsonNode data) {
     String url = LinkTarget.normalise(text(data, "url"));
     LinkLimits limits = LinkLimits.parse(data);
+    if (limits.expiredAt(clock.instant())) {
+      throw new InvalidLinkException(
+          "\"expires_at\" " + limits.expiresAt() + " has passed: a new link would never redirect (PUT /links/:code may end a link's life now)");
+    }
     String chosen = text(data, "code");
     String createdAt = now();
     String code;
