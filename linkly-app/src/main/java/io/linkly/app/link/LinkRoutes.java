@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LinkRoutes {
 
-  private static final Duration DROP_WARNING_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
   /** How long a client told 503 should wait: the store's own retries (a disk, a database) run every second or so. */
   private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
@@ -48,8 +48,8 @@ final class LinkRoutes {
     this.userAgents = userAgents;
     this.clock = clock;
     this.log = log;
-    this.dropWarnings = new RepeatedWarning(DROP_WARNING_INTERVAL.toMillis(), clock::millis);
-    this.failureWarnings = new RepeatedWarning(DROP_WARNING_INTERVAL.toMillis(), clock::millis);
+    this.dropWarnings = new RepeatedWarning(WARNING_INTERVAL.toMillis(), clock::millis);
+    this.failureWarnings = new RepeatedWarning(WARNING_INTERVAL.toMillis(), clock::millis);
   }
 
   // ------------------------------------------------------------------ POST /links, PUT /links/:code
@@ -183,7 +183,11 @@ final class LinkRoutes {
     if (failureWarnings.due() >= 0) {
       log.warn("a links request failed in the store; answered 503", Map.of("function", function, "code", String.valueOf(e.code()), "reason", reason));
     }
-    String what = function.equals("link::list") || function.equals("link::get") ? "links could not be read now" : "the link could not be stored now";
+    String what = switch (function) {
+      case "link::list", "link::get" -> "links could not be read now";
+      case "link::delete" -> "the link could not be deleted now";
+      default -> "the link could not be stored now";
+    };
     Map<String, String> headers = Map.of("content-type", "application/json", "retry-after", String.valueOf(RETRY_AFTER.toSeconds()));
     return HttpResponses.of(503, headers, Map.of("error", what + " (" + reason + "); try again later"));
   }
@@ -290,7 +294,7 @@ final class LinkRoutes {
     }
   }
 
-  /** Counts a click the queue refused; warns at most every {@link #DROP_WARNING_INTERVAL}. */
+  /** Counts a click the queue refused; warns at most every {@link #WARNING_INTERVAL}. */
   private void clickDropped(IiiException cause) {
     droppedClicks.increment();
     if (dropWarnings.due() >= 0) {
