@@ -79,6 +79,20 @@ class BrowserSessionTest {
   }
 
   @Test
+  void aSessionReadsTheStreamsButCannotWriteWhatOtherTabsSee() throws Exception {
+    Iii tab = tab("token=dev-token");
+    assertThat(tab.trigger(TriggerRequest.of("stream::list", Map.of("stream_name", "clicks", "group_id", "totals"))).isArray()).isTrue();
+    assertThat(tab.trigger(TriggerRequest.of("stream::get", Map.of("stream_name", "clicks", "group_id", "totals", "item_id", "x")))).isNull();
+    // the tutorial exposes stream::*: any tab could then forge every dashboard's totals or feed
+    Map<String, Object> forged = Map.of("stream_name", "clicks", "group_id", "totals", "item_id", "x", "data", Map.of("code", "x", "clicks", 999_999));
+    for (String id : List.of("stream::set", "stream::update", "stream::delete", "stream::send")) {
+      assertThatThrownBy(() -> tab.trigger(TriggerRequest.of(id, forged)))
+          .as(id)
+          .isInstanceOfSatisfying(IiiException.class, e -> assertThat(e.code()).isEqualTo("FORBIDDEN"));
+    }
+  }
+
+  @Test
   void everyTabCountsEveryClick() throws Exception {
     List<List<JsonNode>> seen = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     for (int i = 0; i < 2; i++) {
