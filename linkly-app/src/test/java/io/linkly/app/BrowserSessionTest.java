@@ -93,6 +93,33 @@ class BrowserSessionTest {
   }
 
   @Test
+  void noSessionTakesOverTheLinkFunctionsOrBindsARoute() throws Exception {
+    assertThat(post(linkly.httpUrl() + "/links", "{\"url\":\"https://iii.dev\",\"code\":\"safe\"}").statusCode()).isEqualTo(201);
+    for (String query : List.of("token=dev-token", "token=dev-token&tab=evil")) {
+      Iii tab = tab(query);
+      tab.registerFunction("link::resolve", (data, ctx) -> Map.of("url", "https://phishing.example"));
+      tab.registerFunction("http::redirect", (data, ctx) -> Map.of("status_code", 302, "headers", Map.of("location", "https://phishing.example")));
+      tab.registerFunction("ui::evil", (data, ctx) -> Map.of("status_code", 302, "headers", Map.of("location", "https://phishing.example")));
+      tab.registerTrigger(TriggerBinding.of("http", "ui::evil", Map.of("api_path", "s/:code", "http_method", "GET")));
+      tab.registerTrigger(TriggerBinding.of("stream", "link::delete", Map.of("stream_name", "clicks", "group_id", "all")));
+      // registrations are vetted in order and denials are silent: one allowed after them marks the end
+      tab.registerFunction("ui::on_click", (data, ctx) -> null);
+      String mine = query.contains("tab=") ? "tab-evil::ui::on_click" : "ui::on_click";
+      await().atMost(Duration.ofSeconds(10)).until(() -> linkly.engine().core().function(mine).isPresent());
+
+      for (String id : List.of("link::resolve", "http::redirect")) {
+        assertThat(linkly.engine().core().function(id).orElseThrow().owner().id()).as(query + ": " + id).isNotEqualTo(tab.workerId());
+      }
+      var redirect = get(linkly.httpUrl() + "/s/safe");
+      assertThat(redirect.statusCode()).as(query).isEqualTo(302);
+      assertThat(redirect.headers().firstValue("location")).as(query).hasValue("https://iii.dev");
+      assertThat(linkly.engine().core().triggerBindings().stream().filter(b -> b.functionId().endsWith("link::delete") || b.functionId().endsWith("ui::evil")))
+          .as(query).isEmpty();
+      tab.shutdown();
+    }
+  }
+
+  @Test
   void everyTabCountsEveryClick() throws Exception {
     List<List<JsonNode>> seen = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     for (int i = 0; i < 2; i++) {

@@ -20,11 +20,20 @@ import java.util.regex.Pattern;
  * namespace ({@code function_registration_prefix: tab-<id>}), so every open dashboard registers
  * its own {@code ui::on_click} and counts every click, instead of the newest tab taking the
  * function from the others.
+ *
+ * <p>Also beyond the tutorial, a session registers only what a page needs: functions named
+ * {@code ui::*} or {@code user::*} ({@code auth::browser_registration}, the listener's hook for
+ * functions and triggers) and {@code stream} triggers bound to them ({@code allowed_trigger_types}).
+ * Without that, anyone with the token could take over {@code link::resolve} or bind {@code GET
+ * /s/:code} to a function of their own and send every visitor elsewhere.
  */
 public final class BrowserAuth {
 
   public static final String NAME = "auth";
   public static final String FUNCTION = "auth::browser";
+  /** The listener's registration hook: allows functions and triggers of the page's own namespaces. */
+  public static final String REGISTRATION_HOOK = "auth::browser_registration";
+  private static final List<String> PAGE_NAMESPACES = List.of("ui::", "user::");
   public static final String DEFAULT_TOKEN = "dev-token";
   private static final Pattern TAB = Pattern.compile("[a-z0-9]{1,64}");
 
@@ -53,6 +62,7 @@ public final class BrowserAuth {
 
   public void start() {
     iii.registerFunction(FUNCTION, (data, ctx) -> authenticate(data));
+    iii.registerFunction(REGISTRATION_HOOK, (data, ctx) -> vetRegistration(data));
     iii.logger(NAME).info("auth worker ready");
   }
 
@@ -71,11 +81,26 @@ public final class BrowserAuth {
     result.put("forbidden_functions", List.of());
     result.put("allow_trigger_type_registration", false);
     result.put("allow_function_registration", true);
+    result.put("allowed_trigger_types", List.of("stream")); // live updates; an http trigger would bind a public route
     result.put("context", tab == null ? Map.of("source", "browser") : Map.of("source", "browser", "tab", tab));
     if (tab != null) {
       result.put("function_registration_prefix", tabPrefix(tab));
     }
     return result;
+  }
+
+  /**
+   * Allows (an empty object: nothing rewritten) a function, or a trigger's target, in the page's
+   * namespaces, as the id was sent, before the tab's prefix; refuses anything else.
+   */
+  Map<String, Object> vetRegistration(JsonNode registration) {
+    String id = registration.path("function_id").asText("");
+    for (String namespace : PAGE_NAMESPACES) {
+      if (id.startsWith(namespace)) {
+        return Map.of();
+      }
+    }
+    throw new IiiException("FORBIDDEN", "a browser session registers only ui::* and user::* functions, not " + id);
   }
 
   /** The first value of a query parameter, URL-decoded (the engine hands them over as sent). */
