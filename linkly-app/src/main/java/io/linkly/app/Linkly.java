@@ -105,9 +105,11 @@ public final class Linkly implements AutoCloseable {
     Function<String, String> env = config.env() == null ? name -> null : config.env();
     GuardSettings guard = GuardSettings.fromEnv(env);
     Optional<String> publicUrl = QrWorker.publicUrl(env);
+    String browserToken = BrowserAuth.token(env);
+    BrowserAuth.checkExposure(env.apply("LINKLY_HOST"), browserToken);
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
-      new BrowserAuth(linkly.connect(BrowserAuth.NAME), BrowserAuth.tokenFromEnv()).start();
+      new BrowserAuth(linkly.connect(BrowserAuth.NAME), browserToken).start();
       // before the routes that name its middleware
       new GuardWorker(linkly.connect(GuardWorker.NAME), guard).start();
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));

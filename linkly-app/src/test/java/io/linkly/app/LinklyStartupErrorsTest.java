@@ -53,6 +53,23 @@ class LinklyStartupErrorsTest {
     }
   }
 
+  /** Nothing listens anywhere: the check runs before the first port opens. */
+  @Test
+  void openingThePortsToOtherMachinesWithThePublicBrowserTokenIsRefused() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(LinklyFixture.env(data));
+    env.put("LINKLY_HOST", "0.0.0.0");
+
+    JvmRun run = linkly(env);
+
+    assertThat(run.exitCode()).as(run.transcript()).isEqualTo(2);
+    assertThat(run.said())
+        .as(run.transcript())
+        .containsExactly(
+            "linkly: config error: LINKLY_HOST=0.0.0.0 opens the browser port to other machines, and with the default"
+                + " token (dev-token) anyone could create links there: set LINKLY_BROWSER_TOKEN");
+    assertThat(run.loggedProblems()).as(run.transcript()).isEmpty();
+  }
+
   /** linkly.yaml's first worker with files is the database, entry 3: it reports the data directory. */
   @Test
   void aFileAsTheDataDirectoryNamesTheFirstDirectoryItsFileAndKey() throws Exception {

@@ -1,14 +1,18 @@
 package io.linkly.app.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
+import java.net.InetAddress;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -46,9 +50,29 @@ public final class BrowserAuth {
   }
 
   /** The token from {@code LINKLY_BROWSER_TOKEN}, else {@value #DEFAULT_TOKEN}. */
-  public static String tokenFromEnv() {
-    String token = System.getenv("LINKLY_BROWSER_TOKEN");
+  public static String token(Function<String, String> env) {
+    String token = env.apply("LINKLY_BROWSER_TOKEN");
     return token == null || token.isEmpty() ? DEFAULT_TOKEN : token;
+  }
+
+  /**
+   * Refuses to open the browser listener to other machines ({@code LINKLY_HOST} not a loopback
+   * address) with the default token, which is in the README: anyone could then create links.
+   */
+  public static void checkExposure(String host, String token) throws ConfigException {
+    if (host == null || host.isEmpty() || !token.equals(DEFAULT_TOKEN)) {
+      return;
+    }
+    boolean loopback;
+    try {
+      loopback = host.equals("localhost") || InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      loopback = false; // the listener will say it cannot bind; refusing here names the real risk
+    }
+    if (!loopback) {
+      throw new ConfigException("LINKLY_HOST=" + host + " opens the browser port to other machines, and with the default token ("
+          + DEFAULT_TOKEN + ") anyone could create links there: set LINKLY_BROWSER_TOKEN");
+    }
   }
 
   /** The function prefix a tab with this id gets: {@code tab-<id>}. */
