@@ -120,6 +120,18 @@ class BrowserSessionTest {
   }
 
   @Test
+  void theStreamPortLetsOnlyReadersOfThisMachineOrWithTheTokenJoin() {
+    // the refusal itself needs a subscriber on another machine: BrowserAuthTest checks the rule,
+    // this checks that Linkly wires it (auth function, join check) and the local watch still joins
+    JsonNode far = trusted.trigger(TriggerRequest.of("auth::stream", Map.of("addr", "192.0.2.10:50000", "query_params", Map.of())));
+    assertThat(far.at("/context/reader").asBoolean()).isFalse();
+    JsonNode local = trusted.trigger(TriggerRequest.of("auth::stream", Map.of("addr", "127.0.0.1:50000", "query_params", Map.of())));
+    assertThat(local.at("/context/reader").asBoolean()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> linkly.engine().core().triggerBindings().stream()
+        .anyMatch(b -> b.triggerType().equals("stream:join") && b.functionId().equals("auth::stream_join")));
+  }
+
+  @Test
   void everyTabCountsEveryClick() throws Exception {
     List<List<JsonNode>> seen = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
     for (int i = 0; i < 2; i++) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
+import io.linkly.iii.sdk.TriggerBinding;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
@@ -37,9 +38,13 @@ public final class BrowserAuth {
   public static final String FUNCTION = "auth::browser";
   /** The listener's registration hook: allows functions and triggers of the page's own namespaces. */
   public static final String REGISTRATION_HOOK = "auth::browser_registration";
+  /** The stream port's auth function and its {@code stream:join} check: who may read the click feed. */
+  public static final String STREAM_AUTH = "auth::stream";
+  static final String STREAM_JOIN = "auth::stream_join";
   private static final List<String> PAGE_NAMESPACES = List.of("ui::", "user::");
   public static final String DEFAULT_TOKEN = "dev-token";
   private static final Pattern TAB = Pattern.compile("[a-z0-9]{1,64}");
+  private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
   private final Iii iii;
   private final byte[] token;
@@ -87,13 +92,14 @@ public final class BrowserAuth {
   public void start() {
     iii.registerFunction(FUNCTION, (data, ctx) -> authenticate(data));
     iii.registerFunction(REGISTRATION_HOOK, (data, ctx) -> vetRegistration(data));
+    iii.registerFunction(STREAM_AUTH, (data, ctx) -> streamContext(data));
+    iii.registerFunction(STREAM_JOIN, (data, ctx) -> vetJoin(data));
+    iii.registerTrigger(TriggerBinding.of("stream:join", STREAM_JOIN, Map.of()));
     iii.logger(NAME).info("auth worker ready");
   }
 
   Map<String, Object> authenticate(JsonNode input) {
-    String offered = first(input, "token");
-    // compared in constant time: how long a refusal takes says nothing about the token
-    if (offered == null || !MessageDigest.isEqual(token, offered.getBytes(StandardCharsets.UTF_8))) {
+    if (!tokenMatches(first(input, "token"))) {
       throw new IiiException("UNAUTHORIZED", "unauthorized");
     }
     String tab = first(input, "tab");
@@ -125,6 +131,43 @@ public final class BrowserAuth {
       }
     }
     throw new IiiException("FORBIDDEN", "a browser session registers only ui::* and user::* functions, not " + id);
+  }
+
+  /**
+   * The stream port's auth function: a subscriber on this machine ({@code ./linkly watch}), or
+   * one that shows the browser token ({@code ?token=}), may read the streams. Beyond the
+   * tutorial: with {@code LINKLY_HOST=0.0.0.0} the click feed (referrers, browsers, anonymised
+   * addresses) would otherwise be open to anyone who can reach the port.
+   */
+  Map<String, Object> streamContext(JsonNode input) {
+    String addr = input.path("addr").asText("");
+    int port = addr.lastIndexOf(':');
+    String host = port < 0 ? addr : addr.substring(0, port);
+    boolean reader = tokenMatches(first(input, "token")) || isLoopbackLiteral(host);
+    return Map.of("context", Map.of("reader", reader));
+  }
+
+  /** {@code stream:join}: only a connection its auth context calls a reader subscribes. */
+  static Map<String, Object> vetJoin(JsonNode join) {
+    return join.path("context").path("reader").asBoolean(false) ? Map.of() : Map.of("unauthorized", true);
+  }
+
+  private boolean tokenMatches(String offered) {
+    // compared in constant time: how long a refusal takes says nothing about the token
+    return offered != null && MessageDigest.isEqual(token, offered.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** True for an IPv4 or IPv6 loopback address written as digits; never looks a name up. */
+  private static boolean isLoopbackLiteral(String host) {
+    boolean literal = IPV4.matcher(host).matches() || host.contains(":"); // getByName then parses, never resolves
+    if (!literal) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /** The first value of a query parameter, URL-decoded (the engine hands them over as sent). */
