@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  * {@code ui::*} or {@code user::*} ({@code auth::browser_registration}, the listener's hook for
  * functions and triggers) and {@code stream} triggers bound to them ({@code allowed_trigger_types}).
  * Without that, anyone with the token could take over {@code link::resolve} or bind {@code GET
- * /s/:code} to a function of their own and send every visitor elsewhere.
+ * /s/:code} to a function of their own and send every visitor elsewhere. The same token opens
+ * the stream port to subscribers on other machines ({@code auth::stream}); those on this machine
+ * need none.
  */
 public final class BrowserAuth {
 
@@ -41,8 +43,8 @@ public final class BrowserAuth {
   /** The stream port's auth function and its {@code stream:join} check: who may read the click feed. */
   public static final String STREAM_AUTH = "auth::stream";
   static final String STREAM_JOIN = "auth::stream_join";
-  private static final List<String> PAGE_NAMESPACES = List.of("ui::", "user::");
   public static final String DEFAULT_TOKEN = "dev-token";
+  private static final List<String> PAGE_NAMESPACES = List.of("ui::", "user::");
   private static final Pattern TAB = Pattern.compile("[a-z0-9]{1,64}");
   private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
