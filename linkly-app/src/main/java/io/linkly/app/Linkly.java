@@ -14,6 +14,7 @@ import io.linkly.app.link.ShortCode;
 import io.linkly.app.qr.QrWorker;
 import io.linkly.app.stats.StatsWorker;
 import io.linkly.app.upload.ImportCommand;
+import io.linkly.app.visit.TrustedProxies;
 import io.linkly.app.watch.ClickWatch;
 import io.linkly.iii.engine.IiiEngine;
 import io.linkly.iii.engine.config.ConfigException;
@@ -105,17 +106,18 @@ public final class Linkly implements AutoCloseable {
     Function<String, String> env = config.env() == null ? name -> null : config.env();
     GuardSettings guard = GuardSettings.fromEnv(env);
     Optional<String> publicUrl = QrWorker.publicUrl(env);
+    TrustedProxies proxies = TrustedProxies.parse(env.apply(TrustedProxies.VARIABLE));
     String browserToken = BrowserAuth.token(env);
     BrowserAuth.checkExposure(env.apply("LINKLY_HOST"), browserToken);
     Linkly linkly = new Linkly(IiiEngine.start(config));
     try {
       new BrowserAuth(linkly.connect(BrowserAuth.NAME), browserToken).start();
       // before the routes that name its middleware
-      new GuardWorker(linkly.connect(GuardWorker.NAME), guard).start();
+      new GuardWorker(linkly.connect(GuardWorker.NAME), guard, proxies).start();
       linkly.streamer = new ClickStreamer(linkly.connect(ClickStreamer.NAME));
       linkly.streamer.start();
       new AnalyticsWorker(linkly.connect(AnalyticsWorker.NAME), clock).start(Duration.ofSeconds(30));
-      linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock);
+      linkly.links = new LinkWorker(linkly.connect(LinkWorker.NAME), ShortCode.secure(), clock, proxies);
       linkly.links.start(Duration.ofSeconds(30));
       linkly.engine.metrics().counter(
           "linkly_clicks_dropped_total", "Redirects whose click could not be recorded (queue refused it)", linkly::droppedClicks);

@@ -3,9 +3,12 @@ package io.linkly.app;
 import static io.linkly.app.LinklyFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.linkly.app.guard.GuardSettings;
 import io.linkly.iii.engine.config.ConfigException;
+import io.linkly.iii.sdk.Iii;
+import io.linkly.iii.sdk.TriggerRequest;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -107,6 +111,40 @@ class ApiGuardTest {
   }
 
   @Test
+  void behindATrustedProxyEveryVisitorHasTheirOwnLimitAndClickAddress() throws Exception {
+    // this test's client plays the load balancer: it connects from 127.0.0.1 and names the visitor
+    try (Linkly linkly = start(Map.of("LINKLY_CREATE_RATE", "2", "LINKLY_TRUSTED_PROXIES", "127.0.0.1"));
+        Iii client = Iii.registerWorker(linkly.engine().workerUrl())) {
+      String base = linkly.httpUrl();
+      assertThat(createFor(base, "a-1", "203.0.113.1").statusCode()).isEqualTo(201);
+      assertThat(createFor(base, "a-2", "203.0.113.1").statusCode()).isEqualTo(201);
+      assertThat(createFor(base, "a-3", "203.0.113.1").statusCode()).isEqualTo(429);
+      assertThat(createFor(base, "b-1", "203.0.113.2").statusCode()).as("another visitor").isEqualTo(201);
+      // what a visitor writes in the header before the balancer's own entry is not believed
+      assertThat(createFor(base, "a-4", "198.51.100.9, 203.0.113.1").statusCode()).isEqualTo(429);
+
+      assertThat(send(HttpRequest.newBuilder(URI.create(base + "/s/a-1")).header("X-Forwarded-For", "203.0.113.77")).statusCode()).isEqualTo(302);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+              client.trigger(TriggerRequest.of("database::query", Map.of("db", "primary", "sql", "SELECT ip FROM clicks WHERE code = 'a-1'")))
+                  .get("rows"))
+          .isEqualTo(json("[{\"ip\":\"203.0.113.0\"}]")));
+    }
+  }
+
+  @Test
+  void withoutTrustedProxiesTheHeaderChangesNothing() throws Exception {
+    try (Linkly linkly = start(Map.of("LINKLY_CREATE_RATE", "2"))) {
+      String base = linkly.httpUrl();
+      assertThat(createFor(base, "c-1", "203.0.113.1").statusCode()).isEqualTo(201);
+      assertThat(createFor(base, "c-2", "203.0.113.2").statusCode()).isEqualTo(201);
+      assertThat(createFor(base, "c-3", "203.0.113.3").statusCode()).as("any client can write the header").isEqualTo(429);
+    }
+    assertThatThrownBy(() -> start(Map.of("LINKLY_TRUSTED_PROXIES", "lb.internal")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("LINKLY_TRUSTED_PROXIES: 'lb.internal' is not an IP address");
+  }
+
+  @Test
   void byDefaultAClientCreatesSixtyLinksAMinute() throws Exception {
     try (Linkly linkly = start(Map.of())) {
       for (int i = 1; i <= GuardSettings.DEFAULT_CREATE_RATE; i++) {
@@ -151,6 +189,10 @@ class ApiGuardTest {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"https://iii.dev/" + code + "\",\"code\":\"" + code + "\"}")),
         authorization);
+  }
+
+  private static HttpResponse<String> createFor(String base, String code, String forwardedFor) throws Exception {
+    return send(createRequest(base, code, NO_TOKEN).header("X-Forwarded-For", forwardedFor));
   }
 
   private static HttpResponse<String> create(String base, String code, String authorization) throws Exception {

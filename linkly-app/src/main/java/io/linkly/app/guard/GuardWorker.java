@@ -2,6 +2,7 @@ package io.linkly.app.guard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.link.HttpResponses;
+import io.linkly.app.visit.TrustedProxies;
 import io.linkly.iii.sdk.Iii;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,13 +27,16 @@ public final class GuardWorker {
   private static final Map<String, Object> CONTINUE = Map.of("action", "continue");
 
   private final Iii iii;
+  private final TrustedProxies proxies;
   /** SHA-256 of the token, null when write routes are open: digests compare in constant time whatever the lengths. */
   private final byte[] tokenDigest;
   private final CreationLimit creations;
   private final GuardSettings settings;
 
-  public GuardWorker(Iii iii, GuardSettings settings) {
+  /** {@code proxies}: whose X-Forwarded-For names the client a creation is counted against. */
+  public GuardWorker(Iii iii, GuardSettings settings, TrustedProxies proxies) {
     this.iii = iii;
+    this.proxies = proxies;
     this.settings = settings;
     this.tokenDigest = settings.apiToken().map(GuardWorker::sha256).orElse(null);
     this.creations = settings.createRatePerMinute() == 0 ? null : new CreationLimit(settings.createRatePerMinute(), CreationLimit.MAX_CLIENTS);
@@ -61,7 +65,7 @@ public final class GuardWorker {
     if (creations == null) {
       return CONTINUE;
     }
-    String client = input.path("request").path("remote_addr").asText("");
+    String client = String.valueOf(proxies.client(input.path("request")));
     long waitNanos = creations.tryAcquire(client);
     if (waitNanos == 0) {
       return CONTINUE;

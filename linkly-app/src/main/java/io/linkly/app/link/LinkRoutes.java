@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.Timestamps;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
+import io.linkly.app.visit.TrustedProxies;
 import io.linkly.app.visit.UserAgents;
 import io.linkly.iii.engine.core.RepeatedWarning;
 import io.linkly.iii.protocol.Json;
@@ -34,6 +35,7 @@ final class LinkRoutes {
   private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
   private final Iii iii;
+  private final TrustedProxies proxies;
   private final LinkStore store;
   private final UserAgents userAgents;
   private final Clock clock;
@@ -42,8 +44,9 @@ final class LinkRoutes {
   private final RepeatedWarning dropWarnings;
   private final RepeatedWarning failureWarnings;
 
-  LinkRoutes(Iii iii, LinkStore store, UserAgents userAgents, Clock clock, Logger log) {
+  LinkRoutes(Iii iii, LinkStore store, UserAgents userAgents, Clock clock, Logger log, TrustedProxies proxies) {
     this.iii = iii;
+    this.proxies = proxies;
     this.store = store;
     this.userAgents = userAgents;
     this.clock = clock;
@@ -278,7 +281,7 @@ final class LinkRoutes {
    * referrer's host and the client address anonymised. The raw address and the referrer's path
    * never reach the queue's journal.
    */
-  private static void putVisitor(JsonNode request, Map<String, Object> click) {
+  private void putVisitor(JsonNode request, Map<String, Object> click) {
     JsonNode headers = request.path("headers");
     String userAgent = headers.path("user-agent").textValue();
     if (userAgent != null && !userAgent.isEmpty()) {
@@ -288,7 +291,7 @@ final class LinkRoutes {
     if (referrer != null) {
       click.put("referrer", referrer);
     }
-    String ip = AnonymisedIp.of(request.path("remote_addr").textValue());
+    String ip = AnonymisedIp.of(proxies.client(request));
     if (ip != null) {
       click.put("ip", ip);
     }

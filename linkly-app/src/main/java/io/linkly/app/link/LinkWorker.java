@@ -6,6 +6,7 @@ import io.linkly.app.auth.BrowserAuth;
 import io.linkly.app.guard.GuardWorker;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
+import io.linkly.app.visit.TrustedProxies;
 import io.linkly.app.visit.UserAgents;
 import io.linkly.app.visit.Visit;
 import io.linkly.iii.sdk.Iii;
@@ -49,13 +50,18 @@ public final class LinkWorker {
   private final LinkRoutes routes;
 
   public LinkWorker(Iii iii, ShortCode codes, Clock clock) {
+    this(iii, codes, clock, TrustedProxies.NONE);
+  }
+
+  /** {@code proxies}: whose X-Forwarded-For names a click's visitor (LINKLY_TRUSTED_PROXIES). */
+  public LinkWorker(Iii iii, ShortCode codes, Clock clock, TrustedProxies proxies) {
     this.iii = iii;
     this.store = new LinkStore(iii);
     this.clicks = new ClickRecorder(store);
     this.codes = codes;
     this.clock = clock;
     this.log = iii.logger(NAME);
-    this.routes = new LinkRoutes(iii, store, userAgents, clock, log);
+    this.routes = new LinkRoutes(iii, store, userAgents, clock, log, proxies);
   }
 
   /** Registers every function and route, then makes sure the schema exists. */
