@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +66,7 @@ public final class GuardWorker {
     if (creations == null) {
       return CONTINUE;
     }
-    String client = String.valueOf(proxies.client(input.path("request")));
+    String client = Objects.requireNonNullElse(proxies.client(input.path("request")), "");
     long waitNanos = creations.tryAcquire(client);
     if (waitNanos == 0) {
       return CONTINUE;
