@@ -1,6 +1,7 @@
 package io.linkly.app.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.app.visit.IpLiteral;
 import io.linkly.iii.engine.config.ConfigException;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
@@ -46,7 +47,6 @@ public final class BrowserAuth {
   public static final String DEFAULT_TOKEN = "dev-token";
   private static final List<String> PAGE_NAMESPACES = List.of("ui::", "user::");
   private static final Pattern TAB = Pattern.compile("[a-z0-9]{1,64}");
-  private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
   private final Iii iii;
   private final byte[] token;
@@ -145,7 +145,7 @@ public final class BrowserAuth {
     String addr = input.path("addr").asText("");
     int port = addr.lastIndexOf(':');
     String host = port < 0 ? addr : addr.substring(0, port);
-    boolean reader = tokenMatches(first(input, "token")) || isLoopbackLiteral(host);
+    boolean reader = tokenMatches(first(input, "token")) || IpLiteral.isLoopback(host);
     return Map.of("context", Map.of("reader", reader));
   }
 
@@ -157,19 +157,6 @@ public final class BrowserAuth {
   private boolean tokenMatches(String offered) {
     // compared in constant time: how long a refusal takes says nothing about the token
     return offered != null && MessageDigest.isEqual(token, offered.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** True for an IPv4 or IPv6 loopback address written as digits; never looks a name up. */
-  private static boolean isLoopbackLiteral(String host) {
-    boolean literal = IPV4.matcher(host).matches() || host.contains(":"); // getByName then parses, never resolves
-    if (!literal) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 
   /** The first value of a query parameter, URL-decoded (the engine hands them over as sent). */

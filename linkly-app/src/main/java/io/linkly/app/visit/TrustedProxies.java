@@ -2,11 +2,8 @@ package io.linkly.app.visit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.iii.engine.config.ConfigException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Who sent a request when Linkly stands behind proxies ({@code LINKLY_TRUSTED_PROXIES}: addresses
@@ -20,7 +17,6 @@ public final class TrustedProxies {
 
   public static final String VARIABLE = "LINKLY_TRUSTED_PROXIES";
   public static final TrustedProxies NONE = new TrustedProxies(List.of());
-  private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
   /** One trusted range: an address and how many of its leading bits must match. */
   private record Range(byte[] network, int bits) {
@@ -61,7 +57,7 @@ public final class TrustedProxies {
         continue;
       }
       int slash = text.indexOf('/');
-      byte[] address = literal(slash < 0 ? text : text.substring(0, slash));
+      byte[] address = IpLiteral.bytes(slash < 0 ? text : text.substring(0, slash));
       int bits = address == null ? -1 : address.length * 8;
       if (address != null && slash >= 0) {
         String prefix = text.substring(slash + 1);
@@ -89,7 +85,7 @@ public final class TrustedProxies {
     String farthest = remoteAddr;
     for (int i = hops.length - 1; i >= 0; i--) { // the last hop was added by the nearest proxy
       String hop = hops[i].strip();
-      if (literal(hop) == null) {
+      if (IpLiteral.bytes(hop) == null) {
         return farthest; // not an address: nothing before it can be believed
       }
       if (!trusted(hop)) {
@@ -101,7 +97,7 @@ public final class TrustedProxies {
   }
 
   private boolean trusted(String address) {
-    byte[] bytes = literal(address);
+    byte[] bytes = IpLiteral.bytes(address);
     if (bytes == null) {
       return false;
     }
@@ -111,17 +107,5 @@ public final class TrustedProxies {
       }
     }
     return false;
-  }
-
-  /** The bytes of an IPv4 or IPv6 literal, or null; never looks a name up. */
-  private static byte[] literal(String text) {
-    if (!(IPV4.matcher(text).matches() || (text.contains(":") && text.matches("[0-9a-fA-F:.]+")))) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(text).getAddress();
-    } catch (UnknownHostException e) {
-      return null;
-    }
   }
 }
