@@ -154,9 +154,7 @@ public final class ChannelWriter extends OutputStream {
     } catch (IOException e) {
       // the reason, when the engine's Close arrived first; else what the socket said
       IOException reason = failure;
-      throw reason != null
-          ? new IOException(reason.getMessage(), reason)
-          : new IOException("the channel was closed by the engine or its connection broke (" + e.getMessage() + ")", e);
+      throw reason != null ? new IOException(reason.getMessage(), reason) : broken(e);
     }
   }
 
@@ -189,8 +187,14 @@ public final class ChannelWriter extends OutputStream {
     @Override
     public void failed(Throwable error) {
       if (failure == null) {
-        failure = error instanceof IOException io ? io : new IOException("the channel connection failed: " + error, error);
+        // a reader that goes away makes the engine close the channel; a write in flight then often
+        // meets the reset before the Close frame, and the writer should hear the same either way
+        failure = broken(error);
       }
     }
+  }
+
+  private static IOException broken(Throwable cause) {
+    return new IOException("the channel was closed by the engine or its connection broke (" + cause.getMessage() + ")", cause);
   }
 }
