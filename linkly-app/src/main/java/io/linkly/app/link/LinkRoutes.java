@@ -2,12 +2,12 @@ package io.linkly.app.link;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linkly.app.Timestamps;
+import io.linkly.app.sql.SqlDatabase;
 import io.linkly.app.visit.AnonymisedIp;
 import io.linkly.app.visit.Referrers;
 import io.linkly.app.visit.TrustedProxies;
 import io.linkly.app.visit.UserAgents;
 import io.linkly.iii.engine.core.RepeatedWarning;
-import io.linkly.iii.protocol.Json;
 import io.linkly.iii.protocol.TriggerAction;
 import io.linkly.iii.protocol.Uuids;
 import io.linkly.iii.sdk.Iii;
@@ -182,7 +182,7 @@ final class LinkRoutes {
   }
 
   private Map<String, Object> unavailable(String function, IiiException e) {
-    String reason = readable(e);
+    String reason = SqlDatabase.reason(e);
     if (failureWarnings.due() >= 0) {
       log.warn("a links request failed in the store; answered 503", Map.of("function", function, "code", String.valueOf(e.code()), "reason", reason));
     }
@@ -193,22 +193,6 @@ final class LinkRoutes {
     };
     Map<String, String> headers = Map.of("content-type", "application/json", "retry-after", String.valueOf(RETRY_AFTER.toSeconds()));
     return HttpResponses.of(503, headers, Map.of("error", what + " (" + reason + "); try again later"));
-  }
-
-  /** A database error's message is its whole body as JSON text (upstream's wire shape); the sentence inside it. */
-  private static String readable(IiiException e) {
-    String message = String.valueOf(e.getMessage());
-    if (message.startsWith("{")) {
-      try {
-        JsonNode body = Json.mapper().readTree(message);
-        if (body.path("message").isTextual()) {
-          return body.get("message").asText();
-        }
-      } catch (java.io.IOException | RuntimeException notJson) {
-        // a message that only starts like JSON: shown as it is
-      }
-    }
-    return message;
   }
 
   // ------------------------------------------------------------------ GET /s/:code

@@ -1,6 +1,7 @@
 package io.linkly.app.sql;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linkly.iii.protocol.Json;
 import io.linkly.iii.sdk.Iii;
 import io.linkly.iii.sdk.IiiException;
 import io.linkly.iii.sdk.TriggerRequest;
@@ -67,6 +68,26 @@ public final class SqlDatabase {
         transactionId == null
             ? TriggerRequest.of("database::execute", Map.of("db", name, "sql", text, "params", params))
             : TriggerRequest.of("database::transactionExecute", Map.of("transaction_id", transactionId, "sql", text, "params", params)));
+  }
+
+  /**
+   * What went wrong, as a sentence: a database error's message is its whole body as JSON text
+   * (upstream's wire shape, {@code {code, driver, inner_code, message}}), whose message is taken
+   * out; any other error's message as it is.
+   */
+  public static String reason(IiiException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith("{")) {
+      try {
+        JsonNode body = Json.mapper().readTree(message);
+        if (body.path("message").isTextual()) {
+          return body.get("message").asText();
+        }
+      } catch (java.io.IOException | RuntimeException notJson) {
+        // a message that only starts like JSON: shown as it is
+      }
+    }
+    return message;
   }
 
   /** Runs {@code statements} in one transaction: {@code {committed, results: [{affected_rows, rows: [[…]]}]}}. */

@@ -49,18 +49,12 @@ public final class AnonymisedIp {
     return Integer.parseInt(part) <= 255;
   }
 
-  private static String ipv6(String withScope) {
-    int scope = withScope.indexOf('%'); // fe80::1%eth0: the interface is not part of the address
-    String ip = scope < 0 ? withScope : withScope.substring(0, scope);
-    for (int i = 0; i < ip.length(); i++) {
-      char c = ip.charAt(i);
-      boolean allowed = c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!allowed) {
-        return null; // so that InetAddress never takes it for a host name to look up
-      }
+  private static String ipv6(String ip) {
+    byte[] bytes = IpLiteral.bytes(ip);
+    if (bytes == null) {
+      return null;
     }
     try {
-      byte[] bytes = InetAddress.getByName(ip).getAddress();
       if (bytes.length == 4) { // an IPv4-mapped address comes back as IPv4
         return ipv4(InetAddress.getByAddress(bytes).getHostAddress());
       }

@@ -78,17 +78,18 @@ public final class TrustedProxies {
 
   /** The client's address: {@code remoteAddr}, or what a trusted proxy says it forwarded for. */
   public String client(String remoteAddr, String forwardedFor) {
-    if (ranges.isEmpty() || remoteAddr == null || !trusted(remoteAddr) || forwardedFor == null || forwardedFor.isBlank()) {
+    if (ranges.isEmpty() || !trusted(IpLiteral.bytes(remoteAddr)) || forwardedFor == null || forwardedFor.isBlank()) {
       return remoteAddr;
     }
     String[] hops = forwardedFor.split(",");
     String farthest = remoteAddr;
     for (int i = hops.length - 1; i >= 0; i--) { // the last hop was added by the nearest proxy
       String hop = hops[i].strip();
-      if (IpLiteral.bytes(hop) == null) {
+      byte[] address = IpLiteral.bytes(hop);
+      if (address == null) {
         return farthest; // not an address: nothing before it can be believed
       }
-      if (!trusted(hop)) {
+      if (!trusted(address)) {
         return hop;
       }
       farthest = hop;
@@ -96,13 +97,12 @@ public final class TrustedProxies {
     return farthest;
   }
 
-  private boolean trusted(String address) {
-    byte[] bytes = IpLiteral.bytes(address);
-    if (bytes == null) {
+  private boolean trusted(byte[] address) {
+    if (address == null) {
       return false;
     }
     for (Range range : ranges) {
-      if (range.contains(bytes)) {
+      if (range.contains(address)) {
         return true;
       }
     }
