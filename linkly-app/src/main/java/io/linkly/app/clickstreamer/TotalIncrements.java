@@ -1,6 +1,8 @@
 package io.linkly.app.clickstreamer;
 
 import io.linkly.app.Rounds;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A link's total grows by one write per round, not one per click ({@link Rounds}): while an
@@ -27,18 +29,34 @@ final class TotalIncrements {
   }
 
   private final Rounds<String, Tally> rounds;
+  /**
+   * The latest click time written per link: clicks reach here out of order (the queue delivers
+   * them concurrently), so a round may hold only clicks older than the previous round's latest,
+   * and its write must not move the link's {@code last_clicked_at} back. A link's rounds never
+   * overlap, so reading and then updating its entry is safe.
+   */
+  private final Map<String, String> written = new ConcurrentHashMap<>();
 
   TotalIncrements(Writer writer) {
-    this.rounds = new Rounds<>(Tally::new, (code, tally) -> writer.increment(code, tally.clicks, tally.latest), "click-totals");
+    this.rounds = new Rounds<>(Tally::new, (code, tally) -> {
+      String latest = later(tally.latest, written.get(code));
+      writer.increment(code, tally.clicks, latest);
+      if (latest != null) {
+        written.put(code, latest);
+      }
+    }, "click-totals");
   }
 
   /** Adds one click of {@code code}, made at {@code clickedAt}; returns once it is in the total. */
   void add(String code, String clickedAt) {
     rounds.add(code, tally -> {
       tally.clicks++;
-      if (tally.latest == null || (clickedAt != null && clickedAt.compareTo(tally.latest) > 0)) {
-        tally.latest = clickedAt; // ISO text with fixed digits: text order is time order
-      }
+      tally.latest = later(tally.latest, clickedAt);
     });
+  }
+
+  /** The later of two click times, either may be null: ISO text with fixed digits, so text order is time order. */
+  private static String later(String a, String b) {
+    return a == null || (b != null && b.compareTo(a) > 0) ? b : a;
   }
 }
